@@ -1,0 +1,196 @@
+import type { ResolvedFilter, ResolvedPath } from "../scim/filter/ast.js";
+
+export type ResourceKind = "User" | "Group";
+
+/** A resource document as SCIM serialises it, without `id`, `meta`, `groups` or `members`. */
+export type ScimDocument = Readonly<Record<string, unknown>>;
+
+export interface Tenant {
+  readonly id: string;
+  readonly slug: string;
+  readonly created: string;
+}
+
+export interface TokenRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly created: string;
+  readonly lastUsed: string | null;
+  readonly revoked: string | null;
+}
+
+export interface NewToken {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  /** SHA-256 of the secret, hex. The secret itself is never stored. */
+  readonly hash: string;
+}
+
+export interface RequestLogEntry {
+  readonly tenantId: string;
+  readonly requestId: string;
+  readonly at: string;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly durationMs: number;
+  readonly scimType: string | null;
+  readonly errorDetail: string | null;
+  readonly userAgent: string | null;
+  /** The request body with secrets removed, as JSON text; null when there was none. */
+  readonly requestBody: string | null;
+}
+
+/** One stored User or Group. `version` grows by one on every change, membership included. */
+export interface StoredResource {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly kind: ResourceKind;
+  readonly document: ScimDocument;
+  readonly created: string;
+  readonly lastModified: string;
+  readonly version: number;
+}
+
+export interface MemberRef {
+  readonly id: string;
+  readonly kind: ResourceKind;
+}
+
+/** A member as read back: its id, kind and current display name (userName / displayName). */
+export interface Member {
+  readonly value: string;
+  readonly type: ResourceKind;
+  readonly display: string | null;
+}
+
+/** A group a user belongs to directly. */
+export interface GroupRef {
+  readonly value: string;
+  readonly display: string | null;
+}
+
+export interface SortSpec {
+  readonly path: ResolvedPath;
+  readonly order: "ascending" | "descending";
+}
+
+/**
+ * A page request: index paging (`startIndex`, 1-based) or cursor paging (RFC 9865,
+ * `cursor` opaque as returned in `nextCursor`; "" asks for the first page).
+ * `count` 0 asks for totals only.
+ */
+export interface ResourceQuery {
+  readonly filter?: ResolvedFilter;
+  readonly sort?: SortSpec;
+  readonly count: number;
+  readonly startIndex?: number;
+  readonly cursor?: string;
+}
+
+export interface ResourcePage {
+  readonly totalResults: number;
+  readonly resources: readonly StoredResource[];
+  /** Cursor paging only: the cursor of the next page, absent on the last page. */
+  readonly nextCursor?: string;
+}
+
+/** Raised by the store when a unique constraint (tenant slug, userName) refuses a write. */
+export class StoreConflictError extends Error {
+  constructor(readonly constraint: "tenant.slug" | "user.userName", message: string) {
+    super(message);
+    this.name = "StoreConflictError";
+  }
+}
+
+/** Raised by the store when a cursor cannot be decoded or no longer matches the query. */
+export class StoreCursorError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StoreCursorError";
+  }
+}
+
+/** Raised by the store when the database cannot be reached. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreUnavailableError";
+  }
+}
+
+/**
+ * Persistence behind one interface. Every method of `StoreSession` runs inside the
+ * transaction that `Store.transaction` opened; nothing is visible to others before it
+ * commits, and a thrown error rolls everything back.
+ */
+export interface Store {
+  readonly dialect: "sqlite" | "postgres";
+  /** Brings the schema up to date; safe to call from several processes at once. */
+  migrate(): Promise<void>;
+  /** Resolves when the database answers a trivial query; rejects with StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** Runs `fn` in one transaction (serialisable enough that unique checks and membership rows cannot race). */
+  transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T>;
+}
+
+export interface StoreSession {
+  // Tenants
+  /** Throws StoreConflictError("tenant.slug") when the slug is taken. */
+  createTenant(tenant: Tenant): Promise<Tenant>;
+  /** Undefined when no tenant has that slug. */
+  findTenantBySlug(slug: string): Promise<Tenant | undefined>;
+  listTenants(): Promise<readonly Tenant[]>;
+
+  // Tokens
+  insertToken(token: NewToken, created: string): Promise<TokenRecord>;
+  /** The unrevoked token with that hash and its tenant; undefined otherwise. */
+  findActiveToken(hash: string): Promise<{ readonly token: TokenRecord; readonly tenant: Tenant } | undefined>;
+  listTokens(tenantId: string): Promise<readonly TokenRecord[]>;
+  /** False when no unrevoked token has that id. */
+  revokeToken(id: string, at: string): Promise<boolean>;
+  touchToken(id: string, at: string): Promise<void>;
+
+  // Request log
+  appendRequestLog(entry: RequestLogEntry): Promise<void>;
+  /** Newest first. */
+  listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]>;
+  /** Keeps the newest `keep` entries of the tenant; returns how many were removed. */
+  pruneRequestLog(tenantId: string, keep: number): Promise<number>;
+
+  // Resources
+  /** Throws StoreConflictError("user.userName") when a user of the tenant has the same userName, ignoring case. */
+  insertResource(resource: StoredResource): Promise<void>;
+  /** Undefined when missing. `lock` takes a row lock (PostgreSQL) until the transaction ends. */
+  findResource(tenantId: string, kind: ResourceKind, id: string, options?: { lock?: boolean }): Promise<StoredResource | undefined>;
+  /** Replaces document, lastModified and version; throws StoreConflictError like insertResource. */
+  updateResource(resource: StoredResource): Promise<void>;
+  /** Sets lastModified and version only (a membership change). */
+  touchResource(tenantId: string, id: string, lastModified: string, version: number): Promise<void>;
+  /** Removes the resource and every membership row that names it. False when missing. */
+  deleteResource(tenantId: string, kind: ResourceKind, id: string): Promise<boolean>;
+  /** Filter, sort and page in SQL. Throws StoreCursorError for a bad cursor. */
+  queryResources(tenantId: string, kind: ResourceKind, query: ResourceQuery): Promise<ResourcePage>;
+  /** Of the given ids, those that exist in the tenant, with their kind. */
+  findKinds(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, ResourceKind>>;
+
+  // Memberships: one row per (group, member); cost proportional to the change.
+  /** Inserts the rows that are missing; returns the ids actually added. */
+  addMembers(tenantId: string, groupId: string, members: readonly MemberRef[]): Promise<readonly string[]>;
+  /** Deletes the given rows; returns the ids actually removed. */
+  removeMembers(tenantId: string, groupId: string, memberIds: readonly string[]): Promise<readonly string[]>;
+  /** Deletes every row of the group; returns how many. */
+  removeAllMembers(tenantId: string, groupId: string): Promise<number>;
+  /**
+   * Members of the group matching a filter over the member sub-attributes
+   * (`value`, `type`, `display`), or all of them without a filter.
+   */
+  listMembers(tenantId: string, groupId: string, filter?: ResolvedFilter): Promise<readonly Member[]>;
+  /** For each group id, its members. */
+  listMembersOfGroups(tenantId: string, groupIds: readonly string[]): Promise<ReadonlyMap<string, readonly Member[]>>;
+  /** For each user (or group) id, the groups it belongs to directly. */
+  listGroupsOf(tenantId: string, memberIds: readonly string[]): Promise<ReadonlyMap<string, readonly GroupRef[]>>;
+}
