@@ -1,0 +1,26 @@
+import { fail, ok, type Result } from "../errors.js";
+import type { Filter } from "./ast.js";
+import { FilterParser } from "./parser.js";
+import { SyntaxFault, tokenize } from "./tokenize.js";
+
+export { MAX_FILTER_DEPTH } from "./parser.js";
+export { formatScimFilter } from "./format.js";
+
+export const MAX_FILTER_LENGTH = 10_000;
+
+/** RFC 7644 §3.4.2.2: parses a `filter` parameter. Errors are `invalidFilter` and give the column. */
+export function parseScimFilter(text: string): Result<Filter> {
+  if (text.length > MAX_FILTER_LENGTH) {
+    return fail("invalidFilter", `filter: longer than ${MAX_FILTER_LENGTH} characters (${text.length})`);
+  }
+  if (text.trim().length === 0) return fail("invalidFilter", "filter: empty filter");
+  try {
+    const parser = new FilterParser(tokenize(text));
+    const filter = parser.parseFilter();
+    parser.expectEnd('expected "and", "or" or end of input');
+    return ok(filter);
+  } catch (error) {
+    if (error instanceof SyntaxFault) return fail("invalidFilter", `filter: ${error.detail}`);
+    throw error;
+  }
+}
