@@ -1,0 +1,72 @@
+import { COMMON_ATTRIBUTES } from "../schema/core-schemas.js";
+import type { AttributeDefinition, ResourceSchema, SchemaDefinition } from "../schema/types.js";
+
+/**
+ * A resource as SCIM serialises it, without `id`, `meta` and the attributes the store
+ * keeps elsewhere: core attributes top-level under their canonical names, extension
+ * attributes under their schema URN, and `schemas` (core URN first, then the extensions
+ * present). Structurally the same type as `ScimDocument` in src/store/store.ts.
+ */
+export type ScimDocument = Readonly<Record<string, unknown>>;
+
+/** One schema's attributes as they sit in a document: top-level for the core, under the URN for an extension. */
+export interface AttributeContainer {
+  readonly schema: SchemaDefinition;
+  readonly extension: boolean;
+  readonly attributes: readonly AttributeDefinition[];
+  /** Lower-cased name → definition. */
+  readonly byName: ReadonlyMap<string, AttributeDefinition>;
+}
+
+export function indexAttributes(attributes: readonly AttributeDefinition[]): ReadonlyMap<string, AttributeDefinition> {
+  return new Map(attributes.map((attribute) => [attribute.name.toLowerCase(), attribute]));
+}
+
+/** The core container (with RFC 7643 §3.1 common attributes) followed by one container per extension. */
+export function attributeContainers(schema: ResourceSchema): readonly AttributeContainer[] {
+  const coreAttributes = [...COMMON_ATTRIBUTES, ...schema.core.attributes];
+  return [
+    { schema: schema.core, extension: false, attributes: coreAttributes, byName: indexAttributes(coreAttributes) },
+    ...schema.extensions.map((extension) => ({
+      schema: extension,
+      extension: true,
+      attributes: extension.attributes,
+      byName: indexAttributes(extension.attributes),
+    })),
+  ];
+}
+
+export function isPlainObject(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The record's own property (never one inherited from Object.prototype). */
+export function own(record: Readonly<Record<string, unknown>>, key: string): unknown {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+export function sameUrn(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/** `attribute "emails[1].primary"`-style location of a value inside a document. */
+export function describeLocation(container: AttributeContainer, path: string): string {
+  return container.extension ? `${container.schema.id}:${path}` : path;
+}
+
+/** A short description of a JSON value for error messages: `string "yes"`, `number 1.5`, `object`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  switch (typeof value) {
+    case "string": {
+      const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+      return `string ${JSON.stringify(shown)}`;
+    }
+    case "number":
+    case "boolean":
+      return `${typeof value} ${String(value)}`;
+    default:
+      return typeof value;
+  }
+}
