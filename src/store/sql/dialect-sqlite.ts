@@ -1,0 +1,168 @@
+import type BetterSqlite3 from "better-sqlite3";
+import {
+  type ColumnDefinitionBuilder,
+  type Expression,
+  type Kysely,
+  type MigrationLockOptions,
+  type RawBuilder,
+  type SelectQueryBuilder,
+  type SqlBool,
+  SqliteAdapter,
+  SqliteDialect,
+  type DialectAdapter,
+  sql,
+} from "kysely";
+import type { JsonReadAs, JsonSource, SqlDialect, UniqueIndex } from "./dialect.js";
+import type { Database } from "./schema.js";
+
+const FOLD_FUNCTION = "roster_fold";
+
+/** SQLite JSON path syntax: `$."name"."givenName"` (keys quoted so extension URNs with dots and colons stay one key). */
+function jsonPath(path: readonly string[]): string {
+  return "$" + path.map((key) => `."${key.replaceAll('"', '""')}"`).join("");
+}
+
+function typeAndValue(source: JsonSource, path: readonly string[]): { type: RawBuilder<string | null>; value: RawBuilder<unknown>; json: RawBuilder<unknown> } {
+  if (source.kind === "element" && path.length === 0) {
+    return {
+      type: sql<string | null>`${sql.ref(`${source.alias}.type`)}`,
+      value: sql`${sql.ref(`${source.alias}.atom`)}`,
+      json: sql`${sql.ref(`${source.alias}.value`)}`,
+    };
+  }
+  const document = source.kind === "column" ? sql.ref(source.column) : sql.ref(`${source.alias}.value`);
+  const p = jsonPath(path);
+  return {
+    type: sql<string | null>`json_type(${document}, ${p})`,
+    value: sql`json_extract(${document}, ${p})`,
+    json: sql`json_extract(${document}, ${p})`,
+  };
+}
+
+export const SQLITE_DIALECT: SqlDialect = {
+  name: "sqlite",
+
+  jsonValue(source: JsonSource, path: readonly string[], as: JsonReadAs): RawBuilder<unknown> {
+    const { type, value } = typeAndValue(source, path);
+    switch (as) {
+      case "text":
+        return sql`(case when ${type} = 'text' then ${value} end)`;
+      case "number":
+        return sql`(case when ${type} in ('integer', 'real') then ${value} end)`;
+      case "boolean":
+        return sql`(case ${type} when 'true' then 1 when 'false' then 0 end)`;
+      case "dateTime":
+        return SQLITE_DIALECT.normalizeDateTime(sql`(case when ${type} = 'text' then ${value} end)`);
+    }
+  },
+
+  jsonPresent(source: JsonSource, path: readonly string[]): RawBuilder<SqlBool> {
+    const { type, value, json } = typeAndValue(source, path);
+    return sql<SqlBool>`(coalesce(${type}, 'null') <> 'null'
+      and not (${type} = 'text' and ${value} = '')
+      and not (${type} = 'array' and json_array_length(${json}) = 0)
+      and not (${type} = 'object' and ${json} = '{}'))`;
+  },
+
+  jsonArrayElements(source: JsonSource, path: readonly string[], alias: string): RawBuilder<unknown> {
+    const { type, json } = typeAndValue(source, path);
+    return sql`json_each(case when ${type} = 'array' then ${json} else '[]' end) as ${sql.id(alias)}`;
+  },
+
+  jsonElementIndex(alias: string): RawBuilder<number> {
+    return sql<number>`${sql.ref(`${alias}.key`)}`;
+  },
+
+  fold(expression: Expression<unknown>): RawBuilder<string | null> {
+    return sql<string | null>`${sql.raw(FOLD_FUNCTION)}(${expression})`;
+  },
+
+  // Relies on `PRAGMA case_sensitive_like = ON`, set for every connection in prepareSqliteDatabase.
+  like(expression: Expression<unknown>, pattern: string): RawBuilder<SqlBool> {
+    return sql<SqlBool>`(${expression} like ${pattern} escape '\\')`;
+  },
+
+  escapeLike(text: string): string {
+    return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  },
+
+  normalizeDateTime(expression: Expression<unknown>): RawBuilder<string | null> {
+    return sql<string | null>`strftime('%Y-%m-%dT%H:%M:%fZ', ${expression})`;
+  },
+
+  lockForUpdate<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+    // BEGIN IMMEDIATE already holds the database's write lock for the whole transaction.
+    return query;
+  },
+
+  isUniqueViolation(error: unknown, index: UniqueIndex): boolean {
+    if (!(error instanceof Error) || (error as { code?: unknown }).code !== "SQLITE_CONSTRAINT_UNIQUE") return false;
+    const columns = index.columns.map((column) => `${index.table}.${column}`).join(", ");
+    return error.message === `UNIQUE constraint failed: ${columns}` || error.message.includes(`index '${index.name}'`);
+  },
+
+  isUnavailable(error: unknown): boolean {
+    const code = (error as { code?: unknown } | null)?.code;
+    return typeof code === "string" && /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY)/.test(code);
+  },
+
+  identityColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder {
+    return column.primaryKey().autoIncrement();
+  },
+  identityColumnType: "integer",
+
+  async transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    // One connection per Kysely instance (Kysely's SQLite driver holds a mutex), so
+    // transactions of one process queue here; BEGIN IMMEDIATE takes the write lock up
+    // front so read-modify-write requests of several processes serialise instead of
+    // failing on lock upgrade.
+    return db.connection().execute(async (connection) => {
+      await sql`begin immediate`.execute(connection);
+      try {
+        const result = await fn(connection);
+        await sql`commit`.execute(connection);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(connection).catch(() => undefined);
+        throw error;
+      }
+    });
+  },
+};
+
+export interface SqliteSettings {
+  /** How long a writer waits for another process's write lock before failing. */
+  readonly busyTimeoutMs: number;
+}
+
+/** Per-connection settings (docs/decisions/0002-sqlite-settings.md) and the functions the dialect relies on. */
+export function prepareSqliteDatabase(database: BetterSqlite3.Database, settings: SqliteSettings): void {
+  database.pragma(`busy_timeout = ${Math.trunc(settings.busyTimeoutMs)}`);
+  if (!database.memory) database.pragma("journal_mode = WAL");
+  database.pragma("synchronous = FULL");
+  database.pragma("foreign_keys = ON");
+  database.pragma("case_sensitive_like = ON");
+  database.function(FOLD_FUNCTION, { deterministic: true }, (value: unknown) =>
+    typeof value === "string" ? value.toLowerCase() : value,
+  );
+}
+
+/**
+ * Kysely's SQLite adapter takes no migration lock. Ours takes the database's write lock
+ * (BEGIN IMMEDIATE) around the migrator's run, so processes migrating at once serialise.
+ */
+class RosterSqliteAdapter extends SqliteAdapter {
+  override async acquireMigrationLock(db: Kysely<unknown>, _options: MigrationLockOptions): Promise<void> {
+    await sql`begin immediate`.execute(db);
+  }
+
+  override async releaseMigrationLock(db: Kysely<unknown>, _options: MigrationLockOptions): Promise<void> {
+    await sql`commit`.execute(db).catch(() => undefined);
+  }
+}
+
+export class RosterSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new RosterSqliteAdapter();
+  }
+}

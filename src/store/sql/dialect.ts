@@ -1,0 +1,50 @@
+import type { ColumnDefinitionBuilder, Expression, Kysely, RawBuilder, SelectQueryBuilder, SqlBool } from "kysely";
+import type { Database } from "./schema.js";
+
+/** Where a JSON value lives: a column holding a document, or the current element of a `jsonArrayElements` FROM item. */
+export type JsonSource =
+  | { readonly kind: "column"; readonly column: string }
+  | { readonly kind: "element"; readonly alias: string };
+
+/** The SQL type a JSON value is read as. `dateTime` reads a string and normalises it to `toISOString()` form. */
+export type JsonReadAs = "text" | "number" | "boolean" | "dateTime";
+
+export interface UniqueIndex {
+  readonly name: string;
+  readonly table: string;
+  readonly columns: readonly string[];
+}
+
+/**
+ * Every difference between the databases Roster runs on, and nothing else. The store
+ * is written once against this interface; `dialect-sqlite.ts` implements it now and
+ * `dialect-postgres.ts` will with issue 3.
+ */
+export interface SqlDialect {
+  readonly name: "sqlite" | "postgres";
+  /** The value at `path` read as `as`; NULL when absent, JSON null or of another JSON type. Booleans read as 1/0. */
+  jsonValue(source: JsonSource, path: readonly string[], as: JsonReadAs): RawBuilder<unknown>;
+  /** RFC 7644 §3.4.2.2 `pr`: present and not null, "", [] or {}. */
+  jsonPresent(source: JsonSource, path: readonly string[]): RawBuilder<SqlBool>;
+  /** A FROM item yielding one row per element of the JSON array at `path` (none when it is not an array). */
+  jsonArrayElements(source: JsonSource, path: readonly string[], alias: string): RawBuilder<unknown>;
+  /** The position of the element in its array (0-based), for "first value" ordering. */
+  jsonElementIndex(alias: string): RawBuilder<number>;
+  /** Case folding identical to JavaScript's `toLowerCase()`. */
+  fold(expression: Expression<unknown>): RawBuilder<string | null>;
+  /** Case-sensitive LIKE with `\` as the escape character; `pattern` comes from `escapeLike`. */
+  like(expression: Expression<unknown>, pattern: string): RawBuilder<SqlBool>;
+  escapeLike(text: string): string;
+  /** Normalises a dateTime text expression to `toISOString()` form; NULL when unparsable. */
+  normalizeDateTime(expression: Expression<unknown>): RawBuilder<string | null>;
+  /** Locks the selected rows until the transaction ends (`FOR UPDATE`); a no-op where transactions already serialise writers. */
+  lockForUpdate<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+  isUniqueViolation(error: unknown, index: UniqueIndex): boolean;
+  /** The database is unreachable, locked past its timeout, or shutting down. */
+  isUnavailable(error: unknown): boolean;
+  /** An auto-incrementing 64-bit integer primary key column. */
+  identityColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  readonly identityColumnType: "integer" | "bigint";
+  /** Runs `fn` in one read-write transaction that serialises with other writers where the database needs it. */
+  transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,107 @@
+import type { Selectable } from "kysely";
+import type { Member, RequestLogEntry, ResourceKind, StoredResource, Tenant, TokenRecord } from "../store.js";
+import type { RequestLogTable, ResourcesTable, TenantsTable, TokensTable } from "./schema.js";
+
+export function toTenant(row: Selectable<TenantsTable>): Tenant {
+  return { id: row.id, slug: row.slug, created: row.created };
+}
+
+export function toTokenRecord(row: Selectable<TokensTable>): TokenRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    name: row.name,
+    created: row.created,
+    lastUsed: row.last_used,
+    revoked: row.revoked,
+  };
+}
+
+export function toRequestLogEntry(row: Selectable<RequestLogTable>): RequestLogEntry {
+  return {
+    tenantId: row.tenant_id,
+    requestId: row.request_id,
+    at: row.at,
+    method: row.method,
+    path: row.path,
+    status: Number(row.status),
+    durationMs: Number(row.duration_ms),
+    scimType: row.scim_type,
+    errorDetail: row.error_detail,
+    userAgent: row.user_agent,
+    requestBody: row.request_body,
+  };
+}
+
+export type ResourceRow = Pick<Selectable<ResourcesTable>, "tenant_id" | "id" | "kind" | "data" | "created" | "last_modified" | "version">;
+
+export function toStoredResource(row: ResourceRow): StoredResource {
+  return {
+    tenantId: row.tenant_id,
+    id: row.id,
+    kind: row.kind,
+    document: JSON.parse(row.data) as Record<string, unknown>,
+    created: row.created,
+    lastModified: row.last_modified,
+    version: Number(row.version),
+  };
+}
+
+export function toMember(row: { member_id: string; member_kind: ResourceKind; display: string | null }): Member {
+  return { value: row.member_id, type: row.member_kind, display: row.display };
+}
+
+function stringAt(document: Readonly<Record<string, unknown>>, key: string): string | null {
+  const value = document[key];
+  return typeof value === "string" ? value : null;
+}
+
+/** The indexed columns derived from a resource; case folding happens here, in JS, so every database folds alike. */
+export function toResourceRow(resource: StoredResource): Omit<ResourcesTable, never> {
+  const userName = stringAt(resource.document, "userName");
+  const displayName = stringAt(resource.document, "displayName");
+  const name = resource.kind === "User" ? userName : displayName;
+  const active = resource.document["active"];
+  return {
+    tenant_id: resource.tenantId,
+    id: resource.id,
+    kind: resource.kind,
+    name_ci: (name ?? "").toLowerCase(),
+    external_id: stringAt(resource.document, "externalId"),
+    display_name_ci: displayName === null ? null : displayName.toLowerCase(),
+    display: displayName ?? userName,
+    active: typeof active === "boolean" ? (active ? 1 : 0) : null,
+    created: resource.created,
+    last_modified: resource.lastModified,
+    version: resource.version,
+    data: JSON.stringify(resource.document),
+  };
+}
+
+export interface EmailRow {
+  tenant_id: string;
+  resource_id: string;
+  position: number;
+  value_ci: string | null;
+  type: string | null;
+  is_primary: number;
+}
+
+export function toEmailRows(resource: StoredResource): EmailRow[] {
+  const emails = resource.document["emails"];
+  if (!Array.isArray(emails)) return [];
+  return emails.flatMap((email: unknown, position): EmailRow[] => {
+    if (typeof email !== "object" || email === null) return [];
+    const record = email as Record<string, unknown>;
+    return [
+      {
+        tenant_id: resource.tenantId,
+        resource_id: resource.id,
+        position,
+        value_ci: typeof record["value"] === "string" ? record["value"].toLowerCase() : null,
+        type: typeof record["type"] === "string" ? record["type"] : null,
+        is_primary: record["primary"] === true ? 1 : 0,
+      },
+    ];
+  });
+}

@@ -1,0 +1,97 @@
+import type { Kysely } from "kysely";
+import type { ResolvedFilter } from "../../scim/filter/ast.js";
+import type { GroupRef, Member, MemberRef } from "../store.js";
+import { chunks } from "./chunks.js";
+import { memberRowElement } from "./collections.js";
+import { FilterCompiler } from "./compile-filter.js";
+import type { SqlDialect } from "./dialect.js";
+import { toMember } from "./mappers.js";
+import type { Database } from "./schema.js";
+
+// Membership is one row per (group, member): every operation touches only the rows it names.
+
+export async function addMembers(db: Kysely<Database>, tenantId: string, groupId: string, members: readonly MemberRef[]): Promise<readonly string[]> {
+  const unique = [...new Map(members.map((member) => [member.id, member])).values()];
+  const added: string[] = [];
+  for (const chunk of chunks(unique)) {
+    const rows = await db
+      .insertInto("group_members")
+      .values(chunk.map((member) => ({ tenant_id: tenantId, group_id: groupId, member_id: member.id, member_kind: member.kind })))
+      .onConflict((conflict) => conflict.doNothing())
+      .returning("member_id")
+      .execute();
+    added.push(...rows.map((row) => row.member_id));
+  }
+  return added;
+}
+
+export async function removeMembers(db: Kysely<Database>, tenantId: string, groupId: string, memberIds: readonly string[]): Promise<readonly string[]> {
+  const removed: string[] = [];
+  for (const chunk of chunks([...new Set(memberIds)])) {
+    const rows = await db
+      .deleteFrom("group_members")
+      .where("tenant_id", "=", tenantId)
+      .where("group_id", "=", groupId)
+      .where("member_id", "in", chunk)
+      .returning("member_id")
+      .execute();
+    removed.push(...rows.map((row) => row.member_id));
+  }
+  return removed;
+}
+
+export async function removeAllMembers(db: Kysely<Database>, tenantId: string, groupId: string): Promise<number> {
+  const result = await db.deleteFrom("group_members").where("tenant_id", "=", tenantId).where("group_id", "=", groupId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+function membersQuery(db: Kysely<Database>, tenantId: string) {
+  return db
+    .selectFrom("group_members as gm")
+    .innerJoin("resources as mr", (join) => join.onRef("mr.tenant_id", "=", "gm.tenant_id").onRef("mr.id", "=", "gm.member_id"))
+    .select(["gm.group_id", "gm.member_id", "gm.member_kind", "mr.display"])
+    .where("gm.tenant_id", "=", tenantId)
+    .orderBy("gm.member_id");
+}
+
+/** `display` is the member's displayName, falling back to its userName (users) — see docs/storage.md. */
+export async function listMembers(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  tenantId: string,
+  groupId: string,
+  filter?: ResolvedFilter,
+): Promise<readonly Member[]> {
+  let query = membersQuery(db, tenantId).where("gm.group_id", "=", groupId);
+  if (filter !== undefined) {
+    const compiler = new FilterCompiler(dialect, { kind: "Group", alias: "mr" });
+    query = query.where(compiler.compileElement(filter, memberRowElement("gm", "mr")));
+  }
+  const rows = await query.execute();
+  return rows.map(toMember);
+}
+
+export async function listMembersOfGroups(db: Kysely<Database>, tenantId: string, groupIds: readonly string[]): Promise<ReadonlyMap<string, readonly Member[]>> {
+  const result = new Map<string, Member[]>(groupIds.map((id) => [id, []]));
+  for (const chunk of chunks([...new Set(groupIds)])) {
+    const rows = await membersQuery(db, tenantId).where("gm.group_id", "in", chunk).execute();
+    for (const row of rows) result.get(row.group_id)?.push(toMember(row));
+  }
+  return result;
+}
+
+export async function listGroupsOf(db: Kysely<Database>, tenantId: string, memberIds: readonly string[]): Promise<ReadonlyMap<string, readonly GroupRef[]>> {
+  const result = new Map<string, GroupRef[]>(memberIds.map((id) => [id, []]));
+  for (const chunk of chunks([...new Set(memberIds)])) {
+    const rows = await db
+      .selectFrom("group_members as gm")
+      .innerJoin("resources as g", (join) => join.onRef("g.tenant_id", "=", "gm.tenant_id").onRef("g.id", "=", "gm.group_id"))
+      .select(["gm.member_id", "gm.group_id", "g.display"])
+      .where("gm.tenant_id", "=", tenantId)
+      .where("gm.member_id", "in", chunk)
+      .orderBy("gm.group_id")
+      .execute();
+    for (const row of rows) result.get(row.member_id)?.push({ value: row.group_id, display: row.display });
+  }
+  return result;
+}

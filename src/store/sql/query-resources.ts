@@ -1,0 +1,64 @@
+import { type Kysely, type RawBuilder, type SqlBool, sql } from "kysely";
+import type { ResourceKind, ResourcePage, ResourceQuery, StoredResource } from "../store.js";
+import { FilterCompiler } from "./compile-filter.js";
+import { type CursorPosition, decodeCursor, encodeCursor, queryFingerprint } from "./cursor.js";
+import type { SqlDialect } from "./dialect.js";
+import { toStoredResource } from "./mappers.js";
+import { TRUE } from "./scalar.js";
+import type { Database } from "./schema.js";
+
+/** Filters, counts, sorts and pages in SQL; nothing is filtered or counted in memory. */
+export async function queryResources(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  tenantId: string,
+  kind: ResourceKind,
+  query: ResourceQuery,
+): Promise<ResourcePage> {
+  const compiler = new FilterCompiler(dialect, { kind, alias: "r" });
+  const where = query.filter === undefined ? TRUE : compiler.compile(query.filter);
+  const base = db.selectFrom("resources as r").where("r.tenant_id", "=", tenantId).where("r.kind", "=", kind).where(where);
+
+  const fingerprint = queryFingerprint(`${tenantId}/${kind}`, query.filter, query.sort);
+  const position = query.cursor === undefined || query.cursor === "" ? undefined : decodeCursor(query.cursor, fingerprint);
+
+  const counted = await base.select((eb) => eb.fn.countAll().as("total")).executeTakeFirstOrThrow();
+  const totalResults = Number(counted.total);
+  const count = Math.max(0, Math.trunc(query.count));
+  if (count === 0) return { totalResults, resources: [] };
+
+  const sortKey: RawBuilder<unknown> = query.sort === undefined ? sql`null` : compiler.sortKey(query.sort.path);
+  const descending = query.sort?.order === "descending";
+  let page = base
+    .select(["r.tenant_id", "r.id", "r.kind", "r.data", "r.created", "r.last_modified", "r.version"])
+    .select(sortKey.as("sort_key"))
+    // RFC 7644 §3.4.2.3 leaves missing values' place open: they sort last in both orders; id breaks ties.
+    .orderBy(sql`(${sortKey}) is null`)
+    .orderBy(sortKey, descending ? "desc" : "asc")
+    .orderBy("r.id");
+
+  if (query.cursor === undefined) {
+    const offset = Math.max(1, Math.trunc(query.startIndex ?? 1)) - 1;
+    const rows = await page.limit(count).offset(offset).execute();
+    return { totalResults, resources: rows.map(toStoredResource) };
+  }
+
+  if (position !== undefined) page = page.where(after(sortKey, position, descending));
+  const rows = await page.limit(count + 1).execute();
+  const resources: StoredResource[] = rows.slice(0, count).map(toStoredResource);
+  const last = rows[count - 1];
+  if (rows.length <= count || last === undefined) return { totalResults, resources };
+  const sortValue = last.sort_key;
+  const nextCursor = encodeCursor(fingerprint, {
+    sortValue: typeof sortValue === "number" || typeof sortValue === "string" ? sortValue : sortValue === null || sortValue === undefined ? null : String(sortValue),
+    id: last.id,
+  });
+  return { totalResults, resources, nextCursor };
+}
+
+/** Keyset condition: rows strictly after `position` in (sort key, nulls last; id) order. */
+function after(sortKey: RawBuilder<unknown>, position: CursorPosition, descending: boolean): RawBuilder<SqlBool> {
+  if (position.sortValue === null) return sql<SqlBool>`((${sortKey}) is null and r.id > ${position.id})`;
+  const beyond = descending ? sql.raw("<") : sql.raw(">");
+  return sql<SqlBool>`((${sortKey}) is null or (${sortKey}) ${beyond} ${position.sortValue} or ((${sortKey}) = ${position.sortValue} and r.id > ${position.id}))`;
+}

@@ -1,0 +1,78 @@
+import type { Generated } from "kysely";
+
+/** Kysely row types, one per table. Column names stay in src/store/sql; mappers turn rows into domain types. */
+export interface Database {
+  tenants: TenantsTable;
+  tokens: TokensTable;
+  request_log: RequestLogTable;
+  resources: ResourcesTable;
+  resource_emails: ResourceEmailsTable;
+  group_members: GroupMembersTable;
+}
+
+export interface TenantsTable {
+  id: string;
+  slug: string;
+  created: string;
+}
+
+export interface TokensTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  hash: string;
+  created: string;
+  last_used: string | null;
+  revoked: string | null;
+}
+
+export interface RequestLogTable {
+  seq: Generated<number>;
+  tenant_id: string;
+  request_id: string;
+  at: string;
+  method: string;
+  path: string;
+  status: number;
+  duration_ms: number;
+  scim_type: string | null;
+  error_detail: string | null;
+  user_agent: string | null;
+  request_body: string | null;
+}
+
+export interface ResourcesTable {
+  tenant_id: string;
+  id: string;
+  kind: "User" | "Group";
+  /** Lower-cased (JS `toLowerCase`) userName for users, displayName for groups. */
+  name_ci: string;
+  external_id: string | null;
+  /** Lower-cased displayName (users and groups); null when absent. */
+  display_name_ci: string | null;
+  /** The name shown as a member's `display`: displayName, falling back to userName. */
+  display: string | null;
+  /** 1, 0 or null: integers on every dialect so that bindings stay portable. */
+  active: number | null;
+  created: string;
+  last_modified: string;
+  version: number;
+  /** The SCIM document as JSON text, without id, meta, groups and members. */
+  data: string;
+}
+
+export interface ResourceEmailsTable {
+  tenant_id: string;
+  resource_id: string;
+  position: number;
+  value_ci: string | null;
+  type: string | null;
+  is_primary: number;
+}
+
+export interface GroupMembersTable {
+  tenant_id: string;
+  group_id: string;
+  member_id: string;
+  member_kind: "User" | "Group";
+}

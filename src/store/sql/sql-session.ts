@@ -1,0 +1,239 @@
+import type { Kysely } from "kysely";
+import {
+  type GroupRef,
+  type Member,
+  type MemberRef,
+  type NewToken,
+  type RequestLogEntry,
+  type ResourceKind,
+  type ResourcePage,
+  type ResourceQuery,
+  type StoredResource,
+  type StoreSession,
+  type Tenant,
+  type TokenRecord,
+  StoreConflictError,
+} from "../store.js";
+import type { ResolvedFilter } from "../../scim/filter/ast.js";
+import type { SqlDialect, UniqueIndex } from "./dialect.js";
+import { chunks } from "./chunks.js";
+import { toEmailRows, toRequestLogEntry, toResourceRow, toStoredResource, toTenant, toTokenRecord } from "./mappers.js";
+import { addMembers, listGroupsOf, listMembers, listMembersOfGroups, removeAllMembers, removeMembers } from "./memberships.js";
+import { queryResources } from "./query-resources.js";
+import type { Database } from "./schema.js";
+
+export const TENANT_SLUG_INDEX: UniqueIndex = { name: "tenants_slug_unique", table: "tenants", columns: ["slug"] };
+export const USER_NAME_INDEX: UniqueIndex = { name: "resources_user_name_unique", table: "resources", columns: ["tenant_id", "name_ci"] };
+
+/** One transaction's view of the database; `db` is bound to the transaction's connection. */
+export class SqlSession implements StoreSession {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  async createTenant(tenant: Tenant): Promise<Tenant> {
+    try {
+      await this.db.insertInto("tenants").values({ id: tenant.id, slug: tenant.slug, created: tenant.created }).execute();
+    } catch (error) {
+      if (this.dialect.isUniqueViolation(error, TENANT_SLUG_INDEX)) {
+        throw new StoreConflictError("tenant.slug", `tenant slug "${tenant.slug}" is already taken`);
+      }
+      throw error;
+    }
+    return tenant;
+  }
+
+  async findTenantBySlug(slug: string): Promise<Tenant | undefined> {
+    const row = await this.db.selectFrom("tenants").selectAll().where("slug", "=", slug).executeTakeFirst();
+    return row === undefined ? undefined : toTenant(row);
+  }
+
+  async listTenants(): Promise<readonly Tenant[]> {
+    const rows = await this.db.selectFrom("tenants").selectAll().orderBy("slug").execute();
+    return rows.map(toTenant);
+  }
+
+  async insertToken(token: NewToken, created: string): Promise<TokenRecord> {
+    const row = { id: token.id, tenant_id: token.tenantId, name: token.name, hash: token.hash, created, last_used: null, revoked: null };
+    await this.db.insertInto("tokens").values(row).execute();
+    return toTokenRecord(row);
+  }
+
+  async findActiveToken(hash: string): Promise<{ readonly token: TokenRecord; readonly tenant: Tenant } | undefined> {
+    const row = await this.db
+      .selectFrom("tokens as k")
+      .innerJoin("tenants as t", "t.id", "k.tenant_id")
+      .selectAll("k")
+      .select(["t.slug as tenant_slug", "t.created as tenant_created"])
+      .where("k.hash", "=", hash)
+      .where("k.revoked", "is", null)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    return { token: toTokenRecord(row), tenant: { id: row.tenant_id, slug: row.tenant_slug, created: row.tenant_created } };
+  }
+
+  async listTokens(tenantId: string): Promise<readonly TokenRecord[]> {
+    const rows = await this.db.selectFrom("tokens").selectAll().where("tenant_id", "=", tenantId).orderBy("created").orderBy("id").execute();
+    return rows.map(toTokenRecord);
+  }
+
+  async revokeToken(id: string, at: string): Promise<boolean> {
+    const result = await this.db.updateTable("tokens").set({ revoked: at }).where("id", "=", id).where("revoked", "is", null).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async touchToken(id: string, at: string): Promise<void> {
+    await this.db.updateTable("tokens").set({ last_used: at }).where("id", "=", id).execute();
+  }
+
+  async appendRequestLog(entry: RequestLogEntry): Promise<void> {
+    await this.db
+      .insertInto("request_log")
+      .values({
+        tenant_id: entry.tenantId,
+        request_id: entry.requestId,
+        at: entry.at,
+        method: entry.method,
+        path: entry.path,
+        status: entry.status,
+        duration_ms: entry.durationMs,
+        scim_type: entry.scimType,
+        error_detail: entry.errorDetail,
+        user_agent: entry.userAgent,
+        request_body: entry.requestBody,
+      })
+      .execute();
+  }
+
+  async listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]> {
+    const rows = await this.db
+      .selectFrom("request_log")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .orderBy("seq", "desc")
+      .limit(Math.max(0, Math.trunc(limit)))
+      .execute();
+    return rows.map(toRequestLogEntry);
+  }
+
+  async pruneRequestLog(tenantId: string, keep: number): Promise<number> {
+    const boundary = await this.db
+      .selectFrom("request_log")
+      .select("seq")
+      .where("tenant_id", "=", tenantId)
+      .orderBy("seq", "desc")
+      .offset(Math.max(0, Math.trunc(keep)))
+      .limit(1)
+      .executeTakeFirst();
+    if (boundary === undefined) return 0;
+    const result = await this.db
+      .deleteFrom("request_log")
+      .where("tenant_id", "=", tenantId)
+      .where("seq", "<=", boundary.seq)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async insertResource(resource: StoredResource): Promise<void> {
+    try {
+      await this.db.insertInto("resources").values(toResourceRow(resource)).execute();
+    } catch (error) {
+      throw this.userNameConflict(error, resource);
+    }
+    await this.insertEmails(resource);
+  }
+
+  async findResource(tenantId: string, kind: ResourceKind, id: string, options?: { lock?: boolean }): Promise<StoredResource | undefined> {
+    let query = this.db
+      .selectFrom("resources")
+      .select(["tenant_id", "id", "kind", "data", "created", "last_modified", "version"])
+      .where("tenant_id", "=", tenantId)
+      .where("kind", "=", kind)
+      .where("id", "=", id);
+    if (options?.lock === true) query = this.dialect.lockForUpdate(query);
+    const row = await query.executeTakeFirst();
+    return row === undefined ? undefined : toStoredResource(row);
+  }
+
+  async updateResource(resource: StoredResource): Promise<void> {
+    const { tenant_id, id, kind, created: _created, ...changes } = toResourceRow(resource);
+    try {
+      await this.db.updateTable("resources").set(changes).where("tenant_id", "=", tenant_id).where("kind", "=", kind).where("id", "=", id).execute();
+    } catch (error) {
+      throw this.userNameConflict(error, resource);
+    }
+    await this.db.deleteFrom("resource_emails").where("tenant_id", "=", tenant_id).where("resource_id", "=", id).execute();
+    await this.insertEmails(resource);
+  }
+
+  async touchResource(tenantId: string, id: string, lastModified: string, version: number): Promise<void> {
+    await this.db
+      .updateTable("resources")
+      .set({ last_modified: lastModified, version })
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .execute();
+  }
+
+  async deleteResource(tenantId: string, kind: ResourceKind, id: string): Promise<boolean> {
+    // Email and membership rows on both sides go with it (ON DELETE CASCADE).
+    const result = await this.db
+      .deleteFrom("resources")
+      .where("tenant_id", "=", tenantId)
+      .where("kind", "=", kind)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  queryResources(tenantId: string, kind: ResourceKind, query: ResourceQuery): Promise<ResourcePage> {
+    return queryResources(this.db, this.dialect, tenantId, kind, query);
+  }
+
+  async findKinds(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, ResourceKind>> {
+    const kinds = new Map<string, ResourceKind>();
+    for (const chunk of chunks([...new Set(ids)])) {
+      const rows = await this.db.selectFrom("resources").select(["id", "kind"]).where("tenant_id", "=", tenantId).where("id", "in", chunk).execute();
+      for (const row of rows) kinds.set(row.id, row.kind);
+    }
+    return kinds;
+  }
+
+  addMembers(tenantId: string, groupId: string, members: readonly MemberRef[]): Promise<readonly string[]> {
+    return addMembers(this.db, tenantId, groupId, members);
+  }
+
+  removeMembers(tenantId: string, groupId: string, memberIds: readonly string[]): Promise<readonly string[]> {
+    return removeMembers(this.db, tenantId, groupId, memberIds);
+  }
+
+  removeAllMembers(tenantId: string, groupId: string): Promise<number> {
+    return removeAllMembers(this.db, tenantId, groupId);
+  }
+
+  listMembers(tenantId: string, groupId: string, filter?: ResolvedFilter): Promise<readonly Member[]> {
+    return listMembers(this.db, this.dialect, tenantId, groupId, filter);
+  }
+
+  listMembersOfGroups(tenantId: string, groupIds: readonly string[]): Promise<ReadonlyMap<string, readonly Member[]>> {
+    return listMembersOfGroups(this.db, tenantId, groupIds);
+  }
+
+  listGroupsOf(tenantId: string, memberIds: readonly string[]): Promise<ReadonlyMap<string, readonly GroupRef[]>> {
+    return listGroupsOf(this.db, tenantId, memberIds);
+  }
+
+  private async insertEmails(resource: StoredResource): Promise<void> {
+    const rows = toEmailRows(resource);
+    for (const chunk of chunks(rows)) await this.db.insertInto("resource_emails").values(chunk).execute();
+  }
+
+  private userNameConflict(error: unknown, resource: StoredResource): unknown {
+    if (this.dialect.isUniqueViolation(error, USER_NAME_INDEX)) {
+      const userName = resource.document["userName"];
+      return new StoreConflictError("user.userName", `userName "${String(userName)}" is already taken in this tenant (compared ignoring case)`);
+    }
+    return error;
+  }
+}

@@ -1,0 +1,50 @@
+import { type Kysely, Migrator, sql } from "kysely";
+import { type Store, type StoreSession, StoreUnavailableError } from "../store.js";
+import type { SqlDialect } from "./dialect.js";
+import { migrationProvider } from "./migrations/index.js";
+import type { Database } from "./schema.js";
+import { SqlSession } from "./sql-session.js";
+
+/** The one Store implementation: Kysely over whichever dialect `openStore` chose. */
+export class SqlStore implements Store {
+  readonly dialect: "sqlite" | "postgres";
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly sqlDialect: SqlDialect,
+  ) {
+    this.dialect = sqlDialect.name;
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.sqlDialect) });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error !== undefined) {
+      const failed = results?.find((result) => result.status === "Error")?.migrationName ?? "unknown";
+      throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await sql`select 1`.execute(this.db);
+    } catch (error) {
+      throw new StoreUnavailableError(`database did not answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  async transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
+    try {
+      return await this.sqlDialect.transaction(this.db, (db) => fn(new SqlSession(db, this.sqlDialect)));
+    } catch (error) {
+      if (this.sqlDialect.isUnavailable(error)) {
+        throw new StoreUnavailableError(`database unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+}
