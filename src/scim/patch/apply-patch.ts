@@ -44,21 +44,21 @@ export function applyPatch(
     if (operation.op === "remove") {
       const writable = checkWritable(operation.target, where);
       if (!writable.ok) return writable;
-      const removed = removeTarget(draft, operation.target, operation.values, `${where} (remove "${operation.target.text}")`);
+      const removed = removeTarget(draft, operation.target, operation.values, `${where} (remove ${JSON.stringify(operation.target.text)})`);
       if (!removed.ok) return removed;
       continue;
     }
     if (target !== undefined) {
       const writable = checkWritable(target, where);
       if (!writable.ok) return writable;
-      const set = setTarget(draft, operation.op, target, operation.value, `${where} (${operation.op} "${target.text}")`);
+      const set = setTarget(draft, operation.op, target, operation.value, `${where} (${operation.op} ${JSON.stringify(target.text)})`);
       if (!set.ok) return set;
       continue;
     }
     const entries = pathlessEntries(operation.value, schema, where);
     if (!entries.ok) return entries;
     for (const entry of entries.value) {
-      const at = `${where} (${operation.op} "${entry.target.text}")`;
+      const at = `${where} (${operation.op} ${JSON.stringify(entry.target.text)})`;
       if (isExternal(entry.target.path)) {
         if (entry.target.path.subAttribute !== undefined) {
           return fail("invalidPath", `${at}: "${entry.target.path.attribute.name}" changes only as whole elements`);
@@ -72,7 +72,7 @@ export function applyPatch(
         // Okta quirk `ignoreReadOnlyInPathlessValue` — fixture test/idp/okta/replace-group.json.
         const current = draft.quirks.ignoreReadOnlyInPathlessValue ? readCurrent(draft.root, entry.target.path) : undefined;
         if (draft.quirks.ignoreReadOnlyInPathlessValue && (current === undefined || jsonEqual(current, entry.value))) continue;
-        return fail("mutability", `${at}: "${entry.target.text}" is read-only`);
+        return fail("mutability", `${at}: ${JSON.stringify(entry.target.text)} is read-only`);
       }
       const set = setTarget(draft, operation.op, entry.target, entry.value, at);
       if (!set.ok) return set;
@@ -95,7 +95,7 @@ function isReadOnly(path: ResolvedPath): boolean {
 }
 
 function checkWritable(target: PatchTarget, where: string): Result<true> {
-  if (isReadOnly(target.path)) return fail("mutability", `${where}: "${target.text}" is read-only`);
+  if (isReadOnly(target.path)) return fail("mutability", `${where}: ${JSON.stringify(target.text)} is read-only`);
   return ok(true);
 }
 

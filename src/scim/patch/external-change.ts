@@ -10,13 +10,13 @@ import type { ExternalChange, ExternalMemberValue, PatchOperation, PatchTarget }
 export function toExternalChange(operation: PatchOperation, target: PatchTarget | undefined, value: unknown, where: string): Result<ExternalChange> {
   const attribute = target?.path.attribute.name ?? "";
   if (target !== undefined && target.path.subAttribute !== undefined) {
-    return fail("invalidPath", `${where}: "${target.text}": "${attribute}" changes only as whole elements; use the path "${attribute}"`);
+    return fail("invalidPath", `${where}: ${JSON.stringify(target.text)}: "${attribute}" changes only as whole elements; use the path "${attribute}"`);
   }
   switch (operation.op) {
     case "add":
     case "replace": {
       if (target?.filter !== undefined) {
-        return fail("invalidPath", `${where}: "${target.text}": "${operation.op}" on "${attribute}" takes the path "${attribute}" and a list of elements`);
+        return fail("invalidPath", `${where}: ${JSON.stringify(target.text)}: "${operation.op}" on "${attribute}" takes the path "${attribute}" and a list of elements`);
       }
       const values = parseMemberValues(value, `${where}: "${attribute}"`);
       if (!values.ok) return values;

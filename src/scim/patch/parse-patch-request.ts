@@ -71,7 +71,7 @@ function parseOperation(raw: unknown, index: number, schema: ResourceSchema, qui
     if (!hasValue || value === null) return ok({ op: "remove", index, target });
     if (!quirks.removeWithValue) return fail("invalidSyntax", `${where}: "remove" takes no "value" (RFC 7644 §3.5.2.2)`);
     if (!target.path.attribute.multiValued || target.filter !== undefined || target.path.subAttribute !== undefined) {
-      return fail("invalidSyntax", `${where}: "remove" with a "value" is only accepted on a whole multi-valued attribute, not "${target.text}"`);
+      return fail("invalidSyntax", `${where}: "remove" with a "value" is only accepted on a whole multi-valued attribute, not ${JSON.stringify(target.text)}`);
     }
     return ok({ op: "remove", index, target, values: Array.isArray(value) ? value : [value] });
   }
@@ -100,10 +100,10 @@ function parseTarget(text: string, schema: ResourceSchema, where: string): Resul
 
   const outer = resolved.value;
   if (outer.subAttribute !== undefined || !outer.attribute.multiValued || outer.attribute.type !== "complex") {
-    return fail("invalidPath", `${where}: path "${text}": a value filter needs a multi-valued complex attribute`);
+    return fail("invalidPath", `${where}: path ${JSON.stringify(text)}: a value filter needs a multi-valued complex attribute`);
   }
   const inner = resolveInnerFilter(outer, filter, schema);
-  if (!inner.ok) return fail("invalidPath", `${where}: path "${text}": ${inner.issue.detail.replace(/^filter: /, "")}`);
+  if (!inner.ok) return fail("invalidPath", `${where}: path ${JSON.stringify(text)}: ${inner.issue.detail.replace(/^filter: /, "")}`);
   if (subAttribute === undefined) return ok({ text, path: outer, filter: inner.value });
   const sub = resolveAttributePath({ attribute: subAttribute }, schema, { within: outer, errorCode: "invalidPath" });
   if (!sub.ok) return fail("invalidPath", `${where}: ${sub.issue.detail}`);

@@ -28,7 +28,7 @@ export function setTarget(draft: Draft, op: "add" | "replace", target: PatchTarg
       if (attribute.multiValued) {
         return fail(
           "invalidPath",
-          `${where}: "${target.text}" names "${subAttribute.name}" of every "${attribute.name}" element; select elements with a filter, as in ${attribute.name}[type eq "work"].${subAttribute.name}`,
+          `${where}: ${JSON.stringify(target.text)} names "${subAttribute.name}" of every "${attribute.name}" element; select elements with a filter, as in ${attribute.name}[type eq "work"].${subAttribute.name}`,
         );
       }
       const typed = typeValue(draft, value, subAttribute, where);
