@@ -2,6 +2,8 @@ import type { ResolvedPath } from "../filter/ast.js";
 import type { AttributeDefinition, ResourceSchema } from "../schema/types.js";
 import { attributeContainers, indexAttributes, isPlainObject, sameUrn, type AttributeContainer } from "./document.js";
 
+export { parseAttributeList } from "./attribute-list.js";
+
 export interface ProjectionOptions {
   /** Return only these (plus `returned: "always"`). Empty means not given. */
   readonly attributes?: readonly ResolvedPath[];
