@@ -1,0 +1,224 @@
+import { ScimError, serializeScimError } from "../scim/errors.js";
+import { SCIM_BULK_REQUEST_SCHEMA, SCIM_BULK_RESPONSE_SCHEMA } from "../scim/schema/core-schemas.js";
+import type { ResourceKind } from "../store/store.js";
+import { createResource, deleteResource, patchResource, replaceResource, type ScimContext } from "./resources.js";
+import { formatETag } from "./versions.js";
+
+export interface BulkLimits {
+  readonly bulkMaxOperations: number;
+}
+
+interface BulkOperation {
+  readonly index: number;
+  readonly method: "POST" | "PUT" | "PATCH" | "DELETE";
+  readonly bulkId?: string;
+  readonly version?: string;
+  readonly path: string;
+  readonly data?: unknown;
+}
+
+interface BulkOperationResult {
+  readonly method: string;
+  readonly bulkId?: string;
+  readonly version?: string;
+  readonly location?: string;
+  readonly status: string;
+  readonly response?: Record<string, unknown>;
+}
+
+const METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const BULK_ID_REFERENCE = /^bulkId:(.+)$/;
+
+function parseOperation(raw: unknown, index: number): BulkOperation {
+  const where = `Operations[${index}]`;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ScimError("invalidSyntax", `${where}: expected an object with method and path`);
+  }
+  const entries = raw as Record<string, unknown>;
+  const method = typeof entries.method === "string" ? entries.method.toUpperCase() : undefined;
+  if (method === undefined || !METHODS.has(method)) {
+    throw new ScimError("invalidSyntax", `${where}.method: expected one of POST, PUT, PATCH, DELETE`);
+  }
+  if (typeof entries.path !== "string" || !entries.path.startsWith("/")) {
+    throw new ScimError("invalidSyntax", `${where}.path: expected a path such as "/Users" or "/Groups/{id}"`);
+  }
+  if (entries.bulkId !== undefined && (typeof entries.bulkId !== "string" || entries.bulkId.length === 0)) {
+    throw new ScimError("invalidSyntax", `${where}.bulkId: expected a non-empty string`);
+  }
+  if (method === "POST" && entries.bulkId === undefined) {
+    throw new ScimError("invalidSyntax", `${where}.bulkId: required for POST (RFC 7644 §3.7)`);
+  }
+  if (entries.version !== undefined && typeof entries.version !== "string") {
+    throw new ScimError("invalidSyntax", `${where}.version: expected an entity tag string`);
+  }
+  if ((method === "POST" || method === "PUT" || method === "PATCH") && entries.data === undefined) {
+    throw new ScimError("invalidSyntax", `${where}.data: required for ${method}`);
+  }
+  return {
+    index,
+    method: method as BulkOperation["method"],
+    path: entries.path,
+    ...(typeof entries.bulkId === "string" ? { bulkId: entries.bulkId } : {}),
+    ...(typeof entries.version === "string" ? { version: entries.version } : {}),
+    ...(entries.data === undefined ? {} : { data: entries.data }),
+  };
+}
+
+/** Parses a BulkRequest body; throws 413 past `bulkMaxOperations`. */
+export function parseBulkRequest(body: unknown, limits: BulkLimits): { failOnErrors: number | undefined; operations: BulkOperation[] } {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ScimError("invalidSyntax", "a bulk request must be a JSON object");
+  }
+  const request = body as Record<string, unknown>;
+  if (!Array.isArray(request.schemas) || !request.schemas.includes(SCIM_BULK_REQUEST_SCHEMA)) {
+    throw new ScimError("invalidSyntax", `schemas must contain "${SCIM_BULK_REQUEST_SCHEMA}"`);
+  }
+  if (!Array.isArray(request.Operations)) throw new ScimError("invalidSyntax", "Operations: expected an array");
+  if (request.Operations.length > limits.bulkMaxOperations) {
+    throw new ScimError(
+      "payloadTooLarge",
+      `the bulk request has ${request.Operations.length} operations; the maximum is ${limits.bulkMaxOperations} (maxOperations)`,
+    );
+  }
+  const failOnErrors = request.failOnErrors;
+  if (failOnErrors !== undefined && (typeof failOnErrors !== "number" || !Number.isInteger(failOnErrors) || failOnErrors < 1)) {
+    throw new ScimError("invalidSyntax", "failOnErrors: expected a positive integer");
+  }
+  const operations = request.Operations.map(parseOperation);
+  const bulkIds = new Set<string>();
+  for (const operation of operations) {
+    if (operation.bulkId === undefined) continue;
+    if (bulkIds.has(operation.bulkId)) {
+      throw new ScimError("invalidSyntax", `Operations[${operation.index}].bulkId: "${operation.bulkId}" is used twice`);
+    }
+    bulkIds.add(operation.bulkId);
+  }
+  return { failOnErrors: failOnErrors as number | undefined, operations };
+}
+
+/** Every `bulkId:x` reference in a value (strings anywhere in the data, and the path). */
+function references(value: unknown, found = new Set<string>()): Set<string> {
+  if (typeof value === "string") {
+    const match = BULK_ID_REFERENCE.exec(value);
+    if (match?.[1] !== undefined) found.add(match[1]);
+  } else if (Array.isArray(value)) {
+    for (const element of value) references(element, found);
+  } else if (typeof value === "object" && value !== null) {
+    for (const element of Object.values(value)) references(element, found);
+  }
+  return found;
+}
+
+function substitute(value: unknown, ids: ReadonlyMap<string, string>): unknown {
+  if (typeof value === "string") {
+    const match = BULK_ID_REFERENCE.exec(value);
+    return match?.[1] !== undefined ? (ids.get(match[1]) ?? value) : value;
+  }
+  if (Array.isArray(value)) return value.map((element) => substitute(element, ids));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, element]) => [key, substitute(element, ids)]));
+  }
+  return value;
+}
+
+function target(path: string): { kind: ResourceKind; id: string | undefined } {
+  const match = /^\/(Users|Groups)(?:\/([^/]+))?\/?$/i.exec(path);
+  if (match === null) throw new ScimError("invalidPath", `bulk path "${path}" must be /Users, /Groups, /Users/{id} or /Groups/{id}`);
+  const kind: ResourceKind = match[1]?.toLowerCase() === "users" ? "User" : "Group";
+  return { kind, id: match[2] === undefined ? undefined : decodeURIComponent(match[2]) };
+}
+
+async function execute(context: ScimContext, operation: BulkOperation, ids: ReadonlyMap<string, string>): Promise<BulkOperationResult> {
+  const path = substitute(operation.path.replace(/bulkId:([^/]+)/, (whole, bulkId: string) => ids.get(bulkId) ?? whole), ids) as string;
+  const data = substitute(operation.data, ids);
+  const { kind, id } = target(path);
+  const base = { method: operation.method, ...(operation.bulkId === undefined ? {} : { bulkId: operation.bulkId }) };
+  if (operation.method === "POST") {
+    if (id !== undefined) throw new ScimError("invalidPath", `POST goes to /Users or /Groups, not "${path}"`);
+    const served = await createResource(context, kind, data, {});
+    return { ...base, location: served.location, version: formatETag(served.version), status: "201" };
+  }
+  if (id === undefined) throw new ScimError("invalidPath", `${operation.method} needs a resource id in the path, e.g. /Users/{id}`);
+  switch (operation.method) {
+    case "PUT": {
+      const served = await replaceResource(context, kind, id, data, operation.version, {});
+      return { ...base, location: served.location, version: formatETag(served.version), status: "200" };
+    }
+    case "PATCH": {
+      const result = await patchResource(context, kind, id, data, operation.version, {}, false);
+      return { ...base, location: result.location, version: formatETag(result.version), status: "200" };
+    }
+    case "DELETE":
+      await deleteResource(context, kind, id, operation.version);
+      return { ...base, status: "204" };
+  }
+}
+
+/**
+ * RFC 7644 §3.7. Operations run in request order, each in its own transaction; an
+ * operation that references a `bulkId` created later in the request waits until that
+ * one has run. References that never resolve (missing or circular) fail with 409.
+ * Processing stops once `failOnErrors` operations have failed.
+ */
+export async function executeBulk(context: ScimContext, body: unknown, limits: BulkLimits): Promise<Record<string, unknown>> {
+  const { failOnErrors, operations } = parseBulkRequest(body, limits);
+  const created = new Map<string, string>();
+  const failedBulkIds = new Set<string>();
+  const results = new Map<number, BulkOperationResult>();
+  let pending = operations;
+  let errors = 0;
+
+  const record = (operation: BulkOperation, error: unknown) => {
+    const scimError = error instanceof ScimError ? error : new ScimError("internal", "the operation failed unexpectedly");
+    errors += 1;
+    if (operation.bulkId !== undefined) failedBulkIds.add(operation.bulkId);
+    results.set(operation.index, {
+      method: operation.method,
+      ...(operation.bulkId === undefined ? {} : { bulkId: operation.bulkId }),
+      status: String(scimError.status),
+      response: serializeScimError(scimError),
+    });
+  };
+
+  while (pending.length > 0 && (failOnErrors === undefined || errors < failOnErrors)) {
+    const deferred: BulkOperation[] = [];
+    let progressed = false;
+    for (const operation of pending) {
+      if (failOnErrors !== undefined && errors >= failOnErrors) break;
+      const needs = [...references([operation.path, operation.data])];
+      const failedDependency = needs.find((bulkId) => failedBulkIds.has(bulkId) || !operations.some((other) => other.bulkId === bulkId));
+      if (failedDependency !== undefined) {
+        record(operation, new ScimError("conflict", `bulkId "${failedDependency}" does not name a resource created by this request`));
+        progressed = true;
+        continue;
+      }
+      if (needs.some((bulkId) => !created.has(bulkId))) {
+        deferred.push(operation);
+        continue;
+      }
+      progressed = true;
+      try {
+        const result = await execute(context, operation, created);
+        results.set(operation.index, result);
+        if (operation.method === "POST" && operation.bulkId !== undefined && result.location !== undefined) {
+          created.set(operation.bulkId, result.location.slice(result.location.lastIndexOf("/") + 1));
+        }
+      } catch (error) {
+        if (!(error instanceof ScimError)) throw error;
+        record(operation, error);
+      }
+    }
+    if (!progressed) {
+      for (const operation of deferred) {
+        record(operation, new ScimError("conflict", "circular bulkId references cannot be resolved"));
+      }
+      break;
+    }
+    pending = deferred;
+  }
+
+  return {
+    schemas: [SCIM_BULK_RESPONSE_SCHEMA],
+    Operations: [...results.entries()].sort(([a], [b]) => a - b).map(([, result]) => result),
+  };
+}

@@ -1,0 +1,62 @@
+import { ScimError } from "../scim/errors.js";
+import type { MemberRef, ResourceKind, StoreSession } from "../store/store.js";
+
+/** A member as a client sends it: `{ value, type?, display? }`. */
+export interface MemberInput {
+  readonly value: string;
+  readonly type?: string;
+}
+
+/** Reads a client's `members` value: an array of objects with a string `value`. */
+export function parseMemberInputs(raw: unknown, where: string): MemberInput[] {
+  if (raw === null || raw === undefined) return [];
+  const list = Array.isArray(raw) ? raw : [raw];
+  return list.map((element, index) => {
+    if (typeof element !== "object" || element === null || Array.isArray(element)) {
+      throw new ScimError("invalidValue", `${where}[${index}]: expected an object with a "value", got ${JSON.stringify(element)}`);
+    }
+    const entries = Object.entries(element as Record<string, unknown>);
+    const value = entries.find(([key]) => key.toLowerCase() === "value")?.[1];
+    const type = entries.find(([key]) => key.toLowerCase() === "type")?.[1];
+    if (typeof value !== "string" || value.length === 0) {
+      throw new ScimError("invalidValue", `${where}[${index}].value: expected a non-empty string`);
+    }
+    if (type !== undefined && type !== null && typeof type !== "string") {
+      throw new ScimError("invalidValue", `${where}[${index}].type: expected "User" or "Group"`);
+    }
+    return typeof type === "string" ? { value, type } : { value };
+  });
+}
+
+/**
+ * Checks that every member names a User or Group of the tenant (and not the group
+ * itself), and that a given `type` agrees with what the id names.
+ */
+export async function resolveMembers(
+  session: StoreSession,
+  tenantId: string,
+  groupId: string,
+  inputs: readonly MemberInput[],
+): Promise<MemberRef[]> {
+  if (inputs.length === 0) return [];
+  const ids = [...new Set(inputs.map((input) => input.value))];
+  const kinds = await session.findKinds(tenantId, ids);
+  const seen = new Set<string>();
+  const refs: MemberRef[] = [];
+  for (const input of inputs) {
+    if (input.value === groupId) {
+      throw new ScimError("invalidValue", `members: a group cannot be a member of itself ("${input.value}")`);
+    }
+    const kind: ResourceKind | undefined = kinds.get(input.value);
+    if (kind === undefined) {
+      throw new ScimError("invalidValue", `members: no User or Group with id "${input.value}" exists`);
+    }
+    if (input.type !== undefined && input.type.toLowerCase() !== kind.toLowerCase()) {
+      throw new ScimError("invalidValue", `members: "${input.value}" is a ${kind}, not a ${input.type}`);
+    }
+    if (seen.has(input.value)) continue;
+    seen.add(input.value);
+    refs.push({ id: input.value, kind });
+  }
+  return refs;
+}

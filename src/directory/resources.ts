@@ -1,0 +1,346 @@
+import { randomUUID } from "node:crypto";
+import type { ResolvedPath } from "../scim/filter/ast.js";
+import { ScimError, unwrap } from "../scim/errors.js";
+import { applyPatch } from "../scim/patch/apply-patch.js";
+import { parsePatchRequest } from "../scim/patch/parse-patch-request.js";
+import type { ExternalChange } from "../scim/patch/types.js";
+import { parseResourceInput } from "../scim/resource/parse-resource.js";
+import { projectResource } from "../scim/resource/project.js";
+import { serializeResource } from "../scim/resource/serialize.js";
+import type {
+  GroupRef,
+  Member,
+  ResourceKind,
+  ScimDocument,
+  Store,
+  StoreSession,
+  StoredResource,
+  Tenant,
+} from "../store/store.js";
+import { StoreConflictError } from "../store/store.js";
+import { now } from "./clock.js";
+import { parseMemberInputs, resolveMembers } from "./members.js";
+import { EXTERNAL_ATTRIBUTES, type TenantSchemas } from "./schemas.js";
+import { assertIfMatch } from "./versions.js";
+
+/** What every SCIM use case needs to know about the caller's tenant. */
+export interface ScimContext {
+  readonly store: Store;
+  readonly tenant: Tenant;
+  /** The tenant's SCIM base URL, without a trailing slash: `http://host:8080/scim/v2/acme`. */
+  readonly baseUrl: string;
+  readonly schemas: TenantSchemas;
+}
+
+/** `attributes` / `excludedAttributes`, already resolved against the resource's schema. */
+export interface Projection {
+  readonly attributes?: readonly ResolvedPath[];
+  readonly excludedAttributes?: readonly ResolvedPath[];
+}
+
+/** A resource as served, with what the HTTP layer puts in headers. */
+export interface ServedResource {
+  readonly body: Record<string, unknown>;
+  readonly version: number;
+  readonly location: string;
+}
+
+const ENDPOINTS: Readonly<Record<ResourceKind, string>> = { User: "Users", Group: "Groups" };
+
+export function resourceLocation(context: ScimContext, kind: ResourceKind, id: string): string {
+  return `${context.baseUrl}/${ENDPOINTS[kind]}/${id}`;
+}
+
+/** Whether a projection keeps an attribute that is held outside the document (members, groups). */
+export function projectionKeeps(projection: Projection, name: string): boolean {
+  const lower = name.toLowerCase();
+  const names = (paths: readonly ResolvedPath[] | undefined) =>
+    (paths ?? []).filter((path) => !path.extension && path.attribute.name.toLowerCase() === lower);
+  if (projection.attributes !== undefined && projection.attributes.length > 0) {
+    return names(projection.attributes).length > 0;
+  }
+  return !names(projection.excludedAttributes).some((path) => path.subAttribute === undefined);
+}
+
+function memberJson(context: ScimContext, member: Member): Record<string, unknown> {
+  return {
+    value: member.value,
+    $ref: resourceLocation(context, member.type, member.value),
+    ...(member.display === null ? {} : { display: member.display }),
+    type: member.type,
+  };
+}
+
+function groupRefJson(context: ScimContext, group: GroupRef): Record<string, unknown> {
+  return {
+    value: group.value,
+    $ref: resourceLocation(context, "Group", group.value),
+    ...(group.display === null ? {} : { display: group.display }),
+    type: "direct",
+  };
+}
+
+/** Loads what lives outside the documents (members of groups, groups of users) for a page of resources, in one query. */
+export async function loadExternal(
+  context: ScimContext,
+  session: StoreSession,
+  kind: ResourceKind,
+  resources: readonly StoredResource[],
+  projection: Projection,
+): Promise<Map<string, Record<string, unknown>>> {
+  const extras = new Map<string, Record<string, unknown>>();
+  if (resources.length === 0) return extras;
+  const ids = resources.map((resource) => resource.id);
+  if (kind === "Group" && projectionKeeps(projection, "members")) {
+    const members = await session.listMembersOfGroups(context.tenant.id, ids);
+    for (const id of ids) {
+      const list = members.get(id) ?? [];
+      extras.set(id, list.length === 0 ? {} : { members: list.map((member) => memberJson(context, member)) });
+    }
+  }
+  if (projectionKeeps(projection, "groups") && kind === "User") {
+    const groups = await session.listGroupsOf(context.tenant.id, ids);
+    for (const id of ids) {
+      const list = groups.get(id) ?? [];
+      extras.set(id, list.length === 0 ? {} : { groups: list.map((group) => groupRefJson(context, group)) });
+    }
+  }
+  return extras;
+}
+
+/** The wire form of a stored resource after projection. */
+export function serveResource(
+  context: ScimContext,
+  resource: StoredResource,
+  extra: Record<string, unknown> | undefined,
+  projection: Projection,
+): ServedResource {
+  const location = resourceLocation(context, resource.kind, resource.id);
+  const full = serializeResource({
+    id: resource.id,
+    resourceType: resource.kind,
+    document: resource.document,
+    created: resource.created,
+    lastModified: resource.lastModified,
+    version: resource.version,
+    location,
+    ...(extra === undefined ? {} : { extra }),
+  });
+  const body = projectResource(full, context.schemas.byKind[resource.kind], {
+    ...(projection.attributes === undefined ? {} : { attributes: projection.attributes }),
+    ...(projection.excludedAttributes === undefined ? {} : { excludedAttributes: projection.excludedAttributes }),
+  });
+  return { body, version: resource.version, location };
+}
+
+async function serveOne(
+  context: ScimContext,
+  session: StoreSession,
+  resource: StoredResource,
+  projection: Projection,
+): Promise<ServedResource> {
+  const extras = await loadExternal(context, session, resource.kind, [resource], projection);
+  return serveResource(context, resource, extras.get(resource.id), projection);
+}
+
+function notFound(kind: ResourceKind, id: string): ScimError {
+  return new ScimError("notFound", `${kind} "${id}" not found`);
+}
+
+function conflictAsScim(error: unknown): never {
+  if (error instanceof StoreConflictError && error.constraint === "user.userName") {
+    throw new ScimError("uniqueness", "userName is already taken by another user of this tenant (userName is unique, ignoring case)");
+  }
+  throw error;
+}
+
+/** Splits an attribute held outside the document (e.g. `members`) off a request body, matching its name case-insensitively. */
+function takeExternal(body: unknown, name: string): { body: unknown; value: unknown; present: boolean } {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return { body, value: undefined, present: false };
+  const rest: Record<string, unknown> = {};
+  let value: unknown;
+  let present = false;
+  for (const [key, entry] of Object.entries(body as Record<string, unknown>)) {
+    if (key.toLowerCase() === name.toLowerCase()) {
+      value = entry;
+      present = true;
+    } else {
+      rest[key] = entry;
+    }
+  }
+  return { body: rest, value, present };
+}
+
+export async function getResource(
+  context: ScimContext,
+  kind: ResourceKind,
+  id: string,
+  projection: Projection,
+): Promise<ServedResource> {
+  return context.store.transaction(async (session) => {
+    const resource = await session.findResource(context.tenant.id, kind, id);
+    if (resource === undefined) throw notFound(kind, id);
+    return serveOne(context, session, resource, projection);
+  });
+}
+
+/** The version of a resource, for a conditional GET answered without a body. Undefined when missing. */
+export async function findVersion(context: ScimContext, kind: ResourceKind, id: string): Promise<number | undefined> {
+  return context.store.transaction(async (session) => (await session.findResource(context.tenant.id, kind, id))?.version);
+}
+
+export async function createResource(
+  context: ScimContext,
+  kind: ResourceKind,
+  body: unknown,
+  projection: Projection,
+): Promise<ServedResource> {
+  const schema = context.schemas.byKind[kind];
+  const { body: rest, value: membersValue } = kind === "Group" ? takeExternal(body, "members") : { body, value: undefined };
+  const { document } = unwrap(parseResourceInput(rest, schema, { mode: "create" }));
+  const memberInputs = kind === "Group" ? parseMemberInputs(membersValue, "members") : [];
+  const timestamp = now();
+  const resource: StoredResource = {
+    tenantId: context.tenant.id,
+    id: randomUUID(),
+    kind,
+    document,
+    created: timestamp,
+    lastModified: timestamp,
+    version: 1,
+  };
+  return context.store.transaction(async (session) => {
+    const members = await resolveMembers(session, context.tenant.id, resource.id, memberInputs);
+    await session.insertResource(resource).catch(conflictAsScim);
+    if (members.length > 0) await session.addMembers(context.tenant.id, resource.id, members);
+    return serveOne(context, session, resource, projection);
+  });
+}
+
+export async function replaceResource(
+  context: ScimContext,
+  kind: ResourceKind,
+  id: string,
+  body: unknown,
+  ifMatch: string | undefined,
+  projection: Projection,
+): Promise<ServedResource> {
+  const schema = context.schemas.byKind[kind];
+  const split = kind === "Group" ? takeExternal(body, "members") : { body, value: undefined, present: false };
+  const memberInputs = kind === "Group" ? parseMemberInputs(split.value, "members") : [];
+  return context.store.transaction(async (session) => {
+    const existing = await session.findResource(context.tenant.id, kind, id, { lock: true });
+    if (existing === undefined) throw notFound(kind, id);
+    assertIfMatch(ifMatch, existing.version);
+    const { document } = unwrap(parseResourceInput(split.body, schema, { mode: "replace", existing: existing.document }));
+    const next: StoredResource = { ...existing, document, lastModified: now(), version: existing.version + 1 };
+    await session.updateResource(next).catch(conflictAsScim);
+    if (kind === "Group") {
+      // RFC 7644 §3.5.1: PUT replaces the resource; omitted members mean no members.
+      const members = await resolveMembers(session, context.tenant.id, id, memberInputs);
+      await session.removeAllMembers(context.tenant.id, id);
+      if (members.length > 0) await session.addMembers(context.tenant.id, id, members);
+    }
+    return serveOne(context, session, next, projection);
+  });
+}
+
+async function applyExternalChanges(
+  context: ScimContext,
+  session: StoreSession,
+  groupId: string,
+  changes: readonly ExternalChange[],
+): Promise<boolean> {
+  let changed = false;
+  const tenantId = context.tenant.id;
+  for (const change of changes) {
+    switch (change.kind) {
+      case "add": {
+        const members = await resolveMembers(session, tenantId, groupId, parseMemberInputs(change.values, "members"));
+        changed = (await session.addMembers(tenantId, groupId, members)).length > 0 || changed;
+        break;
+      }
+      case "replaceAll": {
+        const members = await resolveMembers(session, tenantId, groupId, parseMemberInputs(change.values, "members"));
+        const removed = await session.removeAllMembers(tenantId, groupId);
+        const added = members.length > 0 ? await session.addMembers(tenantId, groupId, members) : [];
+        changed = removed > 0 || added.length > 0 || changed;
+        break;
+      }
+      case "removeAll":
+        changed = (await session.removeAllMembers(tenantId, groupId)) > 0 || changed;
+        break;
+      case "remove": {
+        const matching = await session.listMembers(tenantId, groupId, change.filter);
+        if (matching.length > 0) {
+          const removed = await session.removeMembers(tenantId, groupId, matching.map((member) => member.value));
+          changed = removed.length > 0 || changed;
+        }
+        break;
+      }
+      case "removeValues": {
+        const removed = await session.removeMembers(tenantId, groupId, change.values);
+        changed = removed.length > 0 || changed;
+        break;
+      }
+      default: {
+        const exhaustive: never = change;
+        throw new Error(`unhandled external change ${JSON.stringify(exhaustive)}`);
+      }
+    }
+  }
+  return changed;
+}
+
+/**
+ * RFC 7644 §3.5.2. The whole request applies in one transaction or not at all.
+ * Returns undefined when the caller should answer 204 (a Group patched without a
+ * projection: its members are not serialised back, so the cost of adding one member
+ * does not grow with the group).
+ */
+export async function patchResource(
+  context: ScimContext,
+  kind: ResourceKind,
+  id: string,
+  body: unknown,
+  ifMatch: string | undefined,
+  projection: Projection,
+  respondWithBody: boolean,
+): Promise<ServedResource | { readonly version: number; readonly location: string }> {
+  const schema = context.schemas.byKind[kind];
+  const operations = unwrap(parsePatchRequest(body, schema));
+  return context.store.transaction(async (session) => {
+    const existing = await session.findResource(context.tenant.id, kind, id, { lock: true });
+    if (existing === undefined) throw notFound(kind, id);
+    assertIfMatch(ifMatch, existing.version);
+    const result = unwrap(applyPatch(existing.document, operations, schema, { externalAttributes: EXTERNAL_ATTRIBUTES[kind] }));
+    const membersChanged =
+      kind === "Group" && result.external.length > 0 ? await applyExternalChanges(context, session, id, result.external) : false;
+    let current = existing;
+    if (result.changed) {
+      current = { ...existing, document: result.document, lastModified: now(), version: existing.version + 1 };
+      await session.updateResource(current).catch(conflictAsScim);
+    } else if (membersChanged) {
+      current = { ...existing, lastModified: now(), version: existing.version + 1 };
+      await session.touchResource(context.tenant.id, id, current.lastModified, current.version);
+    }
+    if (!respondWithBody) return { version: current.version, location: resourceLocation(context, kind, id) };
+    return serveOne(context, session, current, projection);
+  });
+}
+
+export async function deleteResource(
+  context: ScimContext,
+  kind: ResourceKind,
+  id: string,
+  ifMatch: string | undefined,
+): Promise<void> {
+  await context.store.transaction(async (session) => {
+    const existing = await session.findResource(context.tenant.id, kind, id, { lock: true });
+    if (existing === undefined) throw notFound(kind, id);
+    assertIfMatch(ifMatch, existing.version);
+    await session.deleteResource(context.tenant.id, kind, id);
+  });
+}
+
+export type { ScimDocument };

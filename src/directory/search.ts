@@ -1,0 +1,219 @@
+import { ScimError, unwrap } from "../scim/errors.js";
+import type { ResolvedFilter } from "../scim/filter/ast.js";
+import { parseScimFilter } from "../scim/filter/parse.js";
+import { resolveFilter } from "../scim/filter/resolve.js";
+import { parseAttributePath, resolveAttributePath } from "../scim/path.js";
+import { parseAttributeList } from "../scim/resource/project.js";
+import { serializeListResponse } from "../scim/resource/list.js";
+import type { ResourceKind, ResourceQuery, SortSpec, StoreSession } from "../store/store.js";
+import { StoreCursorError } from "../store/store.js";
+import { loadExternal, serveResource, type Projection, type ScimContext } from "./resources.js";
+
+/** Paging limits, advertised in /ServiceProviderConfig from the same values. */
+export interface PagingLimits {
+  readonly defaultPageSize: number;
+  readonly maxPageSize: number;
+}
+
+/** The list parameters of RFC 7644 §3.4.2 and RFC 9865, as received (query string or SearchRequest body). */
+export interface ListParams {
+  readonly filter?: string;
+  readonly sortBy?: string;
+  readonly sortOrder?: "ascending" | "descending";
+  readonly startIndex?: number;
+  readonly count?: number;
+  readonly cursor?: string;
+  readonly attributes?: string;
+  readonly excludedAttributes?: string;
+}
+
+const PARAM_NAMES = ["filter", "sortBy", "sortOrder", "startIndex", "count", "cursor", "attributes", "excludedAttributes"] as const;
+
+function integerParam(name: string, raw: unknown): number {
+  const number = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(number)) {
+    throw new ScimError("invalidValue", `${name}: expected an integer, got ${JSON.stringify(raw)}`);
+  }
+  return number;
+}
+
+function listParam(name: string, raw: unknown): string {
+  if (Array.isArray(raw) && raw.every((entry) => typeof entry === "string")) return raw.join(",");
+  if (typeof raw !== "string") throw new ScimError("invalidValue", `${name}: expected a string, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+/**
+ * Reads list parameters from a query string or a SearchRequest body (RFC 7644 §3.4.3,
+ * where `attributes` are arrays). Parameter names match case-insensitively.
+ */
+export function parseListParams(raw: Readonly<Record<string, unknown>>): ListParams {
+  const params: { -readonly [K in keyof ListParams]: ListParams[K] } = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const name = PARAM_NAMES.find((candidate) => candidate.toLowerCase() === key.toLowerCase());
+    if (name === undefined || value === undefined) continue;
+    if (Array.isArray(value) && name !== "attributes" && name !== "excludedAttributes") {
+      throw new ScimError("invalidValue", `${name}: given more than once`);
+    }
+    switch (name) {
+      case "startIndex":
+      case "count":
+        params[name] = integerParam(name, value);
+        break;
+      case "sortOrder": {
+        const order = typeof value === "string" ? value.toLowerCase() : "";
+        if (order !== "ascending" && order !== "descending") {
+          throw new ScimError("invalidValue", `sortOrder: expected "ascending" or "descending", got ${JSON.stringify(value)}`);
+        }
+        params.sortOrder = order;
+        break;
+      }
+      case "attributes":
+      case "excludedAttributes":
+        params[name] = listParam(name, value);
+        break;
+      case "filter":
+      case "sortBy":
+      case "cursor":
+        if (typeof value !== "string") throw new ScimError("invalidValue", `${name}: expected a string, got ${JSON.stringify(value)}`);
+        params[name] = value;
+        break;
+    }
+  }
+  if (params.cursor !== undefined && params.startIndex !== undefined) {
+    throw new ScimError("invalidValue", "cursor and startIndex cannot be combined: choose cursor paging or index paging");
+  }
+  return params;
+}
+
+/** Resolves `attributes` / `excludedAttributes` for one resource kind. */
+export function resolveProjection(context: ScimContext, kind: ResourceKind, params: ListParams): Projection {
+  const schema = context.schemas.byKind[kind];
+  if (params.attributes !== undefined && params.excludedAttributes !== undefined) {
+    throw new ScimError("invalidValue", "attributes and excludedAttributes cannot be combined");
+  }
+  return {
+    ...(params.attributes === undefined ? {} : { attributes: unwrap(parseAttributeList(params.attributes, schema)) }),
+    ...(params.excludedAttributes === undefined
+      ? {}
+      : { excludedAttributes: unwrap(parseAttributeList(params.excludedAttributes, schema)) }),
+  };
+}
+
+function resolveSort(context: ScimContext, kind: ResourceKind, params: ListParams): SortSpec | undefined {
+  if (params.sortBy === undefined) return undefined;
+  const schema = context.schemas.byKind[kind];
+  const path = unwrap(resolveAttributePath(unwrap(parseAttributePath(params.sortBy)), schema, { errorCode: "invalidValue" }));
+  const attribute = path.subAttribute ?? path.attribute;
+  if (attribute.type === "complex") {
+    throw new ScimError("invalidValue", `sortBy: "${params.sortBy}" is a complex attribute; name one of its sub-attributes`);
+  }
+  return { path, order: params.sortOrder ?? "ascending" };
+}
+
+function resolveQueryFilter(context: ScimContext, kind: ResourceKind, text: string | undefined): ResolvedFilter | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim() === "") throw new ScimError("invalidFilter", "filter: empty filter");
+  return unwrap(resolveFilter(unwrap(parseScimFilter(text)), context.schemas.byKind[kind]));
+}
+
+function pageSize(params: ListParams, limits: PagingLimits): number {
+  // RFC 7644 §3.4.2.4: a negative count is 0; the server may return fewer than asked.
+  if (params.count === undefined) return limits.defaultPageSize;
+  return Math.min(Math.max(params.count, 0), limits.maxPageSize);
+}
+
+async function queryKind(
+  context: ScimContext,
+  session: StoreSession,
+  kind: ResourceKind,
+  query: ResourceQuery,
+  projection: Projection,
+) {
+  try {
+    const page = await session.queryResources(context.tenant.id, kind, query);
+    const extras = await loadExternal(context, session, kind, page.resources, projection);
+    const resources = page.resources.map((resource) => serveResource(context, resource, extras.get(resource.id), projection).body);
+    return { totalResults: page.totalResults, resources, nextCursor: page.nextCursor };
+  } catch (error) {
+    if (error instanceof StoreCursorError) throw new ScimError("invalidCursor", `cursor: ${error.message}`);
+    throw error;
+  }
+}
+
+/** GET /{Users|Groups} and POST /{Users|Groups}/.search. */
+export async function listResources(
+  context: ScimContext,
+  kind: ResourceKind,
+  params: ListParams,
+  limits: PagingLimits,
+): Promise<Record<string, unknown>> {
+  const filter = resolveQueryFilter(context, kind, params.filter);
+  const sort = resolveSort(context, kind, params);
+  const projection = resolveProjection(context, kind, params);
+  const count = pageSize(params, limits);
+  const startIndex = Math.max(params.startIndex ?? 1, 1);
+  const query: ResourceQuery = {
+    count,
+    ...(filter === undefined ? {} : { filter }),
+    ...(sort === undefined ? {} : { sort }),
+    ...(params.cursor === undefined ? { startIndex } : { cursor: params.cursor }),
+  };
+  const page = await context.store.transaction((session) => queryKind(context, session, kind, query, projection));
+  return serializeListResponse({
+    resources: page.resources,
+    totalResults: page.totalResults,
+    ...(params.cursor === undefined ? { startIndex } : {}),
+    ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+  });
+}
+
+/**
+ * POST /.search at the root (RFC 7644 §3.4.3): Users then Groups. A filter naming an
+ * attribute that one resource type lacks matches nothing of that type; it is an error
+ * only when no resource type knows it. Index paging only.
+ */
+export async function searchAll(
+  context: ScimContext,
+  params: ListParams,
+  limits: PagingLimits,
+): Promise<Record<string, unknown>> {
+  if (params.cursor !== undefined) {
+    throw new ScimError("invalidCursor", "cursor paging is offered per resource type (/Users/.search, /Groups/.search), not at the root");
+  }
+  if (params.sortBy !== undefined) {
+    throw new ScimError("invalidValue", "sortBy is offered per resource type (/Users/.search, /Groups/.search), not at the root");
+  }
+  const kinds: ResourceKind[] = ["User", "Group"];
+  const plans: { kind: ResourceKind; filter: ResolvedFilter | undefined; projection: Projection }[] = [];
+  let firstError: ScimError | undefined;
+  for (const kind of kinds) {
+    try {
+      plans.push({ kind, filter: resolveQueryFilter(context, kind, params.filter), projection: resolveProjection(context, kind, params) });
+    } catch (error) {
+      if (!(error instanceof ScimError)) throw error;
+      firstError ??= error;
+    }
+  }
+  if (plans.length === 0 && firstError !== undefined) throw firstError;
+  const count = pageSize(params, limits);
+  const startIndex = Math.max(params.startIndex ?? 1, 1);
+  return context.store.transaction(async (session) => {
+    let skip = startIndex - 1;
+    let remaining = count;
+    let totalResults = 0;
+    const resources: Record<string, unknown>[] = [];
+    for (const plan of plans) {
+      const base = plan.filter === undefined ? {} : { filter: plan.filter };
+      const total = (await session.queryResources(context.tenant.id, plan.kind, { ...base, count: 0, startIndex: 1 })).totalResults;
+      totalResults += total;
+      if (remaining > 0 && skip < total) {
+        const page = await queryKind(context, session, plan.kind, { ...base, count: remaining, startIndex: skip + 1 }, plan.projection);
+        resources.push(...page.resources);
+        remaining -= page.resources.length;
+      }
+      skip = Math.max(skip - total, 0);
+    }
+    return serializeListResponse({ resources, totalResults, startIndex });
+  });
+}

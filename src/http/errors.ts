@@ -1,0 +1,61 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { ScimError, serializeScimError } from "../scim/errors.js";
+import { StoreUnavailableError } from "../store/store.js";
+import { sendScim } from "./reply.js";
+
+/** What the request log records of a failed request. */
+export interface LoggedError {
+  readonly scimType: string | null;
+  readonly detail: string;
+}
+
+const loggedErrors = new WeakMap<FastifyRequest, LoggedError>();
+
+export function loggedErrorOf(request: FastifyRequest): LoggedError | undefined {
+  return loggedErrors.get(request);
+}
+
+function isFastifyError(error: unknown): error is FastifyError {
+  return error instanceof Error && typeof (error as Partial<FastifyError>).code === "string";
+}
+
+/** Turns any thrown value into the ScimError a client should see; internals never leak. */
+export function toScimError(error: unknown): ScimError {
+  if (error instanceof ScimError) return error;
+  if (error instanceof StoreUnavailableError) {
+    return new ScimError("unavailable", "the directory database is unavailable; retry shortly");
+  }
+  if (isFastifyError(error)) {
+    switch (error.code) {
+      case "FST_ERR_CTP_BODY_TOO_LARGE":
+        return new ScimError("payloadTooLarge", `request body exceeds the limit of this endpoint (${error.message})`);
+      case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+        return new ScimError("unsupportedMediaType", "send the body as application/scim+json or application/json");
+      case "FST_ERR_CTP_EMPTY_JSON_BODY":
+        return new ScimError("invalidSyntax", "the request body is empty; expected a JSON object");
+      case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+        return new ScimError("invalidSyntax", "Content-Length does not match the body");
+      default:
+        break;
+    }
+    if (error instanceof SyntaxError || error.statusCode === 400) {
+      return new ScimError("invalidSyntax", `the request body is not valid JSON: ${error.message}`);
+    }
+  }
+  if (error instanceof SyntaxError) {
+    return new ScimError("invalidSyntax", `the request body is not valid JSON: ${error.message}`);
+  }
+  return new ScimError("internal", "an internal error occurred; it has been logged with this request's id");
+}
+
+/** The one error handler: every error response of the SCIM API is written here. */
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const scimError = toScimError(error);
+  if (scimError.status >= 500) {
+    request.log.error({ err: error }, "request failed");
+  }
+  loggedErrors.set(request, { scimType: scimError.scimType ?? null, detail: scimError.message });
+  if (scimError.status === 401) reply.header("WWW-Authenticate", 'Bearer realm="roster"');
+  if (scimError.status === 503) reply.header("Retry-After", "5");
+  return sendScim(reply, scimError.status, serializeScimError(scimError));
+}

@@ -1,0 +1,74 @@
+import type { RequestLogEntry, Store } from "../store/store.js";
+
+const MAX_LOGGED_BODY = 8_192;
+const SECRET_KEYS = new Set(["password", "secret", "token", "clientsecret", "client_secret"]);
+
+/** The request body as logged: secrets replaced, size bounded. */
+export function redactBody(body: unknown): string | null {
+  if (body === undefined || body === null) return null;
+  const text = JSON.stringify(body, (key, value: unknown) =>
+    SECRET_KEYS.has(key.toLowerCase()) ? "[redacted]" : value,
+  );
+  if (text === undefined) return null;
+  return text.length > MAX_LOGGED_BODY ? `${text.slice(0, MAX_LOGGED_BODY)}…[truncated]` : text;
+}
+
+/**
+ * Writes the per-tenant request log off the request path: entries are buffered and
+ * flushed in one transaction every `flushMs`, and each tenant's log is pruned to its
+ * newest `retention` entries. `close()` flushes what is left.
+ */
+export class RequestLogWriter {
+  private buffer: RequestLogEntry[] = [];
+  private readonly sinceLastPrune = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly retention: number,
+    private readonly flushMs = 200,
+  ) {}
+
+  push(entry: RequestLogEntry): void {
+    this.buffer.push(entry);
+    this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
+  }
+
+  /** Writes everything buffered so far; resolves when it is committed. */
+  flush(): Promise<void> {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const entries = this.buffer;
+    this.buffer = [];
+    this.flushing = this.flushing.then(() => (entries.length === 0 ? undefined : this.write(entries)));
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+  }
+
+  private async write(entries: readonly RequestLogEntry[]): Promise<void> {
+    const prune: string[] = [];
+    for (const entry of entries) {
+      const count = (this.sinceLastPrune.get(entry.tenantId) ?? 0) + 1;
+      this.sinceLastPrune.set(entry.tenantId, count);
+      if (count >= Math.max(1, Math.floor(this.retention / 10)) && !prune.includes(entry.tenantId)) prune.push(entry.tenantId);
+    }
+    try {
+      await this.store.transaction(async (session) => {
+        for (const entry of entries) await session.appendRequestLog(entry);
+        for (const tenantId of prune) {
+          await session.pruneRequestLog(tenantId, this.retention);
+          this.sinceLastPrune.set(tenantId, 0);
+        }
+      });
+    } catch (error) {
+      // The request log is diagnostic: losing a batch must never fail provisioning.
+      process.emitWarning(`roster: could not write ${entries.length} request log entries: ${String(error)}`);
+    }
+  }
+}

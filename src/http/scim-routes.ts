@@ -1,0 +1,161 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { executeBulk } from "../directory/bulk.js";
+import {
+  createResource,
+  deleteResource,
+  findVersion,
+  getResource,
+  patchResource,
+  replaceResource,
+  type ScimContext,
+  type ServedResource,
+} from "../directory/resources.js";
+import { tenantSchemas } from "../directory/schemas.js";
+import { listResources, parseListParams, resolveProjection, searchAll } from "../directory/search.js";
+import { formatETag, matchesIfNoneMatch } from "../directory/versions.js";
+import { ScimError } from "../scim/errors.js";
+import type { ResourceKind, Store } from "../store/store.js";
+import { authenticate } from "./auth.js";
+import type { ScimLimits } from "./config.js";
+import { resourceTypesResponse, schemasResponse, serviceProviderConfigResponse } from "./discovery.js";
+import { sendScim } from "./reply.js";
+
+export interface ScimRouteOptions {
+  readonly store: Store;
+  readonly limits: ScimLimits;
+  /** Public origin (`https://roster.example.com`) used in locations; derived from the request when absent. */
+  readonly publicUrl: string | undefined;
+}
+
+type Params = { tenant: string; id?: string };
+type ScimRequest = FastifyRequest<{ Params: Params; Querystring: Record<string, unknown> }>;
+
+const contexts = new WeakMap<FastifyRequest, ScimContext>();
+
+/** The authenticated SCIM context of a request (set by the auth hook). */
+export function scimContextOf(request: FastifyRequest): ScimContext | undefined {
+  return contexts.get(request);
+}
+
+function context(request: FastifyRequest): ScimContext {
+  const found = contexts.get(request);
+  if (found === undefined) throw new ScimError("unauthorized", "missing bearer token: send Authorization: Bearer <token>");
+  return found;
+}
+
+function origin(request: FastifyRequest, publicUrl: string | undefined): string {
+  return publicUrl ?? `${request.protocol}://${request.host}`;
+}
+
+function sendResource(reply: FastifyReply, status: number, served: ServedResource): FastifyReply {
+  reply.header("ETag", formatETag(served.version));
+  if (status === 201) reply.header("Location", served.location);
+  return sendScim(reply, status, served.body);
+}
+
+function requireId(request: { readonly params: Params }): string {
+  const id = request.params.id;
+  if (id === undefined || id.length === 0) throw new ScimError("notFound", "no resource id in the path");
+  return id;
+}
+
+export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): Promise<void> {
+  const { store, limits } = options;
+
+  app.addHook("preHandler", async (request: FastifyRequest<{ Params: Params }>) => {
+    const tenant = await authenticate(store, request, request.params.tenant);
+    contexts.set(request, {
+      store,
+      tenant,
+      baseUrl: `${origin(request, options.publicUrl)}/scim/v2/${tenant.slug}`,
+      schemas: tenantSchemas(),
+    });
+  });
+
+  app.get("/ServiceProviderConfig", async (request, reply) =>
+    sendScim(reply, 200, serviceProviderConfigResponse(context(request), limits)),
+  );
+  app.get("/Schemas", async (request, reply) => sendScim(reply, 200, schemasResponse(context(request))));
+  app.get<{ Params: Params }>("/Schemas/:id", async (request, reply) =>
+    sendScim(reply, 200, schemasResponse(context(request), requireId(request))),
+  );
+  app.get("/ResourceTypes", async (request, reply) => sendScim(reply, 200, resourceTypesResponse(context(request))));
+  app.get<{ Params: Params }>("/ResourceTypes/:id", async (request, reply) =>
+    sendScim(reply, 200, resourceTypesResponse(context(request), requireId(request))),
+  );
+
+  for (const [kind, endpoint] of [
+    ["User", "/Users"],
+    ["Group", "/Groups"],
+  ] as const satisfies readonly (readonly [ResourceKind, string])[]) {
+    app.get(endpoint, async (request: ScimRequest, reply) =>
+      sendScim(reply, 200, await listResources(context(request), kind, parseListParams(request.query), limits)),
+    );
+    app.post(`${endpoint}/.search`, async (request: ScimRequest, reply) =>
+      sendScim(reply, 200, await listResources(context(request), kind, parseListParams(searchBody(request.body)), limits)),
+    );
+    app.post(endpoint, async (request: ScimRequest, reply) => {
+      const scim = context(request);
+      const projection = resolveProjection(scim, kind, parseListParams(request.query));
+      return sendResource(reply, 201, await createResource(scim, kind, request.body, projection));
+    });
+    app.get(`${endpoint}/:id`, async (request: ScimRequest, reply) => {
+      const scim = context(request);
+      const id = requireId(request);
+      const projection = resolveProjection(scim, kind, parseListParams(request.query));
+      const ifNoneMatch = request.headers["if-none-match"];
+      if (ifNoneMatch !== undefined) {
+        const version = await findVersion(scim, kind, id);
+        if (version !== undefined && matchesIfNoneMatch(ifNoneMatch, version)) {
+          return reply.code(304).header("ETag", formatETag(version)).send();
+        }
+      }
+      return sendResource(reply, 200, await getResource(scim, kind, id, projection));
+    });
+    app.put(`${endpoint}/:id`, async (request: ScimRequest, reply) => {
+      const scim = context(request);
+      const projection = resolveProjection(scim, kind, parseListParams(request.query));
+      const served = await replaceResource(scim, kind, requireId(request), request.body, request.headers["if-match"], projection);
+      return sendResource(reply, 200, served);
+    });
+    app.patch(`${endpoint}/:id`, async (request: ScimRequest, reply) => {
+      const scim = context(request);
+      const params = parseListParams(request.query);
+      const projection = resolveProjection(scim, kind, params);
+      // Groups answer 204 unless a projection is asked for, so adding one member never serialises the whole group.
+      const respondWithBody = kind === "User" || params.attributes !== undefined || params.excludedAttributes !== undefined;
+      const result = await patchResource(scim, kind, requireId(request), request.body, request.headers["if-match"], projection, respondWithBody);
+      if ("body" in result) return sendResource(reply, 200, result);
+      return reply.code(204).header("ETag", formatETag(result.version)).send();
+    });
+    app.delete(`${endpoint}/:id`, async (request: ScimRequest, reply) => {
+      await deleteResource(context(request), kind, requireId(request), request.headers["if-match"]);
+      return reply.code(204).send();
+    });
+  }
+
+  app.post("/.search", async (request: ScimRequest, reply) =>
+    sendScim(reply, 200, await searchAll(context(request), parseListParams(searchBody(request.body)), limits)),
+  );
+
+  app.post("/Bulk", { bodyLimit: limits.bulkMaxPayloadBytes }, async (request: ScimRequest, reply) =>
+    sendScim(reply, 200, await executeBulk(context(request), request.body, limits)),
+  );
+
+  app.all("/Me", async () => {
+    throw new ScimError("notImplemented", "/Me is not available: Roster authenticates identity providers, not end users");
+  });
+}
+
+/** RFC 7644 §3.4.3: a SearchRequest body; its `schemas` must name the SearchRequest message if present. */
+function searchBody(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== "object" || Array.isArray(body)) {
+    throw new ScimError("invalidSyntax", "a search request body must be a JSON object (urn:ietf:params:scim:api:messages:2.0:SearchRequest)");
+  }
+  const { schemas, ...rest } = body as Record<string, unknown>;
+  if (schemas !== undefined && (!Array.isArray(schemas) || !schemas.includes("urn:ietf:params:scim:api:messages:2.0:SearchRequest"))) {
+    throw new ScimError("invalidSyntax", 'schemas must be ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]');
+  }
+  return rest;
+}

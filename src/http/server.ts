@@ -1,0 +1,144 @@
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import { ScimError } from "../scim/errors.js";
+import type { Store, Tenant } from "../store/store.js";
+import { DEFAULT_LIMITS, type ScimLimits } from "./config.js";
+import { handleError, loggedErrorOf } from "./errors.js";
+import { RequestLogWriter, redactBody } from "./request-log.js";
+import { scimContextOf, scimRoutes } from "./scim-routes.js";
+
+export interface AppOptions {
+  readonly store: Store;
+  /** Public origin used in `Location` and `meta.location`, e.g. `https://scim.example.com`; from the request's Host when absent. */
+  readonly publicUrl?: string;
+  /** Pino logging to stdout (off in tests). */
+  readonly log?: boolean;
+  readonly limits?: Partial<ScimLimits>;
+  /** Request-log entries kept per tenant. */
+  readonly requestLogRetention?: number;
+}
+
+export interface RosterApp {
+  readonly app: FastifyInstance;
+  /** Flushes the request log; call before reading it in tests. */
+  flushRequestLog(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions extends AppOptions {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RunningServer {
+  /** `http://host:port` as bound (the real port when 0 was asked for). */
+  readonly url: string;
+  readonly app: FastifyInstance;
+  flushRequestLog(): Promise<void>;
+  /** Stops accepting connections, drains in-flight requests, flushes the request log and closes the store. */
+  close(): Promise<void>;
+}
+
+const TENANT_PATH = /^\/scim\/v2\/([^/?]+)/;
+
+/** Builds the HTTP application (SCIM API and health check) without listening. */
+export async function buildApp(options: AppOptions): Promise<RosterApp> {
+  const limits: ScimLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const publicUrl = options.publicUrl?.replace(/\/+$/, "");
+  const app = Fastify({
+    logger: options.log === true ? { level: "info" } : false,
+    genReqId: (request) => {
+      const given = request.headers["x-request-id"];
+      return typeof given === "string" && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: limits.maxBodyBytes,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true },
+    return503OnClosing: true,
+  });
+  const requestLog = new RequestLogWriter(options.store, options.requestLogRetention ?? 10_000);
+  const tenantsBySlug = new Map<string, Tenant>();
+
+  app.addContentTypeParser(
+    ["application/scim+json", "application/json"],
+    { parseAs: "string" },
+    app.getDefaultJsonParser("error", "error"),
+  );
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    handleError(new ScimError("notFound", `no endpoint ${request.method} ${request.url.split("?")[0] ?? ""}`), request, reply),
+  );
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("X-Request-Id", request.id);
+  });
+
+  async function tenantForLog(request: FastifyRequest): Promise<Tenant | undefined> {
+    const authenticated = scimContextOf(request)?.tenant;
+    if (authenticated !== undefined) return authenticated;
+    const slug = TENANT_PATH.exec(request.url)?.[1];
+    if (slug === undefined) return undefined;
+    const cached = tenantsBySlug.get(slug);
+    if (cached !== undefined) return cached;
+    const found = await options.store.transaction((session) => session.findTenantBySlug(slug)).catch(() => undefined);
+    if (found !== undefined) tenantsBySlug.set(slug, found);
+    return found;
+  }
+
+  app.addHook("onResponse", async (request, reply) => {
+    const tenant = await tenantForLog(request);
+    if (tenant === undefined) return;
+    const error = loggedErrorOf(request);
+    const userAgent = request.headers["user-agent"];
+    requestLog.push({
+      tenantId: tenant.id,
+      requestId: request.id,
+      at: new Date().toISOString(),
+      method: request.method,
+      path: request.url,
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      scimType: error?.scimType ?? null,
+      errorDetail: error?.detail ?? null,
+      userAgent: userAgent ?? null,
+      requestBody: redactBody(request.body),
+    });
+  });
+
+  app.get("/healthz", async (_request, reply) => {
+    try {
+      await options.store.ping();
+      return reply.code(200).send({ status: "ok" });
+    } catch {
+      return reply.code(503).send({ status: "unavailable", detail: "the database is not reachable" });
+    }
+  });
+
+  await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store: options.store, limits, publicUrl });
+
+  return {
+    app,
+    flushRequestLog: () => requestLog.flush(),
+    async close() {
+      await app.close();
+      await requestLog.close();
+    },
+  };
+}
+
+/** Builds the app and listens; `close()` drains in-flight requests before closing the store. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const roster = await buildApp(options);
+  await roster.app.listen({ host: options.host, port: options.port });
+  const address = roster.app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : options.port;
+  const host = options.host === "0.0.0.0" || options.host === "::" ? "localhost" : options.host;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    app: roster.app,
+    flushRequestLog: roster.flushRequestLog,
+    async close() {
+      await roster.close();
+      await options.store.close();
+    },
+  };
+}
