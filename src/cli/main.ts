@@ -1,0 +1,67 @@
+import { UsageError, formatTable, type CliContext, type Command } from "./context.js";
+import { migrateCommand } from "./migrate.js";
+import { requestsCommand } from "./requests.js";
+import { serveCommand } from "./serve.js";
+import { tenantsCommand } from "./tenants.js";
+import { tokensCommand } from "./tokens.js";
+
+export const COMMANDS: readonly Command[] = [serveCommand, tenantsCommand, tokensCommand, requestsCommand, migrateCommand];
+
+export function usage(): string {
+  const rows = COMMANDS.map((command) => [`  ${command.name}`, command.summary]);
+  return [
+    "Usage: roster <command> [options]",
+    "",
+    "Roster is a SCIM 2.0 provisioning server.",
+    "",
+    "Commands:",
+    ...formatTable(rows),
+    "",
+    'Every command accepts --database URL|PATH (env ROSTER_DATABASE_URL) and --help.',
+    "Run `roster <command> --help` for its options.",
+  ].join("\n");
+}
+
+const PROCESS_CONTEXT: CliContext = {
+  env: process.env,
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/**
+ * Runs `roster <argv…>` and returns its exit status: 0 on success, 1 when the request
+ * was refused (unknown tenant, slug taken, database unreachable), 2 for a bad command line.
+ * Every refusal is one line on stderr.
+ */
+export async function main(argv: readonly string[], ctx: CliContext = PROCESS_CONTEXT): Promise<number> {
+  try {
+    return await dispatch(argv, ctx);
+  } catch (error) {
+    ctx.err(`roster: ${firstLine(error)}`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}
+
+async function dispatch(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === "--help" || name === "-h" || name === "help") {
+    ctx.out(usage());
+    return 0;
+  }
+  if (name === undefined) throw new UsageError("missing command; expected one of " + names() + " (see: roster --help)");
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    const what = name.startsWith("-") ? `unknown option ${JSON.stringify(name)}` : `unknown command ${JSON.stringify(name)}`;
+    throw new UsageError(`${what}; expected one of ${names()} (see: roster --help)`);
+  }
+  return command.run(args, ctx);
+}
+
+function names(): string {
+  return COMMANDS.map((c) => c.name).join(", ");
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0]?.trim() || "unexpected error";
+}

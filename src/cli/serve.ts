@@ -1,0 +1,101 @@
+import { ensureDefaultTenant } from "../directory/tenants.js";
+import type { RunningServer } from "../http/server.js";
+import {
+  DATABASE_OPTION,
+  HELP_OPTION,
+  expectPositionals,
+  openMigratedStore,
+  parseCommandArgs,
+  resolveDatabase,
+  resolveHost,
+  resolvePort,
+  resolvePublicUrl,
+  scimBaseUrl,
+  type Command,
+} from "./context.js";
+
+const USAGE = `Usage:
+  roster serve [--port N] [--host H] [--database URL|PATH] [--public-url URL]
+
+Runs the SCIM server. Migrations run on start; on first start with no tenants, the tenant
+"default" is created. SIGTERM or SIGINT stops accepting connections, lets in-flight
+requests finish, then exits 0.
+
+Options:
+  --port              port to listen on, 0 for any free port (env ROSTER_PORT, default 8080)
+  --host              interface to listen on (env ROSTER_HOST, default 127.0.0.1; 0.0.0.0 for all)
+  --database          database URL or SQLite path (env ROSTER_DATABASE_URL, default ./data/roster.db)
+  --public-url        URL the IdP uses to reach Roster, e.g. behind a proxy or tunnel
+                      (env ROSTER_PUBLIC_URL); used in printed URLs and meta.location
+  -h, --help          show this help`;
+
+const OPTIONS = {
+  ...DATABASE_OPTION,
+  ...HELP_OPTION,
+  port: { type: "string" },
+  host: { type: "string" },
+  "public-url": { type: "string" },
+} as const;
+
+const STOP_SIGNALS = ["SIGTERM", "SIGINT"] as const;
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "run the SCIM server",
+  usage: USAGE,
+  async run(args, ctx) {
+    const command = "roster serve";
+    const { values, positionals } = parseCommandArgs(command, args, OPTIONS);
+    if (values.help === true) {
+      ctx.out(USAGE);
+      return 0;
+    }
+    expectPositionals(command, positionals, []);
+    const port = resolvePort(values.port, ctx);
+    const host = resolveHost(values.host, ctx);
+    const publicUrl = resolvePublicUrl(values["public-url"], ctx);
+    const stop = stopRequested();
+
+    // Loaded here so that the other commands start without loading Fastify.
+    const { startServer } = await import("../http/server.js");
+    const store = await openMigratedStore(resolveDatabase(values.database, ctx));
+    let running: RunningServer;
+    try {
+      const tenants = await ensureDefaultTenant(store);
+      running = await startServer({ store, host, port, ...(publicUrl === undefined ? {} : { publicUrl }), log: true });
+      const baseUrl = publicUrl ?? running.url;
+      ctx.out(`Roster listening on ${running.url}`);
+      for (const tenant of tenants) ctx.out(`SCIM base URL for tenant "${tenant.slug}": ${scimBaseUrl(baseUrl, tenant.slug)}`);
+      ctx.out(`Create a SCIM token: npx roster tokens create --tenant ${tenants[0]?.slug ?? "default"}`);
+    } catch (error) {
+      stop.dispose();
+      await store.close();
+      throw error;
+    }
+    const signal = await stop.signal;
+    ctx.err(`roster: ${signal} received; finishing in-flight requests`);
+    // Closes the store too, once the last in-flight request has finished.
+    await running.close();
+    stop.dispose();
+    return 0;
+  },
+};
+
+/** Resolves on the first SIGTERM/SIGINT; a second one exits at once. */
+function stopRequested(): { signal: Promise<string>; dispose(): void } {
+  let received = false;
+  let resolve: (signal: string) => void = () => undefined;
+  const signal = new Promise<string>((r) => (resolve = r));
+  const onSignal = (name: NodeJS.Signals) => {
+    if (received) process.exit(130);
+    received = true;
+    resolve(name);
+  };
+  for (const name of STOP_SIGNALS) process.on(name, onSignal);
+  return {
+    signal,
+    dispose: () => {
+      for (const name of STOP_SIGNALS) process.off(name, onSignal);
+    },
+  };
+}

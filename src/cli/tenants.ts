@@ -1,0 +1,89 @@
+import { createTenant, listTenants } from "../directory/tenants.js";
+import type { Tenant } from "../store/store.js";
+import {
+  DATABASE_OPTION,
+  HELP_OPTION,
+  JSON_OPTION,
+  UsageError,
+  expectPositionals,
+  formatTable,
+  parseCommandArgs,
+  resolveBaseUrl,
+  resolveDatabase,
+  scimBaseUrl,
+  withStore,
+  type CliContext,
+  type Command,
+} from "./context.js";
+
+const USAGE = `Usage:
+  roster tenants create <slug> [--json] [--database URL|PATH] [--public-url URL]
+  roster tenants list [--json] [--database URL|PATH] [--public-url URL]
+
+A tenant is one directory with its own SCIM base URL, /scim/v2/<slug>.
+A slug is 1-63 characters of a-z, 0-9 and "-", starting and ending with a letter or digit.
+
+Options:
+  --json              print JSON instead of text
+  --database          database URL or SQLite path (env ROSTER_DATABASE_URL, default ./data/roster.db)
+  --public-url        URL the IdP uses to reach Roster (env ROSTER_PUBLIC_URL)
+  -h, --help          show this help`;
+
+const OPTIONS = { ...DATABASE_OPTION, ...HELP_OPTION, ...JSON_OPTION, "public-url": { type: "string" } } as const;
+
+export const tenantsCommand: Command = {
+  name: "tenants",
+  summary: "create and list tenants",
+  usage: USAGE,
+  async run(args, ctx) {
+    const [sub, ...rest] = args;
+    if (sub === "--help" || sub === "-h") return help(ctx);
+    if (sub === "create") return create(rest, ctx);
+    if (sub === "list") return list(rest, ctx);
+    const what = sub === undefined ? "missing subcommand" : `unknown subcommand ${JSON.stringify(sub)}`;
+    throw new UsageError(`roster tenants: ${what}; expected create or list (see: roster tenants --help)`);
+  },
+};
+
+async function create(args: readonly string[], ctx: CliContext): Promise<number> {
+  const command = "roster tenants create";
+  const { values, positionals } = parseCommandArgs(command, args, OPTIONS);
+  if (values.help === true) return help(ctx);
+  const [slug = ""] = expectPositionals(command, positionals, ["slug"]);
+  const baseUrl = resolveBaseUrl(values["public-url"], ctx);
+  const tenant = await withStore(resolveDatabase(values.database, ctx), (store) => createTenant(store, slug));
+  if (values.json === true) {
+    ctx.out(JSON.stringify(tenantJson(tenant, baseUrl)));
+  } else {
+    ctx.out(`Created tenant "${tenant.slug}". SCIM base URL: ${scimBaseUrl(baseUrl, tenant.slug)}`);
+    ctx.out(`Get a token: npx roster tokens create --tenant ${tenant.slug}`);
+  }
+  return 0;
+}
+
+async function list(args: readonly string[], ctx: CliContext): Promise<number> {
+  const command = "roster tenants list";
+  const { values, positionals } = parseCommandArgs(command, args, OPTIONS);
+  if (values.help === true) return help(ctx);
+  expectPositionals(command, positionals, []);
+  const baseUrl = resolveBaseUrl(values["public-url"], ctx);
+  const tenants = await withStore(resolveDatabase(values.database, ctx), listTenants);
+  if (values.json === true) {
+    ctx.out(JSON.stringify(tenants.map((tenant) => tenantJson(tenant, baseUrl))));
+  } else if (tenants.length === 0) {
+    ctx.out("No tenants yet. Create one: npx roster tenants create <slug>");
+  } else {
+    const rows = tenants.map((t) => [t.slug, t.created, scimBaseUrl(baseUrl, t.slug)]);
+    for (const line of formatTable([["SLUG", "CREATED", "SCIM BASE URL"], ...rows])) ctx.out(line);
+  }
+  return 0;
+}
+
+function tenantJson(tenant: Tenant, baseUrl: string) {
+  return { id: tenant.id, slug: tenant.slug, created: tenant.created, scimBaseUrl: scimBaseUrl(baseUrl, tenant.slug) };
+}
+
+function help(ctx: CliContext): number {
+  ctx.out(USAGE);
+  return 0;
+}

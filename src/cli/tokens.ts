@@ -1,0 +1,131 @@
+import { getTenantBySlug } from "../directory/tenants.js";
+import { createToken, listTokens, revokeToken } from "../directory/tokens.js";
+import type { TokenRecord } from "../store/store.js";
+import {
+  CliError,
+  DATABASE_OPTION,
+  HELP_OPTION,
+  JSON_OPTION,
+  UsageError,
+  expectPositionals,
+  formatTable,
+  parseCommandArgs,
+  requireOption,
+  resolveBaseUrl,
+  resolveDatabase,
+  scimBaseUrl,
+  withStore,
+  type CliContext,
+  type Command,
+} from "./context.js";
+
+const USAGE = `Usage:
+  roster tokens create --tenant <slug> [--name TEXT] [--json] [--public-url URL]
+  roster tokens list --tenant <slug> [--json]
+  roster tokens revoke <id> [--json]
+
+SCIM bearer tokens. A token is printed once, when created; Roster keeps only its SHA-256 hash.
+With --json, the last line "tokens create" prints is {"id", "token", "tenant", "scimBaseUrl"}.
+"tokens list" never shows secrets.
+
+Options:
+  --tenant            tenant slug
+  --name              a label for the token, e.g. "okta" (default "unnamed")
+  --json              print JSON instead of text
+  --database          database URL or SQLite path (env ROSTER_DATABASE_URL, default ./data/roster.db)
+  --public-url        URL the IdP uses to reach Roster (env ROSTER_PUBLIC_URL)
+  -h, --help          show this help`;
+
+const CREATE_OPTIONS = {
+  ...DATABASE_OPTION,
+  ...HELP_OPTION,
+  ...JSON_OPTION,
+  tenant: { type: "string" },
+  name: { type: "string" },
+  "public-url": { type: "string" },
+} as const;
+const LIST_OPTIONS = { ...DATABASE_OPTION, ...HELP_OPTION, ...JSON_OPTION, tenant: { type: "string" } } as const;
+const REVOKE_OPTIONS = { ...DATABASE_OPTION, ...HELP_OPTION, ...JSON_OPTION } as const;
+
+export const tokensCommand: Command = {
+  name: "tokens",
+  summary: "create, list and revoke SCIM bearer tokens",
+  usage: USAGE,
+  async run(args, ctx) {
+    const [sub, ...rest] = args;
+    if (sub === "--help" || sub === "-h") return help(ctx);
+    if (sub === "create") return create(rest, ctx);
+    if (sub === "list") return list(rest, ctx);
+    if (sub === "revoke") return revoke(rest, ctx);
+    const what = sub === undefined ? "missing subcommand" : `unknown subcommand ${JSON.stringify(sub)}`;
+    throw new UsageError(`roster tokens: ${what}; expected create, list or revoke (see: roster tokens --help)`);
+  },
+};
+
+async function create(args: readonly string[], ctx: CliContext): Promise<number> {
+  const command = "roster tokens create";
+  const { values, positionals } = parseCommandArgs(command, args, CREATE_OPTIONS);
+  if (values.help === true) return help(ctx);
+  expectPositionals(command, positionals, []);
+  const slug = requireOption(command, "tenant", values.tenant);
+  const name = values.name ?? "unnamed";
+  if (name.length > 200 || /[\u0000-\u001f]/.test(name)) {
+    throw new UsageError(`${command}: --name must be at most 200 characters without control characters`);
+  }
+  const baseUrl = resolveBaseUrl(values["public-url"], ctx);
+  const issued = await withStore(resolveDatabase(values.database, ctx), async (store) =>
+    createToken(store, await getTenantBySlug(store, slug), name),
+  );
+  const url = scimBaseUrl(baseUrl, slug);
+  if (values.json === true) {
+    ctx.out(JSON.stringify({ id: issued.record.id, token: issued.token, tenant: slug, scimBaseUrl: url }));
+    return 0;
+  }
+  ctx.out(`Created token ${issued.record.id} ("${name}") for tenant "${slug}". It is shown only this once:`);
+  ctx.out("");
+  ctx.out(`  ${issued.token}`);
+  ctx.out("");
+  ctx.out(`SCIM base URL: ${url}`);
+  ctx.out(`Send it as the header "Authorization: Bearer <token>" (Okta: Authentication Mode "HTTP Header").`);
+  return 0;
+}
+
+async function list(args: readonly string[], ctx: CliContext): Promise<number> {
+  const command = "roster tokens list";
+  const { values, positionals } = parseCommandArgs(command, args, LIST_OPTIONS);
+  if (values.help === true) return help(ctx);
+  expectPositionals(command, positionals, []);
+  const slug = requireOption(command, "tenant", values.tenant);
+  const tokens = await withStore(resolveDatabase(values.database, ctx), async (store) =>
+    listTokens(store, await getTenantBySlug(store, slug)),
+  );
+  if (values.json === true) {
+    ctx.out(JSON.stringify(tokens.map(tokenJson)));
+  } else if (tokens.length === 0) {
+    ctx.out(`Tenant "${slug}" has no tokens. Create one: npx roster tokens create --tenant ${slug}`);
+  } else {
+    const rows = tokens.map((t) => [t.id, t.name, t.created, t.lastUsed ?? "never", t.revoked === null ? "active" : `revoked ${t.revoked}`]);
+    for (const line of formatTable([["ID", "NAME", "CREATED", "LAST USED", "STATUS"], ...rows])) ctx.out(line);
+  }
+  return 0;
+}
+
+async function revoke(args: readonly string[], ctx: CliContext): Promise<number> {
+  const command = "roster tokens revoke";
+  const { values, positionals } = parseCommandArgs(command, args, REVOKE_OPTIONS);
+  if (values.help === true) return help(ctx);
+  const [id = ""] = expectPositionals(command, positionals, ["id"]);
+  const revoked = await withStore(resolveDatabase(values.database, ctx), (store) => revokeToken(store, id));
+  if (!revoked) throw new CliError(`no active token has id ${JSON.stringify(id)} (see: roster tokens list --tenant <slug>)`);
+  ctx.out(values.json === true ? JSON.stringify({ id, revoked: true }) : `Revoked token ${id}.`);
+  return 0;
+}
+
+function tokenJson(token: TokenRecord) {
+  return { id: token.id, name: token.name, created: token.created, lastUsed: token.lastUsed, revoked: token.revoked };
+}
+
+function help(ctx: CliContext): number {
+  ctx.out(USAGE);
+  return 0;
+}

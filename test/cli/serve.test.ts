@@ -1,0 +1,122 @@
+import type { ChildProcess } from "node:child_process";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { assertBuilt, cliEnv, lastLine, runRoster, spawnRoster, tempDatabase } from "./run-cli.js";
+
+let db: Awaited<ReturnType<typeof tempDatabase>>;
+let env: NodeJS.ProcessEnv;
+let server: ChildProcess | undefined;
+
+beforeAll(assertBuilt);
+beforeEach(async () => {
+  db = await tempDatabase();
+  env = cliEnv({ ROSTER_DATABASE_URL: db.path });
+});
+afterEach(async () => {
+  if (server !== undefined && server.exitCode === null && server.signalCode === null) {
+    server.kill("SIGKILL");
+    await new Promise((resolve) => server?.once("close", resolve));
+  }
+  server = undefined;
+  await db.dispose();
+});
+
+interface Serving {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly stdout: () => string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `roster serve` on a free port and resolves once it prints where it listens. */
+function serve(args: readonly string[] = []): Promise<Serving> {
+  const child = spawnRoster(["serve", "--port", "0", "--host", "127.0.0.1", ...args], env);
+  server = child;
+  let stdout = "";
+  let stderr = "";
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("close", (code, signal) => resolve({ code, signal })),
+  );
+  return new Promise((resolve, reject) => {
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      const match = /^Roster listening on (\S+)$/m.exec(stdout);
+      if (match?.[1] !== undefined && /Create a SCIM token: .*\n/.test(stdout)) {
+        resolve({ child, url: match[1], stdout: () => stdout, exited });
+      }
+    });
+    void exited.then(({ code }) => reject(new Error(`roster serve exited ${code} before listening: ${stderr}`)));
+  });
+}
+
+describe("roster serve", () => {
+  it("answers /healthz, creates the default tenant on first start and exits 0 on SIGTERM", async () => {
+    const running = await serve();
+    expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(running.stdout()).toContain(`SCIM base URL for tenant "default": ${running.url}/scim/v2/default`);
+    expect(running.stdout()).toContain("npx roster tokens create --tenant default");
+
+    const health = await fetch(`${running.url}/healthz`);
+    expect(health.status).toBe(200);
+
+    running.child.kill("SIGTERM");
+    expect(await running.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("exits 0 on SIGINT", async () => {
+    const running = await serve();
+    running.child.kill("SIGINT");
+    expect(await running.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("prints base URLs from --public-url and does not add `default` when tenants exist", async () => {
+    await runRoster(["tenants", "create", "acme"], env);
+    const running = await serve(["--public-url", "https://scim.example.com/"]);
+    expect(running.stdout()).toContain('SCIM base URL for tenant "acme": https://scim.example.com/scim/v2/acme');
+    expect(running.stdout()).not.toContain('"default"');
+    running.child.kill("SIGTERM");
+    expect((await running.exited).code).toBe(0);
+  });
+
+  it("serves a token created by the CLI and logs the request for `roster requests`", async () => {
+    const running = await serve();
+    const created = JSON.parse(lastLine((await runRoster(["tokens", "create", "--tenant", "default", "--json"], env)).stdout)) as {
+      token: string;
+    };
+    const users = await fetch(`${running.url}/scim/v2/default/Users`, {
+      headers: { authorization: `Bearer ${created.token}`, "user-agent": "roster-cli-test" },
+    });
+    expect(users.status).toBe(200);
+    const refused = await fetch(`${running.url}/scim/v2/default/Users`, { headers: { authorization: "Bearer roster_nope" } });
+    expect(refused.status).toBe(401);
+
+    running.child.kill("SIGTERM");
+    expect((await running.exited).code).toBe(0);
+
+    const log = await runRoster(["requests", "--tenant", "default", "--json"], env);
+    expect(log.code).toBe(0);
+    const entries = JSON.parse(log.stdout) as { method: string; path: string; status: number; userAgent: string | null }[];
+    expect(entries).toContainEqual(
+      expect.objectContaining({ method: "GET", path: "/scim/v2/default/Users", status: 200, userAgent: "roster-cli-test" }),
+    );
+    const listed = JSON.parse((await runRoster(["tokens", "list", "--tenant", "default", "--json"], env)).stdout) as { lastUsed: string | null }[];
+    expect(listed[0]?.lastUsed).toEqual(expect.any(String));
+  });
+
+  it.each([
+    [["--port", "70000"], /--port "70000" is not a port/],
+    [["--port", "http"], /--port "http" is not a port/],
+    [["--public-url", "scim.example.com"], /--public-url "scim.example.com" is not an absolute URL/],
+  ])("exits 2 with one line for %j", async (args, pattern) => {
+    const result = await runRoster(["serve", ...args], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(pattern);
+  });
+
+  it("exits 2 with one line for a bad ROSTER_PORT", async () => {
+    const result = await runRoster(["serve"], { ...env, ROSTER_PORT: "-1" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('roster: ROSTER_PORT "-1" is not a port; expected an integer from 0 to 65535\n');
+  });
+});

@@ -1,0 +1,117 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { assertBuilt, cliEnv, runRoster, tempDatabase } from "./run-cli.js";
+
+let db: Awaited<ReturnType<typeof tempDatabase>>;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(assertBuilt);
+beforeEach(async () => {
+  db = await tempDatabase();
+  env = cliEnv({ ROSTER_DATABASE_URL: db.path });
+});
+afterEach(() => db.dispose());
+
+function expectOneLineError(result: { code: number | null; stdout: string; stderr: string }, code: number, pattern: RegExp) {
+  expect(result.code).toBe(code);
+  expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
+  expect(result.stderr).toMatch(/^roster: /);
+  expect(result.stderr).toMatch(pattern);
+}
+
+describe("roster tenants", () => {
+  it("creates a tenant and prints its SCIM base URL", async () => {
+    const result = await runRoster(["tenants", "create", "acme"], env);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toContain("http://localhost:8080/scim/v2/acme");
+  });
+
+  it("prints the created tenant as JSON with --json, using ROSTER_PUBLIC_URL", async () => {
+    const result = await runRoster(["tenants", "create", "acme", "--json"], { ...env, ROSTER_PUBLIC_URL: "https://scim.example.com/" });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      id: expect.any(String),
+      slug: "acme",
+      created: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      scimBaseUrl: "https://scim.example.com/scim/v2/acme",
+    });
+  });
+
+  it("lists tenants as JSON with --json", async () => {
+    await runRoster(["tenants", "create", "acme"], env);
+    await runRoster(["tenants", "create", "globex", "--database", db.path], cliEnv());
+    const result = await runRoster(["tenants", "list", "--json"], env);
+    expect(result.code).toBe(0);
+    const slugs = (JSON.parse(result.stdout) as { slug: string }[]).map((t) => t.slug).sort();
+    expect(slugs).toEqual(["acme", "globex"]);
+  });
+
+  it("lists tenants as a table", async () => {
+    await runRoster(["tenants", "create", "acme"], env);
+    const result = await runRoster(["tenants", "list"], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^SLUG\s+CREATED\s+SCIM BASE URL\nacme\s+\S+\s+http:\/\/localhost:8080\/scim\/v2\/acme\n$/);
+  });
+
+  it("exits 1 with one line when the slug is taken", async () => {
+    await runRoster(["tenants", "create", "acme"], env);
+    const result = await runRoster(["tenants", "create", "acme"], env);
+    expectOneLineError(result, 1, /tenant "acme" already exists/);
+  });
+
+  it.each([
+    ["Acme", /"A" at column 1/],
+    ["acme_corp", /"_" at column 5/],
+    ["-acme", /starts or ends with "-"/],
+    ["acme-", /starts or ends with "-"/],
+    ["a".repeat(64), /64 characters long; at most 63/],
+  ])("refuses the slug %j with one line naming the problem", async (slug, pattern) => {
+    const result = await runRoster(["tenants", "create", "--", slug], env);
+    expectOneLineError(result, 1, pattern);
+  });
+
+  it("accepts a one-character slug and a 63-character slug", async () => {
+    expect((await runRoster(["tenants", "create", "a"], env)).code).toBe(0);
+    expect((await runRoster(["tenants", "create", `a${"-b".repeat(31)}`], env)).code).toBe(0);
+  });
+
+  it.each([
+    [["tenants", "create"], /missing <slug>/],
+    [["tenants", "create", "a", "b"], /unexpected argument "b"/],
+    [["tenants", "create", "acme", "--frobnicate"], /Unknown option '--frobnicate'/],
+    [["tenants", "rename"], /unknown subcommand "rename"/],
+    [["tenants"], /missing subcommand/],
+    [["tenants", "list", "--public-url", "ftp://x"], /must use http or https/],
+    [["tenants", "list", "--public-url", "not a url"], /is not an absolute URL/],
+  ])("exits 2 with one line for the bad command line %j", async (args, pattern) => {
+    expectOneLineError(await runRoster(args, env), 2, pattern);
+  });
+});
+
+describe("roster", () => {
+  it("prints usage and exits 0 for --help", async () => {
+    const result = await runRoster(["--help"], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: roster <command>/);
+    for (const name of ["serve", "tenants", "tokens", "requests", "migrate"]) expect(result.stdout).toContain(`  ${name}`);
+  });
+
+  it.each(["serve", "tenants", "tokens", "requests", "migrate"])("prints usage of %s and exits 0 for `%s --help`", async (name) => {
+    const result = await runRoster([name, "--help"], env);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toContain(`roster ${name}`);
+  });
+
+  it("exits 2 with one line for an unknown command", async () => {
+    expectOneLineError(await runRoster(["frobnicate"], env), 2, /unknown command "frobnicate"/);
+  });
+
+  it("exits 2 with one line when no command is given", async () => {
+    expectOneLineError(await runRoster([], env), 2, /missing command/);
+  });
+
+  it("runs migrations and exits 0 with `migrate`, creating the database folder", async () => {
+    const result = await runRoster(["migrate", "--database", `${db.dir}/nested/roster.db`], cliEnv());
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toContain("is up to date");
+  });
+});
