@@ -34,7 +34,7 @@ const CORE_SCHEMA: Record<ResourceKind, string> = { User: SCIM_USER_SCHEMA, Grou
 /** `W/"3"` → 3: meta.version compares against the integer column. */
 function versionLiteral(value: unknown): number | undefined {
   if (typeof value !== "string") return undefined;
-  const match = /^(?:W\/)?"?(\d+)"?$/.exec(value);
+  const match = /^W\/"(\d+)"$/.exec(value);
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
@@ -53,10 +53,14 @@ export class FilterCompiler {
 
   /** Compiles a filter over one element (a valuePath's inner filter, or listMembers' member filter). */
   compileElement(filter: ResolvedFilter, element: Element): RawBuilder<SqlBool> {
-    return this.node(filter, (path) => {
-      const scalar = element.scalar(path.subAttribute ?? path.attribute);
-      return scalar === undefined ? { kind: "absent" } : { kind: "scalar", scalar };
-    });
+    return this.node(
+      filter,
+      (path) => {
+        const scalar = element.scalar(path.subAttribute ?? path.attribute);
+        return scalar === undefined ? { kind: "absent" } : { kind: "scalar", scalar };
+      },
+      true,
+    );
   }
 
   /** The value to sort by: the path's value, or the primary/first value of a multi-valued one; case-folded unless caseExact. */
@@ -82,23 +86,25 @@ export class FilterCompiler {
     return text && !scalar.attribute.caseExact && !scalar.folded ? this.dialect.fold(expression) : expression;
   }
 
-  private node(filter: ResolvedFilter, locate: (path: ResolvedPath) => Location): RawBuilder<SqlBool> {
+  private node(filter: ResolvedFilter, locate: (path: ResolvedPath) => Location, nested = false): RawBuilder<SqlBool> {
     switch (filter.kind) {
       case "and":
-        return sql<SqlBool>`(${this.node(filter.left, locate)} and ${this.node(filter.right, locate)})`;
+        return sql<SqlBool>`(${this.node(filter.left, locate, nested)} and ${this.node(filter.right, locate, nested)})`;
       case "or":
-        return sql<SqlBool>`(${this.node(filter.left, locate)} or ${this.node(filter.right, locate)})`;
+        return sql<SqlBool>`(${this.node(filter.left, locate, nested)} or ${this.node(filter.right, locate, nested)})`;
       case "not":
-        return negate(this.node(filter.filter, locate));
+        return negate(this.node(filter.filter, locate, nested));
       case "present":
         return this.present(locate(filter.path));
       case "compare": {
         const location = locate(filter.path);
+        // evaluate.ts: `eq null` is `not pr`, `ne null` is `pr`.
+        if (filter.value === null) return filter.op === "eq" ? negate(this.present(location)) : filter.op === "ne" ? this.present(location) : FALSE;
         if (filter.op === "ne") return negate(this.compare(location, "eq", filter.value));
         return this.compare(location, filter.op, filter.value);
       }
       case "valuePath":
-        return this.valuePath(filter.path, filter.filter);
+        return nested ? FALSE : this.valuePath(filter.path, filter.filter);
     }
   }
 
@@ -158,19 +164,16 @@ export class FilterCompiler {
   /** Picks the indexed column or side table for a path when one holds it, JSON otherwise. */
   private locate(path: ResolvedPath, forSort = false): Location {
     const attribute = path.attribute;
-    const sub = path.subAttribute ?? (attribute.type === "complex" ? attribute.subAttributes?.find((a) => a.name === "value") : undefined);
+    const sub = path.subAttribute;
     if (this.isCore(path)) {
-      const indexed = this.indexedColumn(attribute, path.subAttribute);
+      const indexed = this.indexedColumn(attribute, sub);
       if (indexed !== undefined) return indexed;
     }
-    if (attribute.multiValued) {
+    const membership = this.isCore(path) && ((this.scope.kind === "Group" && attribute.name === "members") || (this.scope.kind === "User" && attribute.name === "groups"));
+    if (attribute.multiValued && (sub !== undefined || attribute.type !== "complex" || membership)) {
       return { kind: "collection", collection: this.collectionFor(path, [{ sub, presence: !forSort }]), sub };
     }
-    if (attribute.type === "complex" && path.subAttribute === undefined) {
-      const keys = documentPath(path);
-      return { kind: "scalar", scalar: { ...jsonScalar(this.dialect, { kind: "column", column: this.data }, keys, attribute) } };
-    }
-    return { kind: "scalar", scalar: jsonScalar(this.dialect, { kind: "column", column: this.data }, documentPath(path), path.subAttribute ?? attribute) };
+    return { kind: "scalar", scalar: jsonScalar(this.dialect, { kind: "column", column: this.data }, documentPath(path), sub ?? attribute) };
   }
 
   private collectionFor(path: ResolvedPath, uses: readonly { sub: AttributeDefinition | undefined; presence: boolean }[]): Collection {
@@ -188,9 +191,13 @@ export class FilterCompiler {
   }
 
   private indexedColumn(attribute: AttributeDefinition, sub: AttributeDefinition | undefined): Location | undefined {
+    // Columns derived from the document answer comparisons; `pr` asks the document itself,
+    // so a value of the wrong JSON type still counts as present (evaluate.ts).
     const scalar = (column: string, definition: AttributeDefinition, folded: boolean): Location => {
       const expression = this.column(column);
-      return { kind: "scalar", scalar: { expression, attribute: definition, folded, present: columnPresent(expression, definition) } };
+      const fromDocument = column !== "id" && column !== "kind" && column !== "created" && column !== "last_modified";
+      const present = fromDocument ? this.dialect.jsonPresent({ kind: "column", column: this.data }, [attribute.name]) : columnPresent(expression, definition);
+      return { kind: "scalar", scalar: { expression, attribute: definition, folded, present } };
     };
     switch (attribute.name) {
       case "id":

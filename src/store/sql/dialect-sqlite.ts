@@ -12,30 +12,38 @@ import {
   type DialectAdapter,
   sql,
 } from "kysely";
+import { foldCase, parseDateTime } from "../../scim/filter/values.js";
 import type { JsonReadAs, JsonSource, SqlDialect, UniqueIndex } from "./dialect.js";
 import type { Database } from "./schema.js";
 
 const FOLD_FUNCTION = "roster_fold";
+const INSTANT_FUNCTION = "roster_instant";
 
 /** SQLite JSON path syntax: `$."name"."givenName"` (keys quoted so extension URNs with dots and colons stay one key). */
 function jsonPath(path: readonly string[]): string {
   return "$" + path.map((key) => `."${key.replaceAll('"', '""')}"`).join("");
 }
 
-function typeAndValue(source: JsonSource, path: readonly string[]): { type: RawBuilder<string | null>; value: RawBuilder<unknown>; json: RawBuilder<unknown> } {
+function typeAndValue(source: JsonSource, path: readonly string[]): { type: RawBuilder<string | null>; value: RawBuilder<unknown>; json: RawBuilder<unknown>; arrow: RawBuilder<unknown> } {
   if (source.kind === "element" && path.length === 0) {
     return {
       type: sql<string | null>`${sql.ref(`${source.alias}.type`)}`,
       value: sql`${sql.ref(`${source.alias}.atom`)}`,
       json: sql`${sql.ref(`${source.alias}.value`)}`,
+      arrow: sql`json_quote(${sql.ref(`${source.alias}.value`)})`,
     };
   }
-  const document = source.kind === "column" ? sql.ref(source.column) : sql.ref(`${source.alias}.value`);
+  // An element's `value` is JSON text only for objects and arrays; primitives are never descended into.
+  const document =
+    source.kind === "column"
+      ? sql`${sql.ref(source.column)}`
+      : sql`(case when ${sql.ref(`${source.alias}.type`)} = 'object' then ${sql.ref(`${source.alias}.value`)} end)`;
   const p = jsonPath(path);
   return {
     type: sql<string | null>`json_type(${document}, ${p})`,
     value: sql`json_extract(${document}, ${p})`,
     json: sql`json_extract(${document}, ${p})`,
+    arrow: sql`(${document} -> ${p})`,
   };
 }
 
@@ -56,17 +64,20 @@ export const SQLITE_DIALECT: SqlDialect = {
     }
   },
 
+  // A value is present when it holds some leaf that is neither null nor "" (evaluate.ts `isPresent`).
   jsonPresent(source: JsonSource, path: readonly string[]): RawBuilder<SqlBool> {
     const { type, value, json } = typeAndValue(source, path);
-    return sql<SqlBool>`(coalesce(${type}, 'null') <> 'null'
-      and not (${type} = 'text' and ${value} = '')
-      and not (${type} = 'array' and json_array_length(${json}) = 0)
-      and not (${type} = 'object' and ${json} = '{}'))`;
+    return sql<SqlBool>`(case
+      when ${type} in ('object', 'array') then exists (select 1 from json_tree(${json}) as leaf
+        where leaf.type not in ('object', 'array', 'null') and not (leaf.type = 'text' and leaf.atom = ''))
+      else coalesce(${type}, 'null') <> 'null' and not (${type} = 'text' and ${value} = '')
+    end)`;
   },
 
   jsonArrayElements(source: JsonSource, path: readonly string[], alias: string): RawBuilder<unknown> {
-    const { type, json } = typeAndValue(source, path);
-    return sql`json_each(case when ${type} = 'array' then ${json} else '[]' end) as ${sql.id(alias)}`;
+    // A single value where an array belongs is read as a one-element array (evaluate.ts `asList`).
+    const { type, json, arrow } = typeAndValue(source, path);
+    return sql`json_each(case when ${type} = 'array' then ${json} when ${type} is null then '[]' else json_array(${arrow}) end) as ${sql.id(alias)}`;
   },
 
   jsonElementIndex(alias: string): RawBuilder<number> {
@@ -87,7 +98,7 @@ export const SQLITE_DIALECT: SqlDialect = {
   },
 
   normalizeDateTime(expression: Expression<unknown>): RawBuilder<string | null> {
-    return sql<string | null>`strftime('%Y-%m-%dT%H:%M:%fZ', ${expression})`;
+    return sql<string | null>`${sql.raw(INSTANT_FUNCTION)}(${expression})`;
   },
 
   lockForUpdate<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
@@ -143,8 +154,12 @@ export function prepareSqliteDatabase(database: BetterSqlite3.Database, settings
   database.pragma("foreign_keys = ON");
   database.pragma("case_sensitive_like = ON");
   database.function(FOLD_FUNCTION, { deterministic: true }, (value: unknown) =>
-    typeof value === "string" ? value.toLowerCase() : value,
+    typeof value === "string" ? foldCase(value) : value,
   );
+  database.function(INSTANT_FUNCTION, { deterministic: true }, (value: unknown) => {
+    const instant = typeof value === "string" ? parseDateTime(value) : undefined;
+    return instant === undefined ? null : new Date(instant).toISOString();
+  });
 }
 
 /**

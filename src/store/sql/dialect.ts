@@ -19,6 +19,9 @@ export interface UniqueIndex {
  * Every difference between the databases Roster runs on, and nothing else. The store
  * is written once against this interface; `dialect-sqlite.ts` implements it now and
  * `dialect-postgres.ts` will with issue 3.
+ *
+ * Besides these members, a dialect must compare and order text by Unicode code point
+ * (SQLite's BINARY collation; `COLLATE "C"` on PostgreSQL), as evaluate.ts does.
  */
 export interface SqlDialect {
   readonly name: "sqlite" | "postgres";
@@ -35,7 +38,7 @@ export interface SqlDialect {
   /** Case-sensitive LIKE with `\` as the escape character; `pattern` comes from `escapeLike`. */
   like(expression: Expression<unknown>, pattern: string): RawBuilder<SqlBool>;
   escapeLike(text: string): string;
-  /** Normalises a dateTime text expression to `toISOString()` form; NULL when unparsable. */
+  /** Normalises an xsd:dateTime text expression to `toISOString()` form exactly as values.ts `parseDateTime` reads it; NULL when unparsable. */
   normalizeDateTime(expression: Expression<unknown>): RawBuilder<string | null>;
   /** Locks the selected rows until the transaction ends (`FOR UPDATE`); a no-op where transactions already serialise writers. */
   lockForUpdate<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;

@@ -1,4 +1,5 @@
 import type { Selectable } from "kysely";
+import { foldCase } from "../../scim/filter/values.js";
 import type { Member, RequestLogEntry, ResourceKind, StoredResource, Tenant, TokenRecord } from "../store.js";
 import type { RequestLogTable, ResourcesTable, TenantsTable, TokensTable } from "./schema.js";
 
@@ -66,9 +67,9 @@ export function toResourceRow(resource: StoredResource): Omit<ResourcesTable, ne
     tenant_id: resource.tenantId,
     id: resource.id,
     kind: resource.kind,
-    name_ci: (name ?? "").toLowerCase(),
+    name_ci: foldCase(name ?? ""),
     external_id: stringAt(resource.document, "externalId"),
-    display_name_ci: displayName === null ? null : displayName.toLowerCase(),
+    display_name_ci: displayName === null ? null : foldCase(displayName),
     display: displayName ?? userName,
     active: typeof active === "boolean" ? (active ? 1 : 0) : null,
     created: resource.created,
@@ -98,7 +99,7 @@ export function toEmailRows(resource: StoredResource): EmailRow[] {
         tenant_id: resource.tenantId,
         resource_id: resource.id,
         position,
-        value_ci: typeof record["value"] === "string" ? record["value"].toLowerCase() : null,
+        value_ci: typeof record["value"] === "string" ? foldCase(record["value"]) : null,
         type: typeof record["type"] === "string" ? record["type"] : null,
         is_primary: record["primary"] === true ? 1 : 0,
       },

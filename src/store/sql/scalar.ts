@@ -1,5 +1,6 @@
 import { type RawBuilder, type SqlBool, sql } from "kysely";
 import type { CompareOperator, FilterValue } from "../../scim/filter/ast.js";
+import { foldCase, parseDateTime } from "../../scim/filter/values.js";
 import type { AttributeDefinition } from "../../scim/schema/types.js";
 import type { JsonReadAs, SqlDialect } from "./dialect.js";
 
@@ -54,7 +55,7 @@ export function compareScalar(dialect: SqlDialect, scalar: Scalar, op: CompareOp
       if (typeof value !== "string") return FALSE;
       const insensitive = !attribute.caseExact || scalar.folded;
       const left = insensitive && !scalar.folded ? dialect.fold(scalar.expression) : scalar.expression;
-      const right = insensitive ? value.toLowerCase() : value;
+      const right = insensitive ? foldCase(value) : value;
       if (operator !== undefined) return sql<SqlBool>`(${left} ${sql.raw(operator)} ${right})`;
       const escaped = dialect.escapeLike(right);
       const pattern = op === "co" ? `%${escaped}%` : op === "sw" ? `${escaped}%` : `%${escaped}`;
@@ -66,9 +67,9 @@ export function compareScalar(dialect: SqlDialect, scalar: Scalar, op: CompareOp
       return sql<SqlBool>`(${scalar.expression} ${sql.raw(operator)} ${value})`;
     case "dateTime": {
       if (typeof value !== "string" || operator === undefined) return FALSE;
-      const instant = new Date(value);
-      if (Number.isNaN(instant.getTime())) return FALSE;
-      return sql<SqlBool>`(${scalar.expression} ${sql.raw(operator)} ${instant.toISOString()})`;
+      const instant = parseDateTime(value);
+      if (instant === undefined) return FALSE;
+      return sql<SqlBool>`(${scalar.expression} ${sql.raw(operator)} ${new Date(instant).toISOString()})`;
     }
     case "boolean":
       if (typeof value !== "boolean" || op !== "eq") return FALSE;

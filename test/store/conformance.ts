@@ -1,0 +1,464 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ResolvedFilter } from "../../src/scim/filter/ast.js";
+import { evaluateFilter } from "../../src/scim/filter/evaluate.js";
+import { resolveAttributePath } from "../../src/scim/path.js";
+import type { ResourceSchema } from "../../src/scim/schema/types.js";
+import {
+  type RequestLogEntry,
+  type ResourceKind,
+  type ResourceQuery,
+  type SortSpec,
+  type Store,
+  type StoredResource,
+  StoreConflictError,
+  StoreCursorError,
+} from "../../src/store/store.js";
+import { ACME, GROUP, GROUP_FILTERS, GROUPS, USER, USER_FILTERS, USERS, filterOf, resource, tick } from "./fixtures.js";
+
+function sortOf(text: string, order: SortSpec["order"] = "ascending", schema: ResourceSchema = USER): SortSpec {
+  const colon = text.lastIndexOf(":");
+  const names = text.slice(colon + 1).split(".");
+  const resolved = resolveAttributePath(
+    { ...(colon === -1 ? {} : { schema: text.slice(0, colon) }), attribute: names[0] ?? "", ...(names[1] === undefined ? {} : { subAttribute: names[1] }) },
+    schema,
+    { errorCode: "invalidValue" },
+  );
+  if (!resolved.ok) throw new Error(resolved.issue.detail);
+  return { path: resolved.value, order };
+}
+
+/**
+ * The one Store conformance suite (STYLE.md: Hono's common.case.test.ts). Every backend
+ * runs it unchanged; `makeStore` returns a fresh, empty, not yet migrated store.
+ */
+export function describeStoreConformance(name: string, makeStore: () => Promise<Store>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await makeStore();
+      await store.migrate();
+      await store.transaction(async (s) => {
+        for (const [id, slug] of [["t1", "acme"], ["t2", "globex"], ["t3", "initech"]] as const) {
+          await s.createTenant({ id, slug, created: tick() });
+        }
+      });
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    async function seedDirectory(tenantId: string): Promise<void> {
+      await store.transaction(async (s) => {
+        for (const user of USERS) await s.insertResource(resource(tenantId, "User", user.id, user.document, user));
+        for (const group of GROUPS) await s.insertResource(resource(tenantId, "Group", group.id, { displayName: group.displayName }));
+        for (const group of GROUPS) await s.addMembers(tenantId, group.id, group.members);
+      });
+    }
+
+    async function ids(tenantId: string, kind: ResourceKind, query: Omit<ResourceQuery, "count"> & { count?: number }): Promise<string[]> {
+      const page = await store.transaction((s) => s.queryResources(tenantId, kind, { count: 1000, ...query }));
+      return page.resources.map((r) => r.id);
+    }
+
+    describe("lifecycle", () => {
+      it("migrates idempotently and answers ping", async () => {
+        await store.migrate();
+        await store.migrate();
+        await expect(store.ping()).resolves.toBeUndefined();
+        expect(["sqlite", "postgres"]).toContain(store.dialect);
+      });
+
+      it("rolls back everything a failed transaction wrote", async () => {
+        await expect(
+          store.transaction(async (s) => {
+            await s.insertResource(resource("t1", "User", "u-1", { userName: "ghost" }));
+            throw new Error("boom");
+          }),
+        ).rejects.toThrow("boom");
+        expect(await store.transaction((s) => s.findResource("t1", "User", "u-1"))).toBeUndefined();
+      });
+    });
+
+    describe("tenants", () => {
+      it("raises StoreConflictError tenant.slug when the slug is taken", async () => {
+        const error = await store.transaction((s) => s.createTenant({ id: "t9", slug: "acme", created: tick() })).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreConflictError);
+        expect((error as StoreConflictError).constraint).toBe("tenant.slug");
+      });
+
+      it("finds tenants by slug and lists them in slug order", async () => {
+        await store.transaction(async (s) => {
+          expect(await s.findTenantBySlug("globex")).toMatchObject({ id: "t2", slug: "globex" });
+          expect(await s.findTenantBySlug("nope")).toBeUndefined();
+          expect((await s.listTenants()).map((t) => t.slug)).toEqual(["acme", "globex", "initech"]);
+        });
+      });
+    });
+
+    describe("tokens", () => {
+      it("finds an unrevoked token by hash with its tenant, and not after revocation", async () => {
+        await store.transaction(async (s) => {
+          const created = tick();
+          const token = await s.insertToken({ id: "k1", tenantId: "t1", name: "okta", hash: "h1" }, created);
+          expect(token).toEqual({ id: "k1", tenantId: "t1", name: "okta", created, lastUsed: null, revoked: null });
+          const found = await s.findActiveToken("h1");
+          expect(found?.tenant.slug).toBe("acme");
+          expect(found?.token.id).toBe("k1");
+          const used = tick();
+          await s.touchToken("k1", used);
+          expect((await s.listTokens("t1"))[0]?.lastUsed).toBe(used);
+          expect(await s.revokeToken("k1", tick())).toBe(true);
+          expect(await s.revokeToken("k1", tick())).toBe(false);
+          expect(await s.revokeToken("missing", tick())).toBe(false);
+          expect(await s.findActiveToken("h1")).toBeUndefined();
+          expect(await s.listTokens("t2")).toEqual([]);
+        });
+      });
+    });
+
+    describe("request log", () => {
+      const entry = (tenantId: string, n: number): RequestLogEntry => ({
+        tenantId,
+        requestId: `r${n}`,
+        at: tick(),
+        method: "GET",
+        path: "/Users",
+        status: n % 2 === 0 ? 200 : 400,
+        durationMs: 1.5,
+        scimType: n % 2 === 0 ? null : "invalidFilter",
+        errorDetail: null,
+        userAgent: "Okta SCIM Client",
+        requestBody: n === 1 ? '{"a":1}' : null,
+      });
+
+      it("lists newest first and prunes all but the newest entries of one tenant", async () => {
+        await store.transaction(async (s) => {
+          for (let n = 1; n <= 5; n++) await s.appendRequestLog(entry("t1", n));
+          await s.appendRequestLog(entry("t2", 6));
+          expect((await s.listRequestLog("t1", 3)).map((e) => e.requestId)).toEqual(["r5", "r4", "r3"]);
+          expect((await s.listRequestLog("t1", 10)).at(-1)).toEqual(entry("t1", 1) && { ...(await s.listRequestLog("t1", 10)).at(-1) });
+          expect(await s.pruneRequestLog("t1", 2)).toBe(3);
+          expect(await s.pruneRequestLog("t1", 2)).toBe(0);
+          expect((await s.listRequestLog("t1", 10)).map((e) => e.requestId)).toEqual(["r5", "r4"]);
+          expect((await s.listRequestLog("t2", 10)).map((e) => e.requestId)).toEqual(["r6"]);
+        });
+      });
+
+      it("round-trips every field of an entry", async () => {
+        const written = entry("t1", 1);
+        await store.transaction((s) => s.appendRequestLog(written));
+        expect(await store.transaction((s) => s.listRequestLog("t1", 1))).toEqual([written]);
+      });
+    });
+
+    describe("resources", () => {
+      it("inserts, finds, updates, touches and deletes a resource", async () => {
+        const user = resource("t1", "User", "u-1", { userName: "alice", emails: [{ value: "alice@a.example" }] });
+        await store.transaction(async (s) => {
+          await s.insertResource(user);
+          expect(await s.findResource("t1", "User", "u-1")).toEqual(user);
+          expect(await s.findResource("t1", "User", "u-1", { lock: true })).toEqual(user);
+          expect(await s.findResource("t1", "Group", "u-1")).toBeUndefined();
+          expect(await s.findResource("t2", "User", "u-1")).toBeUndefined();
+
+          const updated = { ...user, document: { userName: "alice2", emails: [{ value: "new@a.example" }] }, lastModified: tick(), version: 2 };
+          await s.updateResource(updated);
+          expect(await s.findResource("t1", "User", "u-1")).toEqual(updated);
+          expect((await s.queryResources("t1", "User", { count: 10, filter: filterOf('emails.value eq "alice@a.example"') })).totalResults).toBe(0);
+          expect((await s.queryResources("t1", "User", { count: 10, filter: filterOf('emails.value eq "NEW@a.example"') })).totalResults).toBe(1);
+
+          const touched = tick();
+          await s.touchResource("t1", "u-1", touched, 3);
+          expect(await s.findResource("t1", "User", "u-1")).toMatchObject({ lastModified: touched, version: 3, created: user.created });
+
+          expect(await s.deleteResource("t1", "User", "u-1")).toBe(true);
+          expect(await s.deleteResource("t1", "User", "u-1")).toBe(false);
+          expect(await s.findResource("t1", "User", "u-1")).toBeUndefined();
+        });
+      });
+
+      it("raises StoreConflictError user.userName when userName differs only in case", async () => {
+        await store.transaction((s) => s.insertResource(resource("t1", "User", "u-1", { userName: "Ülrich" })));
+        const error = await store.transaction((s) => s.insertResource(resource("t1", "User", "u-2", { userName: "üLRICH" }))).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreConflictError);
+        expect((error as StoreConflictError).constraint).toBe("user.userName");
+      });
+
+      it("raises StoreConflictError when an update takes another user's userName", async () => {
+        await store.transaction(async (s) => {
+          await s.insertResource(resource("t1", "User", "u-1", { userName: "alice" }));
+          await s.insertResource(resource("t1", "User", "u-2", { userName: "bob" }));
+        });
+        const error = await store
+          .transaction((s) => s.updateResource({ ...resource("t1", "User", "u-2", { userName: "ALICE" }), version: 2 }))
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreConflictError);
+      });
+
+      it("allows the same userName in two tenants and a group named like a user", async () => {
+        await store.transaction(async (s) => {
+          await s.insertResource(resource("t1", "User", "u-1", { userName: "alice" }));
+          await s.insertResource(resource("t2", "User", "u-2", { userName: "alice" }));
+          await s.insertResource(resource("t1", "Group", "g-1", { displayName: "alice" }));
+          await s.insertResource(resource("t1", "Group", "g-2", { displayName: "ALICE" }));
+        });
+        expect(await ids("t1", "User", {})).toEqual(["u-1"]);
+      });
+
+      it("lets exactly one of two concurrent creates of the same userName win", async () => {
+        const create = (id: string, userName: string) =>
+          store.transaction(async (s) => {
+            const clash = await s.queryResources("t1", "User", { count: 1, filter: filterOf(`userName eq "${userName}"`) });
+            if (clash.totalResults > 0) throw new StoreConflictError("user.userName", "taken");
+            await s.insertResource(resource("t1", "User", id, { userName }));
+          });
+        const results = await Promise.allSettled([create("u-1", "carol"), create("u-2", "CAROL"), create("u-3", "Carol")]);
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+        for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(StoreConflictError);
+        expect(await ids("t1", "User", {})).toHaveLength(1);
+      });
+
+      it("finds the kinds of existing ids of the tenant only", async () => {
+        await seedDirectory("t1");
+        const kinds = await store.transaction((s) => s.findKinds("t1", ["u-bjensen", "g-eng", "missing"]));
+        expect([...kinds.entries()].sort()).toEqual([["g-eng", "Group"], ["u-bjensen", "User"]]);
+        expect((await store.transaction((s) => s.findKinds("t2", ["u-bjensen"]))).size).toBe(0);
+      });
+    });
+
+    describe("filters agree with evaluate.ts", () => {
+      function wireForm(r: StoredResource, members: Map<string, { value: string; type: ResourceKind; display: string | null }[]>, groupsOf: Map<string, { value: string; display: string | null }[]>): Record<string, unknown> {
+        return {
+          ...r.document,
+          id: r.id,
+          meta: { resourceType: r.kind, created: r.created, lastModified: r.lastModified, version: `W/"${r.version}"` },
+          ...(r.kind === "Group"
+            ? { members: members.get(r.id) ?? [] }
+            : { groups: (groupsOf.get(r.id) ?? []).map((g) => ({ ...g, type: "direct" })) }),
+        };
+      }
+
+      async function expected(kind: ResourceKind, filter: ResolvedFilter): Promise<string[]> {
+        return store.transaction(async (s) => {
+          const all = (await s.queryResources("t1", kind, { count: 1000 })).resources;
+          const members = new Map([...(await s.listMembersOfGroups("t1", all.map((r) => r.id))).entries()].map(([k, v]) => [k, [...v]]));
+          const groupsOf = new Map([...(await s.listGroupsOf("t1", all.map((r) => r.id))).entries()].map(([k, v]) => [k, [...v]]));
+          return all.filter((r) => evaluateFilter(filter, wireForm(r, members, groupsOf))).map((r) => r.id);
+        });
+      }
+
+      beforeEach(async () => {
+        await seedDirectory("t1");
+        // The same directory in t2 with other ids: a filter never reaches across tenants.
+        await store.transaction(async (s) => {
+          for (const user of USERS) await s.insertResource(resource("t2", "User", `t2-${user.id}`, user.document, user));
+          await s.insertResource(resource("t2", "Group", "t2-g", { displayName: "Engineering" }));
+          await s.addMembers("t2", "t2-g", [{ id: "t2-u-bjensen", kind: "User" }]);
+        });
+      });
+
+      it.each(USER_FILTERS.map((text) => [text]))("Users: %s", async (text) => {
+        const filter = filterOf(text);
+        const want = await expected("User", filter);
+        expect(await ids("t1", "User", { filter })).toEqual(want);
+        const page = await store.transaction((s) => s.queryResources("t1", "User", { count: 0, filter }));
+        expect(page).toEqual({ totalResults: want.length, resources: [] });
+      });
+
+      it.each(GROUP_FILTERS.map((text) => [text]))("Groups: %s", async (text) => {
+        const filter = filterOf(text, GROUP);
+        expect(await ids("t1", "Group", { filter })).toEqual(await expected("Group", filter));
+      });
+
+      it("matches a representative set with the expected resources", async () => {
+        const cases: [string, string[]][] = [
+          ['userName eq "BJENSEN@EXAMPLE.COM"', ["u-bjensen"]],
+          ['userName sw "Ü"', ["u-ulrich"]],
+          ['userName co "%"', ["u-percent"]],
+          ['externalId eq "BJENSEN"', []],
+          ['emails[type eq "work" and value ew "@example.com"]', ["u-bjensen"]],
+          ['emails.type eq "work"', ["u-bjensen", "u-percent"]],
+          ['meta.lastModified gt "2014-01-01T00:00:00Z"', ["u-percent", "u-typed", "u-ulrich"]],
+          ['title ne "Tour Guide"', ["u-jsmith", "u-percent", "u-typed"]],
+          ['active eq true', ["u-bjensen", "u-percent"]],
+          [`${ACME}:tags eq "red"`, ["u-bjensen", "u-typed"]],
+          [`${ACME}:level ge 3 and ${ACME}:level lt 10`, ["u-bjensen", "u-ulrich"]],
+          ['groups.display eq "sales"', ["u-jsmith"]],
+        ];
+        for (const [text, want] of cases) expect([text, await ids("t1", "User", { filter: filterOf(text) })]).toEqual([text, want]);
+      });
+    });
+
+    describe("sorting and paging", () => {
+      beforeEach(async () => {
+        await seedDirectory("t1");
+      });
+
+      it.each<[string, SortSpec["order"], string[]]>([
+        ["userName", "ascending", ["u-percent", "u-bjensen", "u-jsmith", "u-typed", "u-ulrich"]],
+        ["userName", "descending", ["u-ulrich", "u-typed", "u-jsmith", "u-bjensen", "u-percent"]],
+        ["title", "ascending", ["u-percent", "u-jsmith", "u-bjensen", "u-ulrich", "u-typed"]],
+        ["title", "descending", ["u-bjensen", "u-ulrich", "u-jsmith", "u-percent", "u-typed"]],
+        ["emails.value", "ascending", ["u-bjensen", "u-jsmith", "u-percent", "u-typed", "u-ulrich"]],
+        ["emails.type", "ascending", ["u-jsmith", "u-percent", "u-bjensen", "u-typed", "u-ulrich"]],
+        ["meta.lastModified", "descending", ["u-typed", "u-percent", "u-ulrich", "u-jsmith", "u-bjensen"]],
+        [`${ACME}:level`, "descending", ["u-jsmith", "u-bjensen", "u-ulrich", "u-percent", "u-typed"]],
+        ["active", "ascending", ["u-jsmith", "u-bjensen", "u-percent", "u-typed", "u-ulrich"]],
+      ])("sorts Users by %s %s, missing values last, id breaking ties", async (path, order, want) => {
+        expect(await ids("t1", "User", { sort: sortOf(path, order) })).toEqual(want);
+      });
+
+      it("sorts Groups by displayName ignoring case", async () => {
+        expect(await ids("t1", "Group", { sort: sortOf("displayName", "ascending", GROUP) })).toEqual(["g-empty", "g-eng", "g-sales"]);
+      });
+
+      it("pages by index: 1-based startIndex, count, totals from SQL", async () => {
+        const sort = sortOf("userName");
+        const page = await store.transaction((s) => s.queryResources("t1", "User", { sort, startIndex: 2, count: 2 }));
+        expect(page.totalResults).toBe(5);
+        expect(page.resources.map((r) => r.id)).toEqual(["u-bjensen", "u-jsmith"]);
+        expect(page.nextCursor).toBeUndefined();
+        expect(await ids("t1", "User", { sort, startIndex: 5, count: 10 })).toEqual(["u-ulrich"]);
+        expect(await ids("t1", "User", { sort, startIndex: 9, count: 10 })).toEqual([]);
+      });
+
+      describe("cursor paging walks every resource once", () => {
+        const titles = ["b", "A", undefined, "c", "a", undefined, "B"];
+        beforeEach(async () => {
+          await store.transaction(async (s) => {
+            for (let i = 0; i < 23; i++) {
+              const title = titles[i % titles.length];
+              await s.insertResource(resource("t3", "User", `p-${String(i).padStart(2, "0")}`, { userName: `user${(i * 7) % 23}`, ...(title === undefined ? {} : { title }) }));
+            }
+          });
+        });
+
+        it.each<[string | undefined, SortSpec["order"], number]>([
+          [undefined, "ascending", 5],
+          ["title", "ascending", 4],
+          ["title", "descending", 3],
+          ["userName", "descending", 7],
+          ["meta.created", "ascending", 23],
+          ["meta.created", "descending", 1],
+        ])("sorted by %s %s in pages of %i", async (path, order, count) => {
+          const sort = path === undefined ? undefined : sortOf(path, order);
+          const whole = await ids("t3", "User", sort === undefined ? {} : { sort });
+          const seen: string[] = [];
+          let cursor = "";
+          for (let pages = 0; pages < 50; pages++) {
+            const page = await store.transaction((s) => s.queryResources("t3", "User", { ...(sort === undefined ? {} : { sort }), count, cursor }));
+            expect(page.totalResults).toBe(23);
+            expect(page.resources.length).toBeLessThanOrEqual(count);
+            seen.push(...page.resources.map((r) => r.id));
+            if (page.nextCursor === undefined) break;
+            cursor = page.nextCursor;
+          }
+          expect(new Set(seen).size).toBe(23);
+          expect(seen).toEqual(whole);
+        });
+
+        it("pages a filtered query and refuses its cursor for another filter or sort", async () => {
+          const filter = filterOf('title eq "a"');
+          const first = await store.transaction((s) => s.queryResources("t3", "User", { filter, count: 2, cursor: "" }));
+          expect(first.totalResults).toBe(7);
+          const next = first.nextCursor ?? "";
+          expect(next).not.toBe("");
+          const second = await store.transaction((s) => s.queryResources("t3", "User", { filter, count: 10, cursor: next }));
+          expect(second.resources).toHaveLength(5);
+          expect(second.nextCursor).toBeUndefined();
+          await expect(store.transaction((s) => s.queryResources("t3", "User", { filter: filterOf('title eq "b"'), count: 2, cursor: next }))).rejects.toBeInstanceOf(StoreCursorError);
+          await expect(store.transaction((s) => s.queryResources("t3", "User", { filter, sort: sortOf("title"), count: 2, cursor: next }))).rejects.toBeInstanceOf(StoreCursorError);
+          await expect(store.transaction((s) => s.queryResources("t2", "User", { filter, count: 2, cursor: next }))).rejects.toBeInstanceOf(StoreCursorError);
+          for (const bad of ["garbage", "e30", Buffer.from('{"v":2}').toString("base64url")]) {
+            await expect(store.transaction((s) => s.queryResources("t3", "User", { filter, count: 2, cursor: bad }))).rejects.toBeInstanceOf(StoreCursorError);
+          }
+        });
+      });
+    });
+
+    describe("memberships", () => {
+      beforeEach(async () => {
+        await seedDirectory("t1");
+      });
+
+      it("adds and removes members idempotently, returning only what changed", async () => {
+        await store.transaction(async (s) => {
+          expect(await s.addMembers("t1", "g-empty", [{ id: "u-ulrich", kind: "User" }, { id: "u-ulrich", kind: "User" }, { id: "g-sales", kind: "Group" }])).toEqual(
+            expect.arrayContaining(["u-ulrich", "g-sales"]),
+          );
+          expect(await s.addMembers("t1", "g-empty", [{ id: "u-ulrich", kind: "User" }, { id: "u-typed", kind: "User" }])).toEqual(["u-typed"]);
+          expect(await s.removeMembers("t1", "g-empty", ["u-typed", "u-percent"])).toEqual(["u-typed"]);
+          expect(await s.removeMembers("t1", "g-empty", ["u-typed"])).toEqual([]);
+          expect((await s.listMembers("t1", "g-empty")).map((m) => m.value)).toEqual(["g-sales", "u-ulrich"]);
+          expect(await s.removeAllMembers("t1", "g-empty")).toBe(2);
+          expect(await s.listMembers("t1", "g-empty")).toEqual([]);
+        });
+      });
+
+      it("lists members with their kind and current display name", async () => {
+        await store.transaction(async (s) => {
+          expect(await s.listMembers("t1", "g-sales")).toEqual([
+            { value: "g-eng", type: "Group", display: "Engineering" },
+            { value: "u-jsmith", type: "User", display: "John Smith" },
+          ]);
+          await s.updateResource({ ...resource("t1", "User", "u-jsmith", { userName: "JSmith" }), version: 2 });
+          expect(await s.listMembers("t1", "g-eng")).toEqual([
+            { value: "u-bjensen", type: "User", display: "Babs Jensen" },
+            { value: "u-jsmith", type: "User", display: "JSmith" },
+          ]);
+          const of = await s.listMembersOfGroups("t1", ["g-eng", "g-empty", "g-missing"]);
+          expect(of.get("g-eng")).toHaveLength(2);
+          expect(of.get("g-empty")).toEqual([]);
+          const groups = await s.listGroupsOf("t1", ["u-jsmith", "g-eng", "u-ulrich"]);
+          expect(groups.get("u-jsmith")).toEqual([{ value: "g-eng", display: "Engineering" }, { value: "g-sales", display: "Sales" }]);
+          expect(groups.get("g-eng")).toEqual([{ value: "g-sales", display: "Sales" }]);
+          expect(groups.get("u-ulrich")).toEqual([]);
+        });
+      });
+
+      it.each<[string, string[]]>([
+        ['members[value eq "u-jsmith"]', ["u-jsmith"]],
+        ['members[type eq "group"]', ["g-eng"]],
+        ['members[display co "ENG"]', ["g-eng"]],
+        ['members[not (type eq "User") or display sw "john"]', ["g-eng", "u-jsmith"]],
+        ['members[display pr]', ["g-eng", "u-jsmith"]],
+      ])("lists the members matching %s", async (text, want) => {
+        const valuePath = filterOf(text, GROUP);
+        if (valuePath.kind !== "valuePath") throw new Error("expected a value path");
+        const members = await store.transaction((s) => s.listMembers("t1", "g-sales", valuePath.filter));
+        expect(members.map((m) => m.value)).toEqual(want);
+      });
+
+      it("deletes membership rows naming a deleted resource on both sides", async () => {
+        await store.transaction(async (s) => {
+          expect(await s.deleteResource("t1", "User", "u-jsmith")).toBe(true);
+          expect((await s.listMembers("t1", "g-eng")).map((m) => m.value)).toEqual(["u-bjensen"]);
+          expect(await s.deleteResource("t1", "Group", "g-eng")).toBe(true);
+          expect((await s.listMembers("t1", "g-sales")).map((m) => m.value)).toEqual([]);
+          expect((await s.listGroupsOf("t1", ["u-bjensen"])).get("u-bjensen")).toEqual([]);
+        });
+      });
+
+      it("loses no member when many transactions add to one group at once", async () => {
+        await store.transaction(async (s) => {
+          for (let i = 0; i < 20; i++) await s.insertResource(resource("t1", "User", `m-${i}`, { userName: `member${i}` }));
+        });
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.transaction((s) => s.addMembers("t1", "g-empty", [{ id: `m-${i}`, kind: "User" }, { id: "m-0", kind: "User" }]))),
+        );
+        expect(await store.transaction((s) => s.listMembers("t1", "g-empty"))).toHaveLength(20);
+      });
+
+      it("scopes memberships by tenant", async () => {
+        await store.transaction(async (s) => {
+          expect(await s.listMembers("t2", "g-eng")).toEqual([]);
+          expect(await s.removeAllMembers("t2", "g-eng")).toBe(0);
+          expect((await s.listGroupsOf("t2", ["u-jsmith"])).get("u-jsmith")).toEqual([]);
+        });
+        expect(await store.transaction((s) => s.listMembers("t1", "g-eng"))).toHaveLength(2);
+      });
+    });
+  });
+}

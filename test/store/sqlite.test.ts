@@ -1,0 +1,35 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { openStore, sqlitePath } from "../../src/store/open-store.js";
+import { describeStoreConformance } from "./conformance.js";
+
+const directory = mkdtempSync(join(tmpdir(), "roster-store-"));
+let n = 0;
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+describeStoreConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
+
+describe("openStore (SQLite)", () => {
+  it.each([
+    ["/var/lib/roster/roster.db", "/var/lib/roster/roster.db"],
+    ["file:/var/lib/roster/roster.db", "/var/lib/roster/roster.db"],
+    ["file:///var/lib/roster/roster.db", "/var/lib/roster/roster.db"],
+    ["data/roster.db", "data/roster.db"],
+    [":memory:", ":memory:"],
+    ["postgres://localhost/roster", undefined],
+  ])("reads %s as the SQLite file %s", (url, path) => {
+    expect(sqlitePath(url)).toBe(path);
+  });
+
+  it("refuses PostgreSQL URLs until issue 3", async () => {
+    await expect(openStore("postgres://localhost/roster")).rejects.toThrow("PostgreSQL support arrives with issue 3");
+  });
+
+  it("opens an in-memory database", async () => {
+    const store = await openStore(":memory:", { migrate: true });
+    await store.ping();
+    await store.close();
+  });
+});
