@@ -41,23 +41,29 @@ export function parseCommandArgs<O extends Options>(command: string, args: reado
     return parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
   } catch (error) {
     const message = error instanceof Error ? (error.message.split(/\. |\n/)[0] ?? error.message) : String(error);
-    throw new UsageError(`${command}: ${message.replace(/\.$/, "")} (see: ${command} --help)`);
+    const sentence = message.replace(/\.$/, "");
+    throw new UsageError(`${label(command)}: ${sentence.charAt(0).toLowerCase()}${sentence.slice(1)} (see: ${command} --help)`);
   }
+}
+
+/** "roster tokens create" → "tokens create": main prefixes every message with "roster: ". */
+export function label(command: string): string {
+  return command.replace(/^roster /, "");
 }
 
 /** Exactly `count` positionals, or a UsageError naming what is missing or extra. */
 export function expectPositionals(command: string, positionals: readonly string[], names: readonly string[]): string[] {
   if (positionals.length < names.length) {
-    throw new UsageError(`${command}: missing <${names[positionals.length] ?? "argument"}> (see: ${command} --help)`);
+    throw new UsageError(`${label(command)}: missing <${names[positionals.length] ?? "argument"}> (see: ${command} --help)`);
   }
   if (positionals.length > names.length) {
-    throw new UsageError(`${command}: unexpected argument ${JSON.stringify(positionals[names.length])} (see: ${command} --help)`);
+    throw new UsageError(`${label(command)}: unexpected argument ${JSON.stringify(positionals[names.length])} (see: ${command} --help)`);
   }
   return [...positionals];
 }
 
 export function requireOption(command: string, name: string, value: string | undefined): string {
-  if (value === undefined || value === "") throw new UsageError(`${command}: --${name} is required (see: ${command} --help)`);
+  if (value === undefined || value === "") throw new UsageError(`${label(command)}: --${name} is required (see: ${command} --help)`);
   return value;
 }
 

@@ -65,7 +65,7 @@ export const requestsCommand: Command = {
 function parseLimit(text: string | undefined): number {
   if (text === undefined) return DEFAULT_REQUEST_LIMIT;
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_REQUEST_LIMIT) {
-    throw new UsageError(`roster requests: --limit ${JSON.stringify(text)} is not an integer from 1 to ${MAX_REQUEST_LIMIT}`);
+    throw new UsageError(`requests: --limit ${JSON.stringify(text)} is not an integer from 1 to ${MAX_REQUEST_LIMIT}`);
   }
   return Number(text);
 }

@@ -41,7 +41,7 @@ export const tenantsCommand: Command = {
     if (sub === "create") return create(rest, ctx);
     if (sub === "list") return list(rest, ctx);
     const what = sub === undefined ? "missing subcommand" : `unknown subcommand ${JSON.stringify(sub)}`;
-    throw new UsageError(`roster tenants: ${what}; expected create or list (see: roster tenants --help)`);
+    throw new UsageError(`tenants: ${what}; expected create or list (see: roster tenants --help)`);
   },
 };
 

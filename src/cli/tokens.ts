@@ -58,7 +58,7 @@ export const tokensCommand: Command = {
     if (sub === "list") return list(rest, ctx);
     if (sub === "revoke") return revoke(rest, ctx);
     const what = sub === undefined ? "missing subcommand" : `unknown subcommand ${JSON.stringify(sub)}`;
-    throw new UsageError(`roster tokens: ${what}; expected create, list or revoke (see: roster tokens --help)`);
+    throw new UsageError(`tokens: ${what}; expected create, list or revoke (see: roster tokens --help)`);
   },
 };
 
@@ -70,7 +70,7 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
   const slug = requireOption(command, "tenant", values.tenant);
   const name = values.name ?? "unnamed";
   if (name.length > 200 || /[\u0000-\u001f]/.test(name)) {
-    throw new UsageError(`${command}: --name must be at most 200 characters without control characters`);
+    throw new UsageError(`tokens create: --name must be at most 200 characters without control characters`);
   }
   const baseUrl = resolveBaseUrl(values["public-url"], ctx);
   const issued = await withStore(resolveDatabase(values.database, ctx), async (store) =>

@@ -77,7 +77,7 @@ describe("roster tenants", () => {
   it.each([
     [["tenants", "create"], /missing <slug>/],
     [["tenants", "create", "a", "b"], /unexpected argument "b"/],
-    [["tenants", "create", "acme", "--frobnicate"], /Unknown option '--frobnicate'/],
+    [["tenants", "create", "acme", "--frobnicate"], /^roster: tenants create: unknown option '--frobnicate' \(see: roster tenants create --help\)\n$/],
     [["tenants", "rename"], /unknown subcommand "rename"/],
     [["tenants"], /missing subcommand/],
     [["tenants", "list", "--public-url", "ftp://x"], /must use http or https/],

@@ -103,7 +103,7 @@ describe("roster tokens", () => {
   it.each([
     [["tokens", "create"], /--tenant is required/],
     [["tokens", "create", "--tenant"], /argument missing/],
-    [["tokens", "list", "--tenant", "acme", "--all"], /Unknown option '--all'/],
+    [["tokens", "list", "--tenant", "acme", "--all"], /unknown option '--all'/],
     [["tokens", "revoke"], /missing <id>/],
     [["tokens", "rotate"], /unknown subcommand "rotate"/],
     [["requests", "--tenant", "acme", "--limit", "0"], /--limit "0" is not an integer from 1 to 1000/],
