@@ -58,6 +58,8 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   const requestLog = new RequestLogWriter(options.store, options.requestLogRetention ?? 10_000);
   const tenantsBySlug = new Map<string, Tenant>();
 
+  // Only JSON bodies: any other media type (text/plain included) is 415.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     ["application/scim+json", "application/json"],
     { parseAs: "string" },
