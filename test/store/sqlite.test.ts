@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore, sqlitePath } from "../../src/store/open-store.js";
 import { describeStoreConformance } from "./conformance.js";
@@ -26,6 +28,15 @@ describe("openStore (SQLite)", () => {
   it("refuses PostgreSQL URLs until issue 3", async () => {
     await expect(openStore("postgres://localhost/roster")).rejects.toThrow("PostgreSQL support arrives with issue 3");
   });
+
+  it("lets exactly one of two processes create the same userName, both migrating at once", async () => {
+    const file = join(directory, "processes", "roster.db");
+    const writer = join(import.meta.dirname, "sqlite-writer.ts");
+    const run = (id: string, userName: string) =>
+      promisify(execFile)(process.execPath, ["--import", "tsx", writer, file, id, userName]).then((r) => r.stdout);
+    const outcomes = await Promise.all([run("u-1", "dana"), run("u-2", "DANA")]);
+    expect(outcomes.sort()).toEqual(["StoreConflictError", "won"]);
+  }, 30_000);
 
   it("opens an in-memory database", async () => {
     const store = await openStore(":memory:", { migrate: true });
