@@ -1,5 +1,5 @@
 import { ScimError, unwrap } from "../scim/errors.js";
-import type { ResolvedFilter } from "../scim/filter/ast.js";
+import type { Filter, ResolvedFilter } from "../scim/filter/ast.js";
 import { parseScimFilter } from "../scim/filter/parse.js";
 import { resolveFilter } from "../scim/filter/resolve.js";
 import { parseAttributePath, resolveAttributePath } from "../scim/path.js";
@@ -111,10 +111,51 @@ function resolveSort(context: ScimContext, kind: ResourceKind, params: ListParam
   return { path, order: params.sortOrder ?? "ascending" };
 }
 
+function parseQueryFilter(text: string): Filter {
+  if (text.trim() === "") throw new ScimError("invalidFilter", "filter: empty filter");
+  return unwrap(parseScimFilter(text));
+}
+
 function resolveQueryFilter(context: ScimContext, kind: ResourceKind, text: string | undefined): ResolvedFilter | undefined {
   if (text === undefined) return undefined;
-  if (text.trim() === "") throw new ScimError("invalidFilter", "filter: empty filter");
-  return unwrap(resolveFilter(unwrap(parseScimFilter(text)), context.schemas.byKind[kind]));
+  return unwrap(resolveFilter(parseQueryFilter(text), context.schemas.byKind[kind]));
+}
+
+/**
+ * RFC 7644 §3.4.3, a search at the root: a term naming an attribute that this resource
+ * type lacks is false for it (`displayName sw "R" or userName eq "b"` still finds groups),
+ * and a term that no searched type can resolve is the client's error. `true`/`false`
+ * when the whole filter reduces to a constant.
+ */
+function narrowForKind(context: ScimContext, kind: ResourceKind, kinds: readonly ResourceKind[], filter: Filter): Filter | boolean {
+  switch (filter.kind) {
+    case "and":
+    case "or": {
+      const left = narrowForKind(context, kind, kinds, filter.left);
+      const right = narrowForKind(context, kind, kinds, filter.right);
+      const absorbing = filter.kind === "or";
+      if (left === absorbing || right === absorbing) return absorbing;
+      if (typeof left === "boolean") return right;
+      if (typeof right === "boolean") return left;
+      return { kind: filter.kind, left, right };
+    }
+    case "not": {
+      const inner = narrowForKind(context, kind, kinds, filter.filter);
+      return typeof inner === "boolean" ? !inner : { kind: "not", filter: inner };
+    }
+    case "compare":
+    case "present":
+    case "valuePath": {
+      const here = resolveFilter(filter, context.schemas.byKind[kind]);
+      if (here.ok) return filter;
+      if (kinds.some((other) => other !== kind && resolveFilter(filter, context.schemas.byKind[other]).ok)) return false;
+      throw ScimError.fromIssue(here.issue);
+    }
+    default: {
+      const exhaustive: never = filter;
+      throw new Error(`unhandled filter node ${JSON.stringify(exhaustive)}`);
+    }
+  }
 }
 
 function pageSize(params: ListParams, limits: PagingLimits): number {
@@ -169,9 +210,9 @@ export async function listResources(
 }
 
 /**
- * POST /.search at the root (RFC 7644 §3.4.3): Users then Groups. A filter naming an
- * attribute that one resource type lacks matches nothing of that type; it is an error
- * only when no resource type knows it. Index paging only.
+ * POST /.search at the root (RFC 7644 §3.4.3): Users then Groups. A filter term naming an
+ * attribute that one resource type lacks is false for that type; it is an error only
+ * when no resource type knows it. Index paging only.
  */
 export async function searchAll(
   context: ScimContext,
@@ -185,11 +226,15 @@ export async function searchAll(
     throw new ScimError("invalidValue", "sortBy is offered per resource type (/Users/.search, /Groups/.search), not at the root");
   }
   const kinds: ResourceKind[] = ["User", "Group"];
+  const parsed = params.filter === undefined ? undefined : parseQueryFilter(params.filter);
   const plans: { kind: ResourceKind; filter: ResolvedFilter | undefined; projection: Projection }[] = [];
   let firstError: ScimError | undefined;
   for (const kind of kinds) {
+    const narrowed = parsed === undefined ? true : narrowForKind(context, kind, kinds, parsed);
+    if (narrowed === false) continue;
     try {
-      plans.push({ kind, filter: resolveQueryFilter(context, kind, params.filter), projection: resolveProjection(context, kind, params) });
+      const filter = narrowed === true ? undefined : unwrap(resolveFilter(narrowed, context.schemas.byKind[kind]));
+      plans.push({ kind, filter, projection: resolveProjection(context, kind, params) });
     } catch (error) {
       if (!(error instanceof ScimError)) throw error;
       firstError ??= error;
