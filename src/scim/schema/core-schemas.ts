@@ -119,7 +119,8 @@ export const USER_SCHEMA: SchemaDefinition = {
     c(
       "groups",
       [
-        a("value", "string", { mutability: "readOnly", description: "The identifier of the User's group." }),
+        // caseExact: the value is a Group's `id`, which is caseExact (RFC 7643 §3.1); see docs/decisions/0007.
+        a("value", "string", { caseExact: true, mutability: "readOnly", description: "The identifier of the User's group." }),
         a("$ref", "reference", { ...reference(["User", "Group"]), mutability: "readOnly", description: "The URI of the Group." }),
         a("display", "string", { mutability: "readOnly", description: "A human-readable name of the group." }),
         a("type", "string", {
@@ -167,7 +168,8 @@ export const GROUP_SCHEMA: SchemaDefinition = {
     c(
       "members",
       [
-        a("value", "string", { mutability: "immutable", description: "Identifier of the member of this Group." }),
+        // caseExact: the value is a member's `id`, which is caseExact (RFC 7643 §3.1); see docs/decisions/0007.
+        a("value", "string", { caseExact: true, mutability: "immutable", description: "Identifier of the member of this Group." }),
         a("$ref", "reference", {
           ...reference(["User", "Group"]),
           mutability: "immutable",

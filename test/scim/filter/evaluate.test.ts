@@ -157,10 +157,10 @@ describe("evaluateFilter", () => {
     expect(evaluateText(text, resource)).toBe(expected);
   });
 
-  it("evaluates group member value paths, members.value being caseExact false", () => {
+  it("evaluates group member value paths, members.value being a caseExact id", () => {
     const group = { displayName: "Admins", members: [{ value: "2819c223", type: "User" }] };
     expect(evaluateText('members[value eq "2819c223" and type eq "user"]', group, GROUP)).toBe(true);
-    expect(evaluateText('members[value eq "2819C223"]', group, GROUP)).toBe(true);
+    expect(evaluateText('members[value eq "2819C223"]', group, GROUP)).toBe(false);
     expect(evaluateText('members[value eq "2819c224"]', group, GROUP)).toBe(false);
   });
 });
