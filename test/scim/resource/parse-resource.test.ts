@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import entraFixture from "./fixtures/entra-string-booleans.json" with { type: "json" };
+import entraLegacyGroup from "./fixtures/entra-legacy-group-schema.json" with { type: "json" };
 import type { ScimErrorCode } from "../../../src/scim/errors.js";
 import { parseResourceInput } from "../../../src/scim/resource/parse-resource.js";
 import { validateDocument } from "../../../src/scim/resource/validate-document.js";
@@ -198,8 +199,8 @@ const rejected: readonly Rejects[] = [
     detail: '"schemas" must be an array of schema URNs, got string "urn:x"',
   },
   {
-    name: "rejects schemas naming an unknown schema",
-    body: { schemas: [CORE, "urn:x"], userName: "b" },
+    name: "rejects schemas naming an unknown schema that holds attributes",
+    body: { schemas: [CORE, "urn:x"], userName: "b", "urn:x": { a: 1 } },
     code: "invalidSyntax",
     detail: `"schemas": unknown schema "urn:x"; expected ${CORE} or ${ENTERPRISE}`,
   },
@@ -454,5 +455,12 @@ describe("validateDocument", () => {
   it("returns a valid canonical document unchanged", () => {
     const document = { schemas: [CORE, ENTERPRISE], userName: "b", active: false, [ENTERPRISE]: { department: "D" } };
     expect(validateDocument(document, USER)).toEqual({ ok: true, value: { document, writeOnly: {} } });
+  });
+});
+
+describe("Entra ID's legacy group schema URN", () => {
+  it("drops an unknown schema URN under which the body holds no attributes", () => {
+    const result = parseResourceInput(entraLegacyGroup.request, GROUP, { mode: "create" });
+    expect(result).toEqual({ ok: true, value: { document: entraLegacyGroup.expectedDocument, writeOnly: {} } });
   });
 });
