@@ -3,11 +3,26 @@ import type { RequestLogEntry, Store } from "../store/store.js";
 const MAX_LOGGED_BODY = 8_192;
 const SECRET_KEYS = new Set(["password", "secret", "token", "clientsecret", "client_secret"]);
 
+function namesSecret(path: unknown): boolean {
+  if (typeof path !== "string") return false;
+  const last = path.split(/[:.]/).pop() ?? "";
+  return SECRET_KEYS.has(last.trim().toLowerCase());
+}
+
+/** Hides `value` of a PATCH operation whose `path` names a secret (`{"path": "password", "value": …}`). */
+function redactOperation(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  const path = entries.find(([key]) => key.toLowerCase() === "path")?.[1];
+  if (!namesSecret(path)) return value;
+  return Object.fromEntries(entries.map(([key, entry]) => [key, key.toLowerCase() === "value" ? "[redacted]" : entry]));
+}
+
 /** The request body as logged: secrets replaced, size bounded. */
 export function redactBody(body: unknown): string | null {
   if (body === undefined || body === null) return null;
   const text = JSON.stringify(body, (key, value: unknown) =>
-    SECRET_KEYS.has(key.toLowerCase()) ? "[redacted]" : value,
+    namesSecret(key) ? "[redacted]" : redactOperation(value),
   );
   if (text === undefined) return null;
   return text.length > MAX_LOGGED_BODY ? `${text.slice(0, MAX_LOGGED_BODY)}…[truncated]` : text;
