@@ -142,6 +142,31 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
     sendScim(reply, 200, await executeBulk(context(request), request.body, limits)),
   );
 
+  // RFC 9110 §15.5.6: a known endpoint answers 405 with Allow for a method it does not serve.
+  const allowed: readonly (readonly [string, readonly string[]])[] = [
+    ["/ServiceProviderConfig", ["GET"]],
+    ["/Schemas", ["GET"]],
+    ["/Schemas/:id", ["GET"]],
+    ["/ResourceTypes", ["GET"]],
+    ["/ResourceTypes/:id", ["GET"]],
+    ["/Users", ["GET", "POST"]],
+    ["/Groups", ["GET", "POST"]],
+    ["/Users/:id", ["GET", "PUT", "PATCH", "DELETE"]],
+    ["/Groups/:id", ["GET", "PUT", "PATCH", "DELETE"]],
+    ["/Bulk", ["POST"]],
+  ];
+  for (const [url, methods] of allowed) {
+    const others = (["GET", "POST", "PUT", "PATCH", "DELETE"] as const).filter((method) => !methods.includes(method));
+    app.route({
+      method: [...others],
+      url,
+      handler: async (request, reply) => {
+        reply.header("Allow", methods.join(", "));
+        throw new ScimError("methodNotAllowed", `${request.method} is not supported on ${url.replace(":id", "{id}")}; use ${methods.join(", ")}`);
+      },
+    });
+  }
+
   app.all("/Me", async () => {
     throw new ScimError("notImplemented", "/Me is not available: Roster authenticates identity providers, not end users");
   });
