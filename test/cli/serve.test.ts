@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import { connect } from "node:net";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { assertBuilt, cliEnv, lastLine, runRoster, spawnRoster, tempDatabase } from "./run-cli.js";
 
@@ -103,6 +104,43 @@ describe("roster serve", () => {
     expect(listed[0]?.lastUsed).toEqual(expect.any(String));
   });
 
+  it("finishes a request in flight when SIGTERM arrives, then exits 0", async () => {
+    const running = await serve();
+    const created = JSON.parse(lastLine((await runRoster(["tokens", "create", "--tenant", "default", "--json"], env)).stdout)) as {
+      token: string;
+    };
+    const body = JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "drain@example.com" });
+    const { port } = new URL(running.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    let response = "";
+    socket.setEncoding("utf8").on("data", (chunk: string) => (response += chunk));
+    await new Promise<void>((resolve) => socket.once("connect", resolve));
+    // Expect: 100-continue makes the server say when it has the request's headers: from then on it is in flight.
+    socket.write(
+      [
+        "POST /scim/v2/default/Users HTTP/1.1",
+        "Host: 127.0.0.1",
+        `Authorization: Bearer ${created.token}`,
+        "Content-Type: application/scim+json",
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        "Expect: 100-continue",
+        "Connection: close",
+        "",
+        "",
+      ].join("\r\n"),
+    );
+    await until(() => response.includes("100 Continue"));
+    let stderr = "";
+    running.child.stderr?.on("data", (chunk: string) => (stderr += chunk));
+    running.child.kill("SIGTERM");
+    await until(() => stderr.includes("SIGTERM received"));
+    socket.end(body);
+    await new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    expect(response).toMatch(/HTTP\/1\.1 201 Created/);
+    expect(response).toContain('"userName":"drain@example.com"');
+    expect(await running.exited).toEqual({ code: 0, signal: null });
+  });
+
   it.each([
     [["--port", "70000"], /--port "70000" is not a port/],
     [["--port", "http"], /--port "http" is not a port/],
@@ -120,3 +158,12 @@ describe("roster serve", () => {
     expect(result.stderr).toBe('roster: ROSTER_PORT "-1" is not a port; expected an integer from 0 to 65535\n');
   });
 });
+
+/** Waits for a condition that another event will make true; bounded so a broken server fails the test instead of hanging it. */
+async function until(condition: () => boolean, attempts = 500): Promise<void> {
+  for (let attempt = 0; attempt < attempts; attempt += 1) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("condition not met within 10 s");
+}
