@@ -147,6 +147,32 @@ describe("filters on Users over HTTP", () => {
   });
 });
 
+describe("boolean sub-attributes in value paths", () => {
+  it.each([
+    ["emails[primary eq false]", ["explicit"]],
+    ["emails[primary eq true]", ["primary"]],
+    ["not (emails[primary eq false])", ["none", "primary", "unset"]],
+    ["emails.primary eq false", ["explicit"]],
+    ['emails[type eq "work" and primary eq false]', ["explicit"]],
+    ["emails[primary pr]", ["explicit", "primary"]],
+  ])("tells a missing primary from primary false: %s", async (filter, expected) => {
+    const t = await tenant();
+    const users = {
+      primary: [{ value: "p@x.io", type: "work", primary: true }],
+      explicit: [{ value: "e@x.io", type: "work", primary: false }],
+      unset: [{ value: "u@x.io", type: "work" }],
+      none: undefined,
+    };
+    for (const [userName, emails] of Object.entries(users)) {
+      const response = await t.scim("/Users", { body: { schemas: [USER], userName, ...(emails === undefined ? {} : { emails }) } });
+      expect(response.status).toBe(201);
+    }
+    const response = await t.scim(`/Users?filter=${encodeURIComponent(filter)}`);
+    expect(response.status).toBe(200);
+    expect(response.body.Resources?.map((user: { userName: string }) => user.userName).sort() ?? []).toEqual(expected);
+  });
+});
+
 describe("filters on Groups over HTTP", () => {
   it("filters groups by displayName, externalId and members.value", async () => {
     const { t, ids } = await populate();

@@ -102,8 +102,8 @@ export function emailCollection(aliases: Aliases, resource: string): Collection 
   const correlated = (alias: string) =>
     sql`resource_emails as ${sql.id(alias)} where ${sql.ref(`${alias}.tenant_id`)} = ${sql.ref(`${resource}.tenant_id`)} and ${sql.ref(`${alias}.resource_id`)} = ${sql.ref(`${resource}.id`)}`;
   return {
-    // `primary pr` needs JSON: the rows store a missing primary and `false` alike.
-    supports: (sub, forPresence) => columnFor(sub, "x") !== undefined && !(forPresence && sub?.name === "primary"),
+    // `primary` needs JSON: the rows store a missing primary and `false` alike (`emails[primary eq false]`, `primary pr`).
+    supports: (sub) => columnFor(sub, "x") !== undefined && sub?.name !== "primary",
     exists(condition) {
       const alias = aliases.take("e");
       return sql<SqlBool>`exists (select 1 from ${correlated(alias)} and ${condition({ scalar: (sub) => columnFor(sub, alias) })})`;
