@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Kysely } from "kysely";
+import { POSTGRES_DIALECT, createPostgresDialect } from "./sql/dialect-postgres.js";
 import { RosterSqliteDialect, SQLITE_DIALECT, prepareSqliteDatabase } from "./sql/dialect-sqlite.js";
 import type { Database as Tables } from "./sql/schema.js";
 import { SqlStore } from "./sql/sql-store.js";
@@ -13,11 +14,19 @@ export interface OpenStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Run migrations before returning (default false: `roster migrate` or the caller does it). */
   readonly migrate?: boolean;
+  /** PostgreSQL: connections this process may hold (default 10, or `ROSTER_DATABASE_POOL_SIZE`). */
+  readonly poolSize?: number;
+  /** PostgreSQL: how long a request waits for a connection before failing as unavailable (default 5000 ms). */
+  readonly connectTimeoutMs?: number;
+}
+
+export function isPostgresUrl(databaseUrl: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(databaseUrl);
 }
 
 /** The SQLite file a database URL names, or undefined when it is not a SQLite URL. */
 export function sqlitePath(databaseUrl: string): string | undefined {
-  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) return undefined;
+  if (isPostgresUrl(databaseUrl)) return undefined;
   if (databaseUrl === ":memory:" || databaseUrl === "sqlite::memory:") return ":memory:";
   if (databaseUrl.startsWith("file:")) return databaseUrl.startsWith("file://") ? fileURLToPath(databaseUrl) : databaseUrl.slice("file:".length);
   if (databaseUrl.startsWith("sqlite:")) return databaseUrl.slice("sqlite:".length).replace(/^\/\//, "");
@@ -26,11 +35,12 @@ export function sqlitePath(databaseUrl: string): string | undefined {
 
 /**
  * Opens the store a URL names: a path, `file:` URL or `:memory:` is SQLite (the parent
- * directory is created); `postgres://` arrives with issue 3.
+ * directory is created); `postgres://` or `postgresql://` is PostgreSQL (no connection is
+ * made until the first query; `migrate: true` makes one).
  */
 export async function openStore(databaseUrl: string, options: OpenStoreOptions = {}): Promise<Store> {
   const path = sqlitePath(databaseUrl);
-  if (path === undefined) throw new Error("PostgreSQL support arrives with issue 3; use a SQLite path or file: URL for now");
+  if (path === undefined) return openPostgresStore(databaseUrl, options);
   if (path.length === 0) throw new Error(`database URL "${databaseUrl}" names no file`);
   let database: Database.Database;
   try {
@@ -42,5 +52,21 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
   }
   const store = new SqlStore(new Kysely<Tables>({ dialect: new RosterSqliteDialect({ database }) }), SQLITE_DIALECT);
   if (options.migrate === true) await store.migrate();
+  return store;
+}
+
+async function openPostgresStore(databaseUrl: string, options: OpenStoreOptions): Promise<Store> {
+  const fromEnvironment = Number(process.env["ROSTER_DATABASE_POOL_SIZE"]);
+  const poolSize = options.poolSize ?? (Number.isInteger(fromEnvironment) && fromEnvironment > 0 ? fromEnvironment : 10);
+  const dialect = createPostgresDialect({ connectionString: databaseUrl, poolSize, connectTimeoutMs: options.connectTimeoutMs ?? 5000 });
+  const store = new SqlStore(new Kysely<Tables>({ dialect }), POSTGRES_DIALECT);
+  if (options.migrate === true) {
+    try {
+      await store.migrate();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
   return store;
 }

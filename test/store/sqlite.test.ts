@@ -25,10 +25,6 @@ describe("openStore (SQLite)", () => {
     expect(sqlitePath(url)).toBe(path);
   });
 
-  it("refuses PostgreSQL URLs until issue 3", async () => {
-    await expect(openStore("postgres://localhost/roster")).rejects.toThrow("PostgreSQL support arrives with issue 3");
-  });
-
   it("lets exactly one of two processes create the same userName, both migrating at once", async () => {
     const file = join(directory, "processes", "roster.db");
     const writer = join(import.meta.dirname, "sqlite-writer.ts");

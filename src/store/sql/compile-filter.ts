@@ -68,13 +68,13 @@ export class FilterCompiler {
     const location = this.locate(path, true);
     switch (location.kind) {
       case "absent":
-        return sql`null`;
+        return sql`cast(null as text)`;
       case "scalar":
         return this.foldForSort(location.scalar.expression, location.scalar);
       case "collection": {
         const first = location.collection.first(location.sub);
         const attribute = location.sub ?? path.attribute;
-        if (first === undefined) return sql`null`;
+        if (first === undefined) return sql`cast(null as text)`;
         const folded = path.attribute.name === "emails" && location.sub?.name === "value" && !attribute.caseExact;
         return folded ? first : this.foldForSort(first, { attribute, folded: false });
       }

@@ -121,6 +121,16 @@ export const SQLITE_DIALECT: SqlDialect = {
     return column.primaryKey().autoIncrement();
   },
   identityColumnType: "integer",
+  textType: "text",
+  doubleType: "real",
+
+  async currentSchema(): Promise<undefined> {
+    return undefined;
+  },
+
+  async installFunctions(): Promise<void> {
+    // roster_fold and roster_instant are registered on every connection (prepareSqliteDatabase).
+  },
 
   async transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     // One connection per Kysely instance (Kysely's SQLite driver holds a mutex), so

@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder, Expression, Kysely, RawBuilder, SelectQueryBuilder, SqlBool } from "kysely";
+import type { ColumnDataType, ColumnDefinitionBuilder, Expression, Kysely, RawBuilder, SelectQueryBuilder, SqlBool } from "kysely";
 import type { Database } from "./schema.js";
 
 /** Where a JSON value lives: a column holding a document, or the current element of a `jsonArrayElements` FROM item. */
@@ -17,8 +17,8 @@ export interface UniqueIndex {
 
 /**
  * Every difference between the databases Roster runs on, and nothing else. The store
- * is written once against this interface; `dialect-sqlite.ts` implements it now and
- * `dialect-postgres.ts` will with issue 3.
+ * is written once against this interface; `dialect-sqlite.ts` and `dialect-postgres.ts`
+ * implement it (docs/decisions/0008-postgresql.md).
  *
  * Besides these members, a dialect must compare and order text by Unicode code point
  * (SQLite's BINARY collation; `COLLATE "C"` on PostgreSQL), as evaluate.ts does.
@@ -48,6 +48,14 @@ export interface SqlDialect {
   /** An auto-incrementing 64-bit integer primary key column. */
   identityColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   readonly identityColumnType: "integer" | "bigint";
+  /** The column type of every text column: it must compare and sort by code point. */
+  readonly textType: ColumnDataType | Expression<unknown>;
+  /** The column type of a double-precision number (SQLite's REAL; PostgreSQL's REAL is only 4 bytes). */
+  readonly doubleType: ColumnDataType | Expression<unknown>;
+  /** The schema Roster's tables live in, where the migrator must keep its own tables too; undefined where there are no schemas. */
+  currentSchema(db: Kysely<Database>): Promise<string | undefined>;
+  /** Creates the SQL functions the dialect's expressions call, inside the initial migration; a no-op where they are registered per connection. */
+  installFunctions(db: Kysely<any>): Promise<void>;
   /** Runs `fn` in one read-write transaction that serialises with other writers where the database needs it. */
   transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
 }

@@ -27,7 +27,8 @@ export async function queryResources(
   const count = Math.max(0, Math.trunc(query.count));
   if (count === 0) return { totalResults, resources: [] };
 
-  const sortKey: RawBuilder<unknown> = query.sort === undefined ? sql`null` : compiler.sortKey(query.sort.path);
+  // A typed NULL: PostgreSQL refuses a bare constant in ORDER BY.
+  const sortKey: RawBuilder<unknown> = query.sort === undefined ? sql`cast(null as text)` : compiler.sortKey(query.sort.path);
   const descending = query.sort?.order === "descending";
   let page = base
     .select(["r.tenant_id", "r.id", "r.kind", "r.data", "r.created", "r.last_modified", "r.version"])

@@ -17,7 +17,12 @@ export class SqlStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.sqlDialect) });
+    const schema = await this.sqlDialect.currentSchema(this.db);
+    const migrator = new Migrator({
+      db: this.db,
+      provider: migrationProvider(this.sqlDialect),
+      ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+    });
     const { error, results } = await migrator.migrateToLatest();
     if (error !== undefined) {
       const failed = results?.find((result) => result.status === "Error")?.migrationName ?? "unknown";

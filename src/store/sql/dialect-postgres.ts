@@ -1,0 +1,203 @@
+import pg from "pg";
+import {
+  type ColumnDefinitionBuilder,
+  type Expression,
+  type Kysely,
+  PostgresDialect,
+  type PostgresPool,
+  type RawBuilder,
+  type SelectQueryBuilder,
+  type SqlBool,
+  sql,
+} from "kysely";
+import type { JsonReadAs, JsonSource, SqlDialect, UniqueIndex } from "./dialect.js";
+import type { Database } from "./schema.js";
+
+// Decisions in docs/decisions/0008-postgresql.md: documents stay JSON text (read as jsonb
+// when a filter needs them), text columns are COLLATE "C" (code-point order, as
+// evaluate.ts), indexed lookups use columns folded in JS, and the few SQL-side folds use
+// ICU's root-locale lower(), which matches JS toLowerCase().
+
+const INSTANT_FUNCTION = "roster_instant";
+const CODE_POINT = sql.raw(`collate "C"`);
+const UNICODE_LOWER = sql.raw(`collate "und-x-icu"`);
+
+/** Failed to open a connection: the database is down, unreachable or refusing connections. */
+export class PostgresConnectError extends Error {
+  override readonly name = "PostgresConnectError";
+}
+
+function keys(path: readonly string[]): RawBuilder<unknown> {
+  return sql`array[${sql.join(path.map((key) => sql`${key}::text`))}]::text[]`;
+}
+
+/** The jsonb value at `path`: SQL NULL when absent. Elements are only descended into when they are objects (SQLite's reading). */
+function jsonbAt(source: JsonSource, path: readonly string[]): RawBuilder<unknown> {
+  if (source.kind === "column") {
+    const document = sql`(${sql.ref(source.column)})::jsonb`;
+    return path.length === 0 ? document : sql`(${document} #> ${keys(path)})`;
+  }
+  const element = sql.ref(`${source.alias}.value`);
+  if (path.length === 0) return sql`${element}`;
+  return sql`(case when jsonb_typeof(${element}) = 'object' then ${element} #> ${keys(path)} end)`;
+}
+
+export const POSTGRES_DIALECT: SqlDialect = {
+  name: "postgres",
+
+  jsonValue(source: JsonSource, path: readonly string[], as: JsonReadAs): RawBuilder<unknown> {
+    const value = jsonbAt(source, path);
+    switch (as) {
+      case "text":
+        return sql`((case when jsonb_typeof(${value}) = 'string' then ${value} #>> '{}' end) ${CODE_POINT})`;
+      case "number":
+        return sql`(case when jsonb_typeof(${value}) = 'number' then (${value} #>> '{}')::double precision end)`;
+      case "boolean":
+        return sql`(case jsonb_typeof(${value}) when 'boolean' then (case when ${value} = 'true'::jsonb then 1 else 0 end) end)`;
+      case "dateTime":
+        return POSTGRES_DIALECT.normalizeDateTime(sql`(case when jsonb_typeof(${value}) = 'string' then ${value} #>> '{}' end)`);
+    }
+  },
+
+  // A value is present when it holds some leaf that is neither null nor "" (evaluate.ts `isPresent`).
+  jsonPresent(source: JsonSource, path: readonly string[]): RawBuilder<SqlBool> {
+    const value = jsonbAt(source, path);
+    return sql<SqlBool>`(case
+      when jsonb_typeof(${value}) in ('object', 'array') then exists (select 1 from jsonb_path_query(${value}, 'strict $.**') as leaf(value)
+        where jsonb_typeof(leaf.value) not in ('object', 'array', 'null') and leaf.value <> '""'::jsonb)
+      else coalesce(jsonb_typeof(${value}), 'null') <> 'null' and ${value} <> '""'::jsonb
+    end)`;
+  },
+
+  jsonArrayElements(source: JsonSource, path: readonly string[], alias: string): RawBuilder<unknown> {
+    // A single value where an array belongs is read as a one-element array (evaluate.ts `asList`).
+    const value = jsonbAt(source, path);
+    return sql`jsonb_array_elements(case when jsonb_typeof(${value}) = 'array' then ${value} when ${value} is null then '[]'::jsonb else jsonb_build_array(${value}) end) with ordinality as ${sql.id(alias)}(value, ordinal)`;
+  },
+
+  jsonElementIndex(alias: string): RawBuilder<number> {
+    return sql<number>`(${sql.ref(`${alias}.ordinal`)} - 1)`;
+  },
+
+  // ICU's root locale lower-cases like JS toLowerCase() (final sigma, İ → i̇); the result is compared in code-point order.
+  fold(expression: Expression<unknown>): RawBuilder<string | null> {
+    return sql<string | null>`(lower((${expression})::text ${UNICODE_LOWER}) ${CODE_POINT})`;
+  },
+
+  like(expression: Expression<unknown>, pattern: string): RawBuilder<SqlBool> {
+    return sql<SqlBool>`((${expression}) ${CODE_POINT} like ${pattern} escape '\\')`;
+  },
+
+  escapeLike(text: string): string {
+    return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  },
+
+  normalizeDateTime(expression: Expression<unknown>): RawBuilder<string | null> {
+    return sql<string | null>`(${sql.raw(INSTANT_FUNCTION)}(${expression}) ${CODE_POINT})`;
+  },
+
+  lockForUpdate<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+    return query.forUpdate();
+  },
+
+  isUniqueViolation(error: unknown, index: UniqueIndex): boolean {
+    const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+    return code === "23505" && constraint === index.name;
+  },
+
+  isUnavailable(error: unknown): boolean {
+    if (error instanceof PostgresConnectError) return true;
+    if (!(error instanceof Error)) return false;
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string") {
+      // Class 08 connection exception, 57P01-03 shutdown/crash, 53300 too many connections.
+      if (code.startsWith("08") || /^57P0[1-3]$/.test(code) || code === "53300") return true;
+      if (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)$/.test(code)) return true;
+    }
+    return /Connection terminated|connection error and is not queryable|Client was closed and is not queryable/.test(error.message);
+  },
+
+  identityColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder {
+    return column.generatedAlwaysAsIdentity().primaryKey();
+  },
+  identityColumnType: "bigint",
+  textType: sql`text collate "C"`,
+  doubleType: "double precision",
+
+  // Kysely looks for its migration tables in every schema unless told which one (a second
+  // Roster schema in the same database would otherwise see the first one's tables).
+  async currentSchema(db: Kysely<Database>): Promise<string | undefined> {
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    return rows[0]?.schema ?? undefined;
+  },
+
+  async installFunctions(db: Kysely<any>): Promise<void> {
+    // values.ts parseDateTime in SQL: the same pattern and range checks, fraction truncated to ms, toISOString() form.
+    await sql`
+      create or replace function roster_instant(value text) returns text
+      language plpgsql immutable strict parallel safe as $fn$
+      declare
+        m text[];
+        zone_minutes integer := 0;
+        instant timestamp;
+      begin
+        m := regexp_match(value, '^(-?\\d{4,})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2}):(\\d{2})(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})?$', 'i');
+        if m is null then return null; end if;
+        if m[4]::int > 23 or m[5]::int > 59 or m[6]::int > 59 then return null; end if;
+        if m[8] is not null and upper(m[8]) <> 'Z' then
+          if substr(m[8], 2, 2)::int > 14 or substr(m[8], 5, 2)::int > 59 then return null; end if;
+          zone_minutes := (case when left(m[8], 1) = '-' then -1 else 1 end) * (substr(m[8], 2, 2)::int * 60 + substr(m[8], 5, 2)::int);
+        end if;
+        begin
+          instant := make_timestamp(m[1]::int, m[2]::int, m[3]::int, m[4]::int, m[5]::int,
+            m[6]::int + coalesce(trunc(('0' || m[7])::numeric * 1000) / 1000, 0)::double precision);
+        exception when others then
+          return null;
+        end;
+        instant := instant - make_interval(mins => zone_minutes);
+        return to_char(instant, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
+      end
+      $fn$`.execute(db);
+  },
+
+  async transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    // READ COMMITTED; writers that read-modify-write a resource lock its row first (lockForUpdate).
+    return db.transaction().execute(fn);
+  },
+};
+
+export interface PostgresSettings {
+  readonly connectionString: string;
+  /** Connections this process may hold (docs/operations.md, pool sizing). */
+  readonly poolSize: number;
+  /** How long to wait for a free connection or a new one before answering 503. */
+  readonly connectTimeoutMs: number;
+}
+
+// int8 (count(*), identity columns) as JS numbers: Roster's counters stay far below 2^53.
+const TYPES = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** A Kysely dialect over a pg pool that survives dropped connections and tells connect failures apart. */
+export function createPostgresDialect(settings: PostgresSettings): PostgresDialect {
+  const pool = new pg.Pool({
+    connectionString: settings.connectionString,
+    max: settings.poolSize,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    types: TYPES,
+  });
+  // A connection that breaks while idle or between statements must not crash the process:
+  // the pool drops it, the statement in flight fails (503), the next request reconnects.
+  pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
+  const wrapped: PostgresPool = {
+    connect: () =>
+      pool.connect().catch((error: unknown) => {
+        throw new PostgresConnectError(`cannot connect to PostgreSQL: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }),
+    end: () => pool.end(),
+  };
+  return new PostgresDialect({ pool: wrapped });
+}
