@@ -35,6 +35,8 @@ export function toScimError(error: unknown): ScimError {
         return new ScimError("invalidSyntax", "the request body is empty; expected a JSON object");
       case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
         return new ScimError("invalidSyntax", "Content-Length does not match the body");
+      case "FST_ERR_BAD_URL":
+        return new ScimError("invalidSyntax", "the request URL is not valid: it has a malformed percent-encoding");
       default:
         break;
     }

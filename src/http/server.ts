@@ -54,6 +54,11 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     bodyLimit: limits.maxBodyBytes,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true },
     return503OnClosing: true,
+    // Errors Fastify raises before routing (a malformed URL) also get the SCIM error shape.
+    frameworkErrors: (error, request, reply) => {
+      reply.header("X-Request-Id", request.id);
+      return handleError(error, request, reply);
+    },
   });
   const requestLog = new RequestLogWriter(options.store, options.requestLogRetention ?? 10_000);
   const tenantsBySlug = new Map<string, Tenant>();

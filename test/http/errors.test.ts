@@ -272,6 +272,24 @@ describe("endpoints", () => {
     expectScimError(response, 501, undefined, /Me/);
   });
 
+  it("answers a URL with broken percent-encoding with a SCIM 400", async () => {
+    const t = await tenant();
+    const response = await t.scim("/Users/%E0%A4");
+    expectScimError(response, 400, "invalidSyntax", /URL/);
+  });
+
+  it.each([
+    ["PUT", "/Users"],
+    ["DELETE", "/Groups"],
+    ["POST", "/Users/some-id"],
+    ["DELETE", "/ServiceProviderConfig"],
+  ])("answers %s %s with 405 and Allow", async (method, path) => {
+    const t = await tenant();
+    const response = await t.scim(path, { method, ...(method === "POST" || method === "PUT" ? { body: {} } : {}) });
+    expectScimError(response, 405, undefined, new RegExp(method));
+    expect(response.headers.get("allow")).toMatch(/GET/);
+  });
+
   it("echoes a client X-Request-Id on errors", async () => {
     const t = await tenant();
     const response = await t.scim("/Users/nope", { headers: { "x-request-id": "req-123" } });
