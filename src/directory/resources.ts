@@ -7,6 +7,7 @@ import type { ExternalChange } from "../scim/patch/types.js";
 import { parseResourceInput } from "../scim/resource/parse-resource.js";
 import { projectResource } from "../scim/resource/project.js";
 import { serializeResource } from "../scim/resource/serialize.js";
+import type { ResourceSchema } from "../scim/schema/types.js";
 import type {
   GroupRef,
   Member,
@@ -293,6 +294,16 @@ async function applyExternalChanges(
 }
 
 /**
+ * Attributes held outside the document that a PATCH may change (Group `members`). A readOnly
+ * one (User `groups`) is left to applyPatch's mutability rules: 400 by path, ignored in a
+ * path-less value — never a silent 200 that changed nothing.
+ */
+function patchableExternal(schema: ResourceSchema, kind: ResourceKind): ReadonlySet<string> {
+  const readOnly = (name: string) => schema.core.attributes.find((attribute) => attribute.name === name)?.mutability === "readOnly";
+  return new Set([...EXTERNAL_ATTRIBUTES[kind]].filter((name) => !readOnly(name)));
+}
+
+/**
  * RFC 7644 §3.5.2. The whole request applies in one transaction or not at all.
  * Returns undefined when the caller should answer 204 (a Group patched without a
  * projection: its members are not serialised back, so the cost of adding one member
@@ -313,7 +324,7 @@ export async function patchResource(
     const existing = await session.findResource(context.tenant.id, kind, id, { lock: true });
     if (existing === undefined) throw notFound(kind, id);
     assertIfMatch(ifMatch, existing.version);
-    const result = unwrap(applyPatch(existing.document, operations, schema, { externalAttributes: EXTERNAL_ATTRIBUTES[kind] }));
+    const result = unwrap(applyPatch(existing.document, operations, schema, { externalAttributes: patchableExternal(schema, kind) }));
     const membersChanged =
       kind === "Group" && result.external.length > 0 ? await applyExternalChanges(context, session, id, result.external) : false;
     let current = existing;

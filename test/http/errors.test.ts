@@ -180,6 +180,33 @@ describe("PATCH errors", () => {
     expect(after.body).toEqual(user);
   });
 
+  it.each([
+    ["add", { op: "add", path: "groups", value: [{ value: "some-group" }] }],
+    ["remove", { op: "remove", path: "groups" }],
+    ["replace a sub-attribute", { op: "replace", path: "groups.display", value: "x" }],
+  ])("returns 400 mutability for a PATCH that would %s a user's groups (readOnly; membership changes through the Group)", async (_name, operation) => {
+    const t = await tenant();
+    const user = await createUser(t);
+    const group = await t.scim("/Groups", { body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "G", members: [{ value: user.id }] } });
+    const before = await t.scim(`/Users/${user.id}`);
+    const response = await t.scim(`/Users/${user.id}`, { method: "PATCH", body: { schemas: [PATCH_OP], Operations: [operation] } });
+    expectScimError(response, 400, "mutability", /groups/);
+    const after = await t.scim(`/Users/${user.id}`);
+    expect(after.body).toEqual(before.body);
+    expect(after.body.groups).toEqual([expect.objectContaining({ value: group.body.id })]);
+  });
+
+  it("ignores a user's groups repeated in a path-less replace", async () => {
+    const t = await tenant();
+    const user = await createUser(t);
+    const response = await t.scim(`/Users/${user.id}`, {
+      method: "PATCH",
+      body: { schemas: [PATCH_OP], Operations: [{ op: "replace", value: { displayName: "New", groups: [] } }] },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.displayName).toBe("New");
+  });
+
   it("returns 400 invalidSyntax when schemas does not name PatchOp", async () => {
     const t = await tenant();
     const user = await createUser(t);
