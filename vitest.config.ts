@@ -1,10 +1,23 @@
 import { defineConfig } from "vitest/config";
+import { postgresAvailable } from "./test/helpers/postgres.js";
 
-export default defineConfig({
+// The HTTP, IdP and concurrency suites run twice: on SQLite ("sqlite" project, with every
+// other test) and on PostgreSQL ("postgres" project) when PostgreSQL answers. With CI set
+// and no PostgreSQL, postgresAvailable() throws: CI never silently skips PostgreSQL.
+// One database only: `npx vitest run --project sqlite test/http`.
+const ON_BOTH = ["test/http/**/*.test.ts", "test/idp/**/*.test.ts", "test/concurrency/**/*.test.ts"];
+const POSTGRES_ONLY = ["test/concurrency/multi-process*.test.ts"];
+
+export default defineConfig(async () => ({
   test: {
-    include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    projects: [
+      { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts", "src/**/*.test.ts"] } },
+      ...((await postgresAvailable())
+        ? [{ extends: true, test: { name: "postgres", include: ON_BOTH, exclude: POSTGRES_ONLY, env: { ROSTER_TEST_DATABASE: "postgres" } } }]
+        : []),
+    ],
   },
-});
+}));

@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from "../../src/http/server.js";
 import type { AppOptions } from "../../src/http/server.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store, Tenant } from "../../src/store/store.js";
+import { createTestDatabase } from "./postgres.js";
 
 export interface TestTenant {
   readonly tenant: Tenant;
@@ -31,12 +32,28 @@ export interface TestRoster {
   close(): Promise<void>;
 }
 
-/** A real Roster on a loopback port over a fresh SQLite file; `close()` removes everything. */
-export async function startTestRoster(options: Partial<Omit<AppOptions, "store">> = {}): Promise<TestRoster> {
+export type TestDatabaseKind = "sqlite" | "postgres";
+
+/** The database the HTTP suites run on: `ROSTER_TEST_DATABASE=postgres` runs them on PostgreSQL (npm test does both). */
+export function testDatabaseKind(): TestDatabaseKind {
+  const chosen = process.env["ROSTER_TEST_DATABASE"] ?? "sqlite";
+  if (chosen !== "sqlite" && chosen !== "postgres") throw new Error(`ROSTER_TEST_DATABASE must be "sqlite" or "postgres", not "${chosen}"`);
+  return chosen;
+}
+
+/**
+ * A real Roster on a loopback port over a fresh database: a SQLite file, or a PostgreSQL
+ * database of its own (`database`, default from `ROSTER_TEST_DATABASE`); `close()` removes everything.
+ */
+export async function startTestRoster(
+  options: Partial<Omit<AppOptions, "store">> & { readonly database?: TestDatabaseKind } = {},
+): Promise<TestRoster> {
+  const { database = testDatabaseKind(), ...appOptions } = options;
   const directory = mkdtempSync(join(tmpdir(), "roster-test-"));
-  const store = await openStore(join(directory, "roster.db"));
+  const postgres = database === "postgres" ? await createTestDatabase("http") : undefined;
+  const store = await openStore(postgres?.url ?? join(directory, "roster.db"));
   await store.migrate();
-  const server = await startServer({ ...options, store, host: "127.0.0.1", port: 0 });
+  const server = await startServer({ ...appOptions, store, host: "127.0.0.1", port: 0 });
   return {
     server,
     store,
@@ -54,6 +71,7 @@ export async function startTestRoster(options: Partial<Omit<AppOptions, "store">
     },
     async close() {
       await server.close();
+      await postgres?.drop();
       rmSync(directory, { recursive: true, force: true });
     },
   };
