@@ -178,8 +178,15 @@ describe("properties over HTTP: client input never produces a 5xx", () => {
         const before = await t.scim(target);
         const response = await t.scim(target, { method: "PATCH", body: { schemas: [PATCH_OP], Operations: operations } });
         assertWellFormed(response, `PATCH ${target} ${JSON.stringify(operations)}`);
+        const after = await t.scim(target);
         if (response.status >= 400) {
-          expect((await t.scim(target)).body, JSON.stringify(operations)).toEqual(before.body);
+          expect(after.body, JSON.stringify(operations)).toEqual(before.body);
+        } else if (response.status === 200) {
+          expect(after.body, JSON.stringify(operations)).toEqual(response.body);
+          expect(response.headers.get("etag")).toBe(after.body.meta.version);
+        } else {
+          expect(response.status).toBe(204);
+          expect(response.headers.get("etag")).toBe(after.body.meta.version);
         }
       }),
       RUNS,
@@ -203,6 +210,40 @@ describe("properties over HTTP: client input never produces a 5xx", () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.json({ maxDepth: 3 }), shaped.map((body) => JSON.stringify(body))), fc.constantFrom("/Users", "/Groups"), async (body, endpoint) => {
         assertWellFormed(await t.scim(endpoint, { body }), `POST ${endpoint} ${body}`);
+      }),
+      RUNS,
+    );
+  }, 60_000);
+
+  it("answers random PUT bodies with 200 or a SCIM 4xx; what it answers is what is stored", async () => {
+    const t = await tenant();
+    const userId = await seedUser(t, 0);
+    const body = fc.record(
+      {
+        schemas: fc.constantFrom([USER], [USER, ENTERPRISE], ["urn:x"]),
+        userName: fc.oneof(fc.constantFrom("seed0@example.com", "other@example.com"), fc.jsonValue({ maxDepth: 1 })),
+        id: fc.string({ maxLength: 5 }),
+        displayName: fc.jsonValue({ maxDepth: 1 }),
+        active: fc.oneof(fc.boolean(), fc.jsonValue({ maxDepth: 1 })),
+        name: fc.jsonValue({ maxDepth: 2 }),
+        emails: fc.oneof(
+          fc.constant([{ value: "a@x.io", primary: true }, { value: "b@x.io", primary: true }]),
+          fc.array(fc.record({ value: fc.string({ maxLength: 6 }), type: fc.constantFrom("work", "home", 1), primary: fc.boolean() }, { requiredKeys: [] }), { maxLength: 3 }),
+          fc.jsonValue({ maxDepth: 2 }),
+        ),
+        groups: fc.jsonValue({ maxDepth: 2 }),
+        meta: fc.jsonValue({ maxDepth: 1 }),
+        [ENTERPRISE]: fc.oneof(fc.record({ department: fc.string({ maxLength: 4 }), manager: fc.record({ value: fc.string({ maxLength: 4 }) }) }, { requiredKeys: [] }), fc.jsonValue({ maxDepth: 2 })),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (replacement) => {
+        const before = await t.scim(`/Users/${userId}`);
+        const response = await t.scim(`/Users/${userId}`, { method: "PUT", body: replacement });
+        assertWellFormed(response, `PUT ${JSON.stringify(replacement)}`);
+        const after = await t.scim(`/Users/${userId}`);
+        expect(after.body, JSON.stringify(replacement)).toEqual(response.status === 200 ? response.body : before.body);
       }),
       RUNS,
     );
