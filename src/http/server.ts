@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { ScimError } from "../scim/errors.js";
 import type { Store, Tenant } from "../store/store.js";
 import { DEFAULT_LIMITS, type ScimLimits } from "./config.js";
@@ -91,7 +91,11 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     return found;
   }
 
-  app.addHook("onResponse", async (request, reply) => {
+  // Entries whose tenant is still being looked up (a 401 on an existing tenant's URL);
+  // flushRequestLog() waits for them so that a flush covers every answered request.
+  const pendingEntries = new Set<Promise<void>>();
+
+  async function recordRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const tenant = await tenantForLog(request);
     if (tenant === undefined) return;
     const error = loggedErrorOf(request);
@@ -109,7 +113,22 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
       userAgent: userAgent ?? null,
       requestBody: redactBody(request.body),
     });
+  }
+
+  app.addHook("onResponse", async (request, reply) => {
+    const pending = recordRequest(request, reply);
+    pendingEntries.add(pending);
+    try {
+      await pending;
+    } finally {
+      pendingEntries.delete(pending);
+    }
   });
+
+  async function flushRequestLog(): Promise<void> {
+    await Promise.allSettled([...pendingEntries]);
+    await requestLog.flush();
+  }
 
   app.get("/healthz", async (_request, reply) => {
     try {
@@ -124,9 +143,10 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
 
   return {
     app,
-    flushRequestLog: () => requestLog.flush(),
+    flushRequestLog,
     async close() {
       await app.close();
+      await Promise.allSettled([...pendingEntries]);
       await requestLog.close();
     },
   };
