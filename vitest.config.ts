@@ -4,6 +4,7 @@ import { postgresAvailable } from "./test/helpers/postgres.js";
 // The HTTP, IdP and concurrency suites run twice: on SQLite ("sqlite" project, with every
 // other test) and on PostgreSQL ("postgres" project) when PostgreSQL answers. With CI set
 // and no PostgreSQL, postgresAvailable() throws: CI never silently skips PostgreSQL.
+// The multi-process tests start `roster serve` processes on PostgreSQL: postgres project only.
 // One database only: `npx vitest run --project sqlite test/http`.
 const ON_BOTH = ["test/http/**/*.test.ts", "test/idp/**/*.test.ts", "test/concurrency/**/*.test.ts"];
 const POSTGRES_ONLY = ["test/concurrency/multi-process*.test.ts"];
@@ -14,9 +15,9 @@ export default defineConfig(async () => ({
     hookTimeout: 30_000,
     pool: "forks",
     projects: [
-      { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts", "src/**/*.test.ts"] } },
+      { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts", "src/**/*.test.ts"], exclude: POSTGRES_ONLY } },
       ...((await postgresAvailable())
-        ? [{ extends: true, test: { name: "postgres", include: ON_BOTH, exclude: POSTGRES_ONLY, env: { ROSTER_TEST_DATABASE: "postgres" } } }]
+        ? [{ extends: true, test: { name: "postgres", include: ON_BOTH, env: { ROSTER_TEST_DATABASE: "postgres" } } }]
         : []),
     ],
   },

@@ -39,6 +39,8 @@ export interface TestDatabase {
   schemaUrl(schema: string): Promise<string>;
   /** Runs SQL as the admin user against this database. */
   query(text: string, values?: readonly unknown[]): Promise<pg.QueryResult>;
+  /** ALLOW_CONNECTIONS on or off: off refuses every new connection, superusers' too. */
+  acceptConnections(accept: boolean): Promise<void>;
   /** Terminates every connection to this database except the admin's own. */
   terminateConnections(): Promise<number>;
   drop(): Promise<void>;
@@ -71,6 +73,9 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
       return urlFor(name, schema);
     },
     query: (text, values = []) => inDatabase((client) => client.query(text, [...values])),
+    async acceptConnections(accept) {
+      await admin((client) => client.query(`alter database "${name}" allow_connections ${accept ? "true" : "false"}`));
+    },
     async terminateConnections() {
       const result = await admin((client) =>
         client.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [name]),
