@@ -1,10 +1,15 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
+import { createPostgresDialect, POSTGRES_DIALECT } from "../../src/store/sql/dialect-postgres.js";
+import type { Database } from "../../src/store/sql/schema.js";
+import { SqlStore } from "../../src/store/sql/sql-store.js";
 import { StoreUnavailableError } from "../../src/store/store.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { describeStoreConformance } from "./conformance.js";
+import { filterOf, GROUP, USER } from "./fixtures.js";
 
 // Runs when PostgreSQL answers; with CI set and no PostgreSQL, postgresAvailable() throws and the file fails.
 const available = await postgresAvailable();
@@ -51,4 +56,62 @@ describe.skipIf(!available)("PostgreSQL", () => {
       await store.close();
     });
   });
+
+  // The plans at volume are in docs/postgres-explain.md (test/store/postgres-explain.ts);
+  // here, with sequential scans priced out, each lookup must be answerable from an index.
+  describe("index use", () => {
+    const captured: { sql: string; parameters: readonly unknown[] }[] = [];
+    let store: SqlStore;
+    let url: string;
+    beforeAll(async () => {
+      url = await database.schemaUrl("explain");
+      const db = new Kysely<Database>({
+        dialect: createPostgresDialect({ connectionString: url, poolSize: 1, connectTimeoutMs: 5000 }),
+        log: (event) => {
+          if (event.level === "query") captured.push({ sql: event.query.sql, parameters: event.query.parameters });
+        },
+      });
+      store = new SqlStore(db, POSTGRES_DIALECT);
+      await store.migrate();
+      await store.transaction((session) => session.createTenant({ id: "t1", slug: "acme", created: "2024-01-01T00:00:00.000Z" }));
+      // Enough rows that the planner's choice between indexes means something.
+      await database.query(`set search_path = explain;
+        insert into resources select 't1', 'u-' || i, 'User', 'user' || i || '@example.com', 'ext-' || i, 'user ' || i, 'User ' || i, 1, '2024', '2024', 1, '{}'
+          from generate_series(1, 5000) as i;
+        insert into resources select 't1', 'g-' || i, 'Group', 'group ' || i, null, 'group ' || i, 'Group ' || i, null, '2024', '2024', 1, '{}'
+          from generate_series(1, 200) as i;
+        insert into resource_emails select 't1', 'u-' || i, 0, 'user' || i || '@example.com', 'work', 1 from generate_series(1, 5000) as i;
+        insert into group_members select 't1', 'g-' || (1 + i % 200), 'u-' || i, 'User' from generate_series(1, 5000) as i;
+        analyze;`);
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    it.each([
+      ["User", 'userName eq "Bjensen@Example.com"', "name_ci"],
+      ["User", 'externalId eq "ext-1"', "external_id"],
+      ["User", 'emails.value eq "bjensen@example.com"', "value_ci"],
+      ["Group", 'displayName eq "Sales"', "name_ci"],
+      ["Group", 'members.value eq "u-1"', "member_id"],
+      ["Group", 'id eq "g-1" and members[value eq "u-1"]', "member_id"],
+    ] as const)("answers a %s lookup by %s from an index on %s", async (kind, text, column) => {
+      captured.length = 0;
+      await store.transaction((session) => session.queryResources("t1", kind, { filter: filterOf(text, kind === "User" ? USER : GROUP), count: 10 }));
+      const selects = captured.filter((query) => /^select/i.test(query.sql));
+      expect(selects.length).toBeGreaterThan(0);
+      for (const query of selects) {
+        const plan = await database.query(
+          `begin; set local search_path = explain; set local enable_seqscan = off; explain (costs off) ${query.sql}`.replace(/\$(\d+)/g, (_, n: string) => literal(query.parameters[Number(n) - 1])),
+        );
+        const text = [plan].flat().flatMap((result) => result.rows ?? []).map((row: Record<string, string>) => row["QUERY PLAN"]).join("\n");
+        expect(text).toMatch(new RegExp(`Index Cond: .*\\b${column} = `));
+        expect(text).not.toMatch(/Seq Scan/);
+      }
+    });
+  });
 });
+
+function literal(value: unknown): string {
+  return typeof value === "number" ? String(value) : `'${String(value).replaceAll("'", "''")}'`;
+}
