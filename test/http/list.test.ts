@@ -218,6 +218,29 @@ describe("sorting", () => {
     expect(byEmail).toHaveLength(5);
   });
 
+  it("orders users without a value last when ascending and first when descending (RFC 7644 §3.4.2.3)", async () => {
+    const { t } = await populate();
+    const titles = async (query: string) =>
+      ((await t.scim(`/Users?${query}`)).body.Resources as { title?: string }[]).map((user) => user.title ?? null);
+    expect(await titles("sortBy=title&count=100")).toEqual(["Engineer", "Engineer", "Manager", null, null]);
+    expect(await titles("sortBy=title&sortOrder=descending&count=100")).toEqual([null, null, "Manager", "Engineer", "Engineer"]);
+    const walked: (string | null)[] = [];
+    const ids = new Set<string>();
+    let cursor = "";
+    for (let guard = 0; guard < 10; guard += 1) {
+      const page = await t.scim(`/Users?sortBy=title&sortOrder=descending&count=2&cursor=${encodeURIComponent(cursor)}`);
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      for (const user of page.body.Resources as { id: string; title?: string }[]) {
+        walked.push(user.title ?? null);
+        ids.add(user.id);
+      }
+      if (page.body.nextCursor === undefined) break;
+      cursor = page.body.nextCursor;
+    }
+    expect(walked).toEqual([null, null, "Manager", "Engineer", "Engineer"]);
+    expect(ids.size).toBe(5);
+  });
+
   it("answers an unknown sortBy with 400 invalidValue", async () => {
     const { t } = await populate();
     const response = await t.scim("/Users?sortBy=shoeSize");

@@ -33,8 +33,8 @@ export async function queryResources(
   let page = base
     .select(["r.tenant_id", "r.id", "r.kind", "r.data", "r.created", "r.last_modified", "r.version"])
     .select(sortKey.as("sort_key"))
-    // RFC 7644 §3.4.2.3 leaves missing values' place open: they sort last in both orders; id breaks ties.
-    .orderBy(sql`(${sortKey}) is null`)
+    // RFC 7644 §3.4.2.3: resources without a value are "ordered last if ascending and first if descending"; id breaks ties.
+    .orderBy(sql`(${sortKey}) is null`, descending ? "desc" : "asc")
     .orderBy(sortKey, descending ? "desc" : "asc")
     .orderBy("r.id");
 
@@ -57,9 +57,14 @@ export async function queryResources(
   return { totalResults, resources, nextCursor };
 }
 
-/** Keyset condition: rows strictly after `position` in (sort key, nulls last; id) order. */
+/** Keyset condition: rows strictly after `position` in (sort key, nulls last ascending and first descending; id) order. */
 function after(sortKey: RawBuilder<unknown>, position: CursorPosition, descending: boolean): RawBuilder<SqlBool> {
+  if (descending) {
+    if (position.sortValue === null) {
+      return sql<SqlBool>`(((${sortKey}) is null and r.id > ${position.id}) or (${sortKey}) is not null)`;
+    }
+    return sql<SqlBool>`((${sortKey}) < ${position.sortValue} or ((${sortKey}) = ${position.sortValue} and r.id > ${position.id}))`;
+  }
   if (position.sortValue === null) return sql<SqlBool>`((${sortKey}) is null and r.id > ${position.id})`;
-  const beyond = descending ? sql.raw("<") : sql.raw(">");
-  return sql<SqlBool>`((${sortKey}) is null or (${sortKey}) ${beyond} ${position.sortValue} or ((${sortKey}) = ${position.sortValue} and r.id > ${position.id}))`;
+  return sql<SqlBool>`((${sortKey}) is null or (${sortKey}) > ${position.sortValue} or ((${sortKey}) = ${position.sortValue} and r.id > ${position.id}))`;
 }
