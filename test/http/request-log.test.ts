@@ -5,11 +5,13 @@ import { scimFetch, startTestRoster, type TestRoster, type TestTenant } from "..
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
+const RETENTION = 20;
+
 let roster: TestRoster;
 let counter = 0;
 
 beforeAll(async () => {
-  roster = await startTestRoster();
+  roster = await startTestRoster({ requestLogRetention: RETENTION });
 });
 afterAll(async () => {
   await roster.close();
@@ -137,6 +139,23 @@ describe("request log", () => {
     await t.scim("/ServiceProviderConfig");
     const entries = await log(t);
     expect(entries.map((entry) => entry.path.split("/").pop())).toEqual(["ServiceProviderConfig", "Groups", "Users"]);
+  });
+
+  it("keeps a bounded number of entries per tenant, the newest ones", async () => {
+    const t = await tenant();
+    const other = await tenant();
+    await other.scim("/Users");
+    for (let index = 0; index < RETENTION * 2 + 5; index += 1) {
+      await t.scim(`/Users?startIndex=${index + 1}`);
+      if (index % 10 === 9) await roster.server.flushRequestLog();
+    }
+    await roster.server.flushRequestLog();
+    await t.scim("/Groups");
+    const entries = await log(t);
+    expect(entries.length).toBeLessThanOrEqual(RETENTION + 1);
+    expect(entries[0]!.path).toMatch(/\/Groups$/);
+    expect(entries[1]!.path).toMatch(new RegExp(`startIndex=${RETENTION * 2 + 5}$`));
+    expect(await log(other)).toHaveLength(1);
   });
 
   it("records nothing for an unknown tenant", async () => {
