@@ -132,6 +132,10 @@ export const POSTGRES_DIALECT: SqlDialect = {
   },
 
   async installFunctions(db: Kysely<any>): Promise<void> {
+    const icu = await sql<{ found: number }>`select 1 as found from pg_collation where collname = 'und-x-icu'`.execute(db);
+    if (icu.rows.length === 0) {
+      throw new Error(`PostgreSQL has no "und-x-icu" collation: Roster needs a server built with ICU (PostgreSQL's packages and images are) to fold case like JavaScript`);
+    }
     // values.ts parseDateTime in SQL: the same pattern and range checks, fraction truncated to ms, toISOString() form.
     await sql`
       create or replace function roster_instant(value text) returns text
