@@ -4,10 +4,10 @@ import { postgresAvailable } from "./test/helpers/postgres.js";
 // The HTTP, IdP and concurrency suites run twice: on SQLite ("sqlite" project, with every
 // other test) and on PostgreSQL ("postgres" project) when PostgreSQL answers. With CI set
 // and no PostgreSQL, postgresAvailable() throws: CI never silently skips PostgreSQL.
-// The multi-process tests start `roster serve` processes on PostgreSQL: postgres project only.
+// The PostgreSQL store suite and the multi-process tests belong to the postgres project only.
 // One database only: `npx vitest run --project sqlite test/http`.
 const ON_BOTH = ["test/http/**/*.test.ts", "test/idp/**/*.test.ts", "test/concurrency/**/*.test.ts"];
-const POSTGRES_ONLY = ["test/concurrency/multi-process*.test.ts"];
+const POSTGRES_ONLY = ["test/store/postgres.test.ts", "test/concurrency/multi-process*.test.ts"];
 
 export default defineConfig(async () => ({
   test: {
@@ -17,7 +17,7 @@ export default defineConfig(async () => ({
     projects: [
       { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts", "src/**/*.test.ts"], exclude: POSTGRES_ONLY } },
       ...((await postgresAvailable())
-        ? [{ extends: true, test: { name: "postgres", include: ON_BOTH, env: { ROSTER_TEST_DATABASE: "postgres" } } }]
+        ? [{ extends: true, test: { name: "postgres", include: [...ON_BOTH, ...POSTGRES_ONLY], env: { ROSTER_TEST_DATABASE: "postgres" } } }]
         : []),
     ],
   },

@@ -4,8 +4,8 @@ import pg from "pg";
 /** The server tests create their databases on; override with ROSTER_TEST_POSTGRES_URL. */
 export const POSTGRES_ADMIN_URL = process.env["ROSTER_TEST_POSTGRES_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
+async function admin<T>(fn: (client: pg.Client) => Promise<T>, url = POSTGRES_ADMIN_URL): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   client.on("error", () => undefined);
   await client.connect();
   try {
@@ -19,13 +19,13 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
  * Whether the PostgreSQL tests run: true when the server answers. When it does not and `CI`
  * is set, throws, so CI fails instead of silently skipping (issue 3).
  */
-export async function postgresAvailable(): Promise<boolean> {
+export async function postgresAvailable(url = POSTGRES_ADMIN_URL, ci = process.env["CI"]): Promise<boolean> {
   try {
-    await admin((client) => client.query("select 1"));
+    await admin((client) => client.query("select 1"), url);
     return true;
   } catch (error) {
-    if (process.env["CI"] !== undefined && process.env["CI"] !== "" && process.env["CI"] !== "false") {
-      throw new Error(`PostgreSQL is unreachable at ${POSTGRES_ADMIN_URL} and CI is set: the PostgreSQL suites must run in CI (${String(error)})`);
+    if (ci !== undefined && ci !== "" && ci !== "false" && ci !== "0") {
+      throw new Error(`PostgreSQL is unreachable at ${url} and CI is set: the PostgreSQL suites must run in CI (${String(error)})`);
     }
     return false;
   }

@@ -10,6 +10,7 @@ import { SqlStore } from "../../src/store/sql/sql-store.js";
 import { StoreUnavailableError } from "../../src/store/store.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { describeStoreConformance } from "./conformance.js";
+import { describeManagedConformance } from "./conformance-managed.js";
 import { filterOf, GROUP, USER } from "./fixtures.js";
 
 // Runs when PostgreSQL answers; with CI set and no PostgreSQL, postgresAvailable() throws and the file fails.
@@ -26,6 +27,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
   });
 
   describeStoreConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
+  describeManagedConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
 
   describe("openStore (PostgreSQL)", () => {
     it("migrates once when several processes start at the same moment, and lets exactly one create a userName", async () => {
@@ -49,6 +51,17 @@ describe.skipIf(!available)("PostgreSQL", () => {
       const second = await openStore(url, { migrate: true });
       await second.ping();
       await second.close();
+    });
+
+    it.each([
+      ["true", "fails"],
+      ["1", "fails"],
+      [undefined, "skips"],
+      ["false", "skips"],
+    ] as const)("with CI=%s and PostgreSQL unreachable, the PostgreSQL suites %s", async (ci, outcome) => {
+      const unreachable = "postgres://postgres@127.0.0.1:1/postgres";
+      if (outcome === "fails") await expect(postgresAvailable(unreachable, ci)).rejects.toThrow(/unreachable .* CI is set/);
+      else await expect(postgresAvailable(unreachable, ci)).resolves.toBe(false);
     });
 
     it("raises StoreUnavailableError when the server cannot be reached", async () => {
