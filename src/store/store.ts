@@ -18,6 +18,8 @@ export interface TokenRecord {
   readonly created: string;
   readonly lastUsed: string | null;
   readonly revoked: string | null;
+  /** The unmanaged user the token belongs to (it works only while that user is active); absent when none. */
+  readonly principalId?: string;
 }
 
 export interface NewToken {
@@ -25,6 +27,24 @@ export interface NewToken {
   readonly tenantId: string;
   readonly name: string;
   /** SHA-256 of the secret, hex. The secret itself is never stored. */
+  readonly hash: string;
+  readonly principalId?: string;
+}
+
+/** A management API key; `tenantId` null for an administrator key (every tenant). */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly tenantId: string | null;
+  readonly name: string;
+  readonly created: string;
+  readonly revoked: string | null;
+}
+
+export interface NewApiKey {
+  readonly id: string;
+  readonly tenantId: string | null;
+  readonly name: string;
+  /** SHA-256 of the key, hex. The key itself is never stored. */
   readonly hash: string;
 }
 
@@ -52,6 +72,11 @@ export interface StoredResource {
   readonly created: string;
   readonly lastModified: string;
   readonly version: number;
+  /**
+   * False for the application's own (unmanaged) resources, made through the management API;
+   * true or absent for those created over SCIM. Fixed at insert: updateResource keeps it.
+   */
+  readonly managed?: boolean;
 }
 
 export interface MemberRef {
@@ -88,6 +113,8 @@ export interface ResourceQuery {
   readonly count: number;
   readonly startIndex?: number;
   readonly cursor?: string;
+  /** Only managed (true) or only unmanaged (false) resources; both when absent. */
+  readonly managed?: boolean;
 }
 
 export interface ResourcePage {
@@ -154,6 +181,21 @@ export interface StoreSession {
   revokeToken(id: string, at: string): Promise<boolean>;
   touchToken(id: string, at: string): Promise<void>;
 
+  // API keys (management API)
+  insertApiKey(key: NewApiKey, created: string): Promise<ApiKeyRecord>;
+  /** The unrevoked key with that hash; undefined otherwise. */
+  findActiveApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Every key, administrator keys included, oldest first. */
+  listApiKeys(): Promise<readonly ApiKeyRecord[]>;
+  /** False when no unrevoked key has that id. */
+  revokeApiKey(id: string, at: string): Promise<boolean>;
+
+  // Named lists of the application (roles, record sets…)
+  /** Replaces the list's entries (creating the list). */
+  putList(tenantId: string, name: string, entries: readonly string[], at: string): Promise<void>;
+  /** Undefined when the list was never put. */
+  findList(tenantId: string, name: string): Promise<readonly string[] | undefined>;
+
   // Request log
   appendRequestLog(entry: RequestLogEntry): Promise<void>;
   /** Newest first. */
@@ -174,8 +216,8 @@ export interface StoreSession {
   deleteResource(tenantId: string, kind: ResourceKind, id: string): Promise<boolean>;
   /** Filter, sort and page in SQL. Throws StoreCursorError for a bad cursor. */
   queryResources(tenantId: string, kind: ResourceKind, query: ResourceQuery): Promise<ResourcePage>;
-  /** Of the given ids, those that exist in the tenant, with their kind. */
-  findKinds(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, ResourceKind>>;
+  /** Of the given ids, those that exist in the tenant (and have the given `managed` flag, when given), with their kind. */
+  findKinds(tenantId: string, ids: readonly string[], options?: { readonly managed?: boolean }): Promise<ReadonlyMap<string, ResourceKind>>;
 
   // Memberships: one row per (group, member); cost proportional to the change.
   /** Inserts the rows that are missing; returns the ids actually added. */
@@ -191,6 +233,12 @@ export interface StoreSession {
   listMembers(tenantId: string, groupId: string, filter?: ResolvedFilter): Promise<readonly Member[]>;
   /** For each group id, its members. */
   listMembersOfGroups(tenantId: string, groupIds: readonly string[]): Promise<ReadonlyMap<string, readonly Member[]>>;
-  /** For each user (or group) id, the groups it belongs to directly. */
-  listGroupsOf(tenantId: string, memberIds: readonly string[]): Promise<ReadonlyMap<string, readonly GroupRef[]>>;
+  /** For each user (or group) id, the groups it belongs to directly (only those with the given `managed` flag, when given). */
+  listGroupsOf(
+    tenantId: string,
+    memberIds: readonly string[],
+    options?: { readonly managed?: boolean },
+  ): Promise<ReadonlyMap<string, readonly GroupRef[]>>;
+  /** Up to `limit` members of the group ordered by id, starting after the id `after` (keyset paging). */
+  listMembersPage(tenantId: string, groupId: string, page: { readonly limit: number; readonly after?: string }): Promise<readonly Member[]>;
 }

@@ -11,6 +11,7 @@ import { StoreUnavailableError } from "../../src/store/store.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { describeStoreConformance } from "./conformance.js";
 import { describeManagedConformance } from "./conformance-managed.js";
+import { describeManagedConformance } from "./conformance-managed.js";
 import { filterOf, GROUP, USER } from "./fixtures.js";
 
 // Runs when PostgreSQL answers; with CI set and no PostgreSQL, postgresAvailable() throws and the file fails.
@@ -27,6 +28,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
   });
 
   describeStoreConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
+  describeManagedConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
   describeManagedConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
 
   describe("openStore (PostgreSQL)", () => {

@@ -6,12 +6,14 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore, sqlitePath } from "../../src/store/open-store.js";
 import { describeStoreConformance } from "./conformance.js";
+import { describeManagedConformance } from "./conformance-managed.js";
 
 const directory = mkdtempSync(join(tmpdir(), "roster-store-"));
 let n = 0;
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 describeStoreConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
+describeManagedConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
 
 describe("openStore (SQLite)", () => {
   it.each([

@@ -1,7 +1,7 @@
 import type { Selectable } from "kysely";
 import { foldCase } from "../../scim/filter/values.js";
-import type { Member, RequestLogEntry, ResourceKind, StoredResource, Tenant, TokenRecord } from "../store.js";
-import type { RequestLogTable, ResourcesTable, TenantsTable, TokensTable } from "./schema.js";
+import type { ApiKeyRecord, Member, RequestLogEntry, ResourceKind, StoredResource, Tenant, TokenRecord } from "../store.js";
+import type { ApiKeysTable, RequestLogTable, ResourcesTable, TenantsTable, TokensTable } from "./schema.js";
 
 export function toTenant(row: Selectable<TenantsTable>): Tenant {
   return { id: row.id, slug: row.slug, created: row.created };
@@ -15,7 +15,12 @@ export function toTokenRecord(row: Selectable<TokensTable>): TokenRecord {
     created: row.created,
     lastUsed: row.last_used,
     revoked: row.revoked,
+    ...(row.principal_id === null ? {} : { principalId: row.principal_id }),
   };
+}
+
+export function toApiKeyRecord(row: Selectable<ApiKeysTable>): ApiKeyRecord {
+  return { id: row.id, tenantId: row.tenant_id, name: row.name, created: row.created, revoked: row.revoked };
 }
 
 export function toRequestLogEntry(row: Selectable<RequestLogTable>): RequestLogEntry {
@@ -34,7 +39,10 @@ export function toRequestLogEntry(row: Selectable<RequestLogTable>): RequestLogE
   };
 }
 
-export type ResourceRow = Pick<Selectable<ResourcesTable>, "tenant_id" | "id" | "kind" | "data" | "created" | "last_modified" | "version">;
+export type ResourceRow = Pick<
+  Selectable<ResourcesTable>,
+  "tenant_id" | "id" | "kind" | "data" | "created" | "last_modified" | "version" | "managed"
+>;
 
 export function toStoredResource(row: ResourceRow): StoredResource {
   return {
@@ -45,6 +53,8 @@ export function toStoredResource(row: ResourceRow): StoredResource {
     created: row.created,
     lastModified: row.last_modified,
     version: Number(row.version),
+    // Absent means managed (StoredResource.managed), so a resource reads back as it was written.
+    ...(Number(row.managed) === 0 ? { managed: false } : {}),
   };
 }
 
@@ -76,6 +86,7 @@ export function toResourceRow(resource: StoredResource): Omit<ResourcesTable, ne
     last_modified: resource.lastModified,
     version: resource.version,
     data: JSON.stringify(resource.document),
+    managed: resource.managed === false ? 0 : 1,
   };
 }
 

@@ -80,18 +80,35 @@ export async function listMembersOfGroups(db: Kysely<Database>, tenantId: string
   return result;
 }
 
-export async function listGroupsOf(db: Kysely<Database>, tenantId: string, memberIds: readonly string[]): Promise<ReadonlyMap<string, readonly GroupRef[]>> {
+export async function listGroupsOf(
+  db: Kysely<Database>,
+  tenantId: string,
+  memberIds: readonly string[],
+  managed?: boolean,
+): Promise<ReadonlyMap<string, readonly GroupRef[]>> {
   const result = new Map<string, GroupRef[]>(memberIds.map((id) => [id, []]));
   for (const chunk of chunks([...new Set(memberIds)])) {
-    const rows = await db
+    let query = db
       .selectFrom("group_members as gm")
       .innerJoin("resources as g", (join) => join.onRef("g.tenant_id", "=", "gm.tenant_id").onRef("g.id", "=", "gm.group_id"))
       .select(["gm.member_id", "gm.group_id", "g.display"])
       .where("gm.tenant_id", "=", tenantId)
-      .where("gm.member_id", "in", chunk)
-      .orderBy("gm.group_id")
-      .execute();
+      .where("gm.member_id", "in", chunk);
+    if (managed !== undefined) query = query.where("g.managed", "=", managed ? 1 : 0);
+    const rows = await query.orderBy("gm.group_id").execute();
     for (const row of rows) result.get(row.member_id)?.push({ value: row.group_id, display: row.display });
   }
   return result;
+}
+
+export async function listMembersPage(
+  db: Kysely<Database>,
+  tenantId: string,
+  groupId: string,
+  page: { readonly limit: number; readonly after?: string },
+): Promise<readonly Member[]> {
+  let query = membersQuery(db, tenantId).where("gm.group_id", "=", groupId);
+  if (page.after !== undefined) query = query.where("gm.member_id", ">", page.after);
+  const rows = await query.limit(Math.max(0, Math.trunc(page.limit))).execute();
+  return rows.map(toMember);
 }

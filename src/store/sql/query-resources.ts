@@ -17,9 +17,11 @@ export async function queryResources(
 ): Promise<ResourcePage> {
   const compiler = new FilterCompiler(dialect, { kind, alias: "r" });
   const where = query.filter === undefined ? TRUE : compiler.compile(query.filter);
-  const base = db.selectFrom("resources as r").where("r.tenant_id", "=", tenantId).where("r.kind", "=", kind).where(where);
+  let base = db.selectFrom("resources as r").where("r.tenant_id", "=", tenantId).where("r.kind", "=", kind).where(where);
+  if (query.managed !== undefined) base = base.where("r.managed", "=", query.managed ? 1 : 0);
 
-  const fingerprint = queryFingerprint(`${tenantId}/${kind}`, query.filter, query.sort);
+  const scope = query.managed === undefined ? kind : `${kind}/${query.managed ? "managed" : "unmanaged"}`;
+  const fingerprint = queryFingerprint(`${tenantId}/${scope}`, query.filter, query.sort);
   const position = query.cursor === undefined || query.cursor === "" ? undefined : decodeCursor(query.cursor, fingerprint);
 
   const counted = await base.select((eb) => eb.fn.countAll().as("total")).executeTakeFirstOrThrow();
@@ -31,7 +33,7 @@ export async function queryResources(
   const sortKey: RawBuilder<unknown> = query.sort === undefined ? sql`cast(null as text)` : compiler.sortKey(query.sort.path);
   const descending = query.sort?.order === "descending";
   let page = base
-    .select(["r.tenant_id", "r.id", "r.kind", "r.data", "r.created", "r.last_modified", "r.version"])
+    .select(["r.tenant_id", "r.id", "r.kind", "r.data", "r.created", "r.last_modified", "r.version", "r.managed"])
     .select(sortKey.as("sort_key"))
     // RFC 7644 §3.4.2.3: resources without a value are "ordered last if ascending and first if descending"; id breaks ties.
     .orderBy(sql`(${sortKey}) is null`, descending ? "desc" : "asc")

@@ -8,6 +8,8 @@ export interface Database {
   resources: ResourcesTable;
   resource_emails: ResourceEmailsTable;
   group_members: GroupMembersTable;
+  api_keys: ApiKeysTable;
+  app_lists: AppListsTable;
 }
 
 export interface TenantsTable {
@@ -24,6 +26,8 @@ export interface TokensTable {
   created: string;
   last_used: string | null;
   revoked: string | null;
+  /** The unmanaged user the token belongs to; null for a token of the tenant alone. */
+  principal_id: string | null;
 }
 
 export interface RequestLogTable {
@@ -59,6 +63,8 @@ export interface ResourcesTable {
   version: number;
   /** The SCIM document as JSON text, without id, meta, groups and members. */
   data: string;
+  /** 1 for resources created over SCIM, 0 for the application's own (docs/decisions/0009). */
+  managed: number;
 }
 
 export interface ResourceEmailsTable {
@@ -75,4 +81,22 @@ export interface GroupMembersTable {
   group_id: string;
   member_id: string;
   member_kind: "User" | "Group";
+}
+
+export interface ApiKeysTable {
+  id: string;
+  /** Null for an administrator key. */
+  tenant_id: string | null;
+  name: string;
+  hash: string;
+  created: string;
+  revoked: string | null;
+}
+
+export interface AppListsTable {
+  tenant_id: string;
+  name: string;
+  /** A JSON array of strings. */
+  entries: string;
+  updated: string;
 }

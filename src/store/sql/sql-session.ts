@@ -1,8 +1,10 @@
 import type { Kysely } from "kysely";
 import {
+  type ApiKeyRecord,
   type GroupRef,
   type Member,
   type MemberRef,
+  type NewApiKey,
   type NewToken,
   type RequestLogEntry,
   type ResourceKind,
@@ -17,13 +19,17 @@ import {
 import type { ResolvedFilter } from "../../scim/filter/ast.js";
 import type { SqlDialect, UniqueIndex } from "./dialect.js";
 import { chunks } from "./chunks.js";
-import { toEmailRows, toRequestLogEntry, toResourceRow, toStoredResource, toTenant, toTokenRecord } from "./mappers.js";
-import { addMembers, listGroupsOf, listMembers, listMembersOfGroups, removeAllMembers, removeMembers } from "./memberships.js";
+import { toApiKeyRecord, toEmailRows, toRequestLogEntry, toResourceRow, toStoredResource, toTenant, toTokenRecord } from "./mappers.js";
+import { addMembers, listGroupsOf, listMembers, listMembersOfGroups, listMembersPage, removeAllMembers, removeMembers } from "./memberships.js";
 import { queryResources } from "./query-resources.js";
 import type { Database } from "./schema.js";
 
 export const TENANT_SLUG_INDEX: UniqueIndex = { name: "tenants_slug_unique", table: "tenants", columns: ["slug"] };
-export const USER_NAME_INDEX: UniqueIndex = { name: "resources_user_name_unique", table: "resources", columns: ["tenant_id", "name_ci"] };
+export const USER_NAME_INDEX: UniqueIndex = {
+  name: "resources_managed_user_name_unique",
+  table: "resources",
+  columns: ["tenant_id", "managed", "name_ci"],
+};
 
 /** One transaction's view of the database; `db` is bound to the transaction's connection. */
 export class SqlSession implements StoreSession {
@@ -55,7 +61,16 @@ export class SqlSession implements StoreSession {
   }
 
   async insertToken(token: NewToken, created: string): Promise<TokenRecord> {
-    const row = { id: token.id, tenant_id: token.tenantId, name: token.name, hash: token.hash, created, last_used: null, revoked: null };
+    const row = {
+      id: token.id,
+      tenant_id: token.tenantId,
+      name: token.name,
+      hash: token.hash,
+      created,
+      last_used: null,
+      revoked: null,
+      principal_id: token.principalId ?? null,
+    };
     await this.db.insertInto("tokens").values(row).execute();
     return toTokenRecord(row);
   }
@@ -66,8 +81,13 @@ export class SqlSession implements StoreSession {
       .innerJoin("tenants as t", "t.id", "k.tenant_id")
       .selectAll("k")
       .select(["t.slug as tenant_slug", "t.created as tenant_created"])
+      // A token with a principal works only while that user exists, is unmanaged and active: checked on every lookup.
+      .leftJoin("resources as p", (join) => join.onRef("p.tenant_id", "=", "k.tenant_id").onRef("p.id", "=", "k.principal_id"))
       .where("k.hash", "=", hash)
       .where("k.revoked", "is", null)
+      .where((eb) =>
+        eb.or([eb("k.principal_id", "is", null), eb.and([eb("p.kind", "=", "User"), eb("p.managed", "=", 0), eb("p.active", "=", 1)])]),
+      )
       .executeTakeFirst();
     if (row === undefined) return undefined;
     return { token: toTokenRecord(row), tenant: { id: row.tenant_id, slug: row.tenant_slug, created: row.tenant_created } };
@@ -85,6 +105,41 @@ export class SqlSession implements StoreSession {
 
   async touchToken(id: string, at: string): Promise<void> {
     await this.db.updateTable("tokens").set({ last_used: at }).where("id", "=", id).execute();
+  }
+
+  async insertApiKey(key: NewApiKey, created: string): Promise<ApiKeyRecord> {
+    const row = { id: key.id, tenant_id: key.tenantId, name: key.name, hash: key.hash, created, revoked: null };
+    await this.db.insertInto("api_keys").values(row).execute();
+    return toApiKeyRecord(row);
+  }
+
+  async findActiveApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.db.selectFrom("api_keys").selectAll().where("hash", "=", hash).where("revoked", "is", null).executeTakeFirst();
+    return row === undefined ? undefined : toApiKeyRecord(row);
+  }
+
+  async listApiKeys(): Promise<readonly ApiKeyRecord[]> {
+    const rows = await this.db.selectFrom("api_keys").selectAll().orderBy("created").orderBy("id").execute();
+    return rows.map(toApiKeyRecord);
+  }
+
+  async revokeApiKey(id: string, at: string): Promise<boolean> {
+    const result = await this.db.updateTable("api_keys").set({ revoked: at }).where("id", "=", id).where("revoked", "is", null).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async putList(tenantId: string, name: string, entries: readonly string[], at: string): Promise<void> {
+    const row = { tenant_id: tenantId, name, entries: JSON.stringify(entries), updated: at };
+    await this.db
+      .insertInto("app_lists")
+      .values(row)
+      .onConflict((conflict) => conflict.columns(["tenant_id", "name"]).doUpdateSet({ entries: row.entries, updated: at }))
+      .execute();
+  }
+
+  async findList(tenantId: string, name: string): Promise<readonly string[] | undefined> {
+    const row = await this.db.selectFrom("app_lists").select("entries").where("tenant_id", "=", tenantId).where("name", "=", name).executeTakeFirst();
+    return row === undefined ? undefined : (JSON.parse(row.entries) as string[]);
   }
 
   async appendRequestLog(entry: RequestLogEntry): Promise<void> {
@@ -147,7 +202,7 @@ export class SqlSession implements StoreSession {
   async findResource(tenantId: string, kind: ResourceKind, id: string, options?: { lock?: boolean }): Promise<StoredResource | undefined> {
     let query = this.db
       .selectFrom("resources")
-      .select(["tenant_id", "id", "kind", "data", "created", "last_modified", "version"])
+      .select(["tenant_id", "id", "kind", "data", "created", "last_modified", "version", "managed"])
       .where("tenant_id", "=", tenantId)
       .where("kind", "=", kind)
       .where("id", "=", id);
@@ -157,7 +212,7 @@ export class SqlSession implements StoreSession {
   }
 
   async updateResource(resource: StoredResource): Promise<void> {
-    const { tenant_id, id, kind, created: _created, ...changes } = toResourceRow(resource);
+    const { tenant_id, id, kind, created: _created, managed: _managed, ...changes } = toResourceRow(resource);
     try {
       await this.db.updateTable("resources").set(changes).where("tenant_id", "=", tenant_id).where("kind", "=", kind).where("id", "=", id).execute();
     } catch (error) {
@@ -191,10 +246,12 @@ export class SqlSession implements StoreSession {
     return queryResources(this.db, this.dialect, tenantId, kind, query);
   }
 
-  async findKinds(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, ResourceKind>> {
+  async findKinds(tenantId: string, ids: readonly string[], options?: { readonly managed?: boolean }): Promise<ReadonlyMap<string, ResourceKind>> {
     const kinds = new Map<string, ResourceKind>();
     for (const chunk of chunks([...new Set(ids)])) {
-      const rows = await this.db.selectFrom("resources").select(["id", "kind"]).where("tenant_id", "=", tenantId).where("id", "in", chunk).execute();
+      let query = this.db.selectFrom("resources").select(["id", "kind"]).where("tenant_id", "=", tenantId).where("id", "in", chunk);
+      if (options?.managed !== undefined) query = query.where("managed", "=", options.managed ? 1 : 0);
+      const rows = await query.execute();
       for (const row of rows) kinds.set(row.id, row.kind);
     }
     return kinds;
@@ -220,8 +277,12 @@ export class SqlSession implements StoreSession {
     return listMembersOfGroups(this.db, tenantId, groupIds);
   }
 
-  listGroupsOf(tenantId: string, memberIds: readonly string[]): Promise<ReadonlyMap<string, readonly GroupRef[]>> {
-    return listGroupsOf(this.db, tenantId, memberIds);
+  listGroupsOf(tenantId: string, memberIds: readonly string[], options?: { readonly managed?: boolean }): Promise<ReadonlyMap<string, readonly GroupRef[]>> {
+    return listGroupsOf(this.db, tenantId, memberIds, options?.managed);
+  }
+
+  listMembersPage(tenantId: string, groupId: string, page: { readonly limit: number; readonly after?: string }): Promise<readonly Member[]> {
+    return listMembersPage(this.db, tenantId, groupId, page);
   }
 
   private async insertEmails(resource: StoredResource): Promise<void> {

@@ -1,12 +1,16 @@
 import type { Migration, MigrationProvider } from "kysely";
 import type { SqlDialect } from "../dialect.js";
 import { initialMigration } from "./0001-initial.js";
+import { managedAndApiKeysMigration } from "./0002-managed-and-api-keys.js";
 
 /** A static list (no directory scanning), so migrations run the same from src/ and dist/. Names sort in order. */
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { "0001-initial": initialMigration(dialect) };
+      return {
+        "0001-initial": initialMigration(dialect),
+        "0002-managed-and-api-keys": managedAndApiKeysMigration(dialect),
+      };
     },
   };
 }
