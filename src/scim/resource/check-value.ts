@@ -66,7 +66,10 @@ function checkSingleValue(attribute: AttributeDefinition, value: unknown, where:
   switch (attribute.type) {
     case "string":
     case "reference":
-      return typeof value === "string" ? ok(value) : mismatch(where, attribute.type, value);
+      if (typeof value !== "string") return mismatch(where, attribute.type, value);
+      // U+0000 has no place in a SCIM string and PostgreSQL text cannot hold it.
+      if (value.includes("\u0000")) return fail("invalidValue", `attribute "${where}": strings may not contain the NUL character (U+0000)`);
+      return ok(value);
     case "boolean":
       if (typeof value === "boolean") return ok(value);
       if (options.lenientBooleans && typeof value === "string") {
@@ -117,7 +120,7 @@ function checkComplexValue(attribute: AttributeDefinition, value: unknown, where
   return ok(result);
 }
 
-/** A required attribute is missing when unassigned or an empty string. */
+/** A required attribute is missing when unassigned, empty, or only white space. */
 export function isEmpty(value: unknown): boolean {
-  return value === undefined || value === "";
+  return value === undefined || (typeof value === "string" && value.trim() === "");
 }

@@ -464,3 +464,18 @@ describe("Entra ID's legacy group schema URN", () => {
     expect(result).toEqual({ ok: true, value: { document: entraLegacyGroup.expectedDocument, writeOnly: {} } });
   });
 });
+
+describe("strings Roster refuses", () => {
+  it("refuses a NUL character in a string attribute", () => {
+    const result = parseResourceInput({ userName: "a\u0000b" }, USER, { mode: "create" });
+    expect(result).toEqual({
+      ok: false,
+      issue: { code: "invalidValue", detail: 'attribute "userName": strings may not contain the NUL character (U+0000)' },
+    });
+  });
+
+  it("treats a required attribute of only white space as missing", () => {
+    const result = parseResourceInput({ userName: "   " }, USER, { mode: "create" });
+    expect(result).toEqual({ ok: false, issue: { code: "invalidValue", detail: "userName is required" } });
+  });
+});
