@@ -190,6 +190,8 @@ export function createPostgresDialect(settings: PostgresSettings): PostgresDiale
     connectionString: settings.connectionString,
     max: settings.poolSize,
     connectionTimeoutMillis: settings.connectTimeoutMs,
+    // TCP keepalive notices a peer that vanished without closing the connection (failover, network loss).
+    keepAlive: true,
     types: TYPES,
   });
   // A connection that breaks while idle or between statements must not crash the process:
