@@ -95,9 +95,13 @@ export async function listGroupsOf(
       .where("gm.tenant_id", "=", tenantId)
       .where("gm.member_id", "in", chunk);
     if (managed !== undefined) query = query.where("g.managed", "=", managed ? 1 : 0);
-    const rows = await query.orderBy("gm.group_id").execute();
+    // No ORDER BY: to skip a sort SQLite would scan the primary key over every membership
+    // row of the tenant instead of the (tenant_id, member_id, group_id) index (migration 0003).
+    const rows = await query.execute();
     for (const row of rows) result.get(row.member_id)?.push({ value: row.group_id, display: row.display });
   }
+  // Group ids are UUIDs (ASCII), so UTF-16 order is code point order, as the dialects compare.
+  for (const groups of result.values()) groups.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   return result;
 }
 

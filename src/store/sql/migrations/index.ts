@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from "kysely";
 import type { SqlDialect } from "../dialect.js";
 import { initialMigration } from "./0001-initial.js";
+import { memberGroupsIndexMigration } from "./0003-member-groups-index.js";
 import { managedAndApiKeysMigration } from "./0002-managed-and-api-keys.js";
 
 /** A static list (no directory scanning), so migrations run the same from src/ and dist/. Names sort in order. */
@@ -10,6 +11,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
       return {
         "0001-initial": initialMigration(dialect),
         "0002-managed-and-api-keys": managedAndApiKeysMigration(dialect),
+        "0003-member-groups-index": memberGroupsIndexMigration(),
       };
     },
   };
