@@ -1,3 +1,4 @@
+import { apiKeysCommand } from "./api-keys.js";
 import { UsageError, formatTable, type CliContext, type Command } from "./context.js";
 import { migrateCommand } from "./migrate.js";
 import { requestsCommand } from "./requests.js";
@@ -5,7 +6,7 @@ import { serveCommand } from "./serve.js";
 import { tenantsCommand } from "./tenants.js";
 import { tokensCommand } from "./tokens.js";
 
-export const COMMANDS: readonly Command[] = [serveCommand, tenantsCommand, tokensCommand, requestsCommand, migrateCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, tenantsCommand, tokensCommand, apiKeysCommand, requestsCommand, migrateCommand];
 
 export function usage(): string {
   const rows = COMMANDS.map((command) => [`  ${command.name}`, command.summary]);

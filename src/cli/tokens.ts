@@ -1,5 +1,5 @@
 import { getTenantBySlug } from "../directory/tenants.js";
-import { createToken, listTokens, revokeToken } from "../directory/tokens.js";
+import { createToken, listTokens, revokeToken, TokenError } from "../directory/tokens.js";
 import type { TokenRecord } from "../store/store.js";
 import {
   CliError,
@@ -20,17 +20,24 @@ import {
 } from "./context.js";
 
 const USAGE = `Usage:
-  roster tokens create --tenant <slug> [--name TEXT] [--json] [--public-url URL]
+  roster tokens create --tenant <slug> [--name TEXT] [--principal <user id>] [--secret <value>|-] [--json] [--public-url URL]
   roster tokens list --tenant <slug> [--json]
   roster tokens revoke <id> [--json]
 
 SCIM bearer tokens. A token is printed once, when created; Roster keeps only its SHA-256 hash.
-With --json, the last line "tokens create" prints is {"id", "token", "tenant", "scimBaseUrl"}.
+With --json, the last line "tokens create" prints is {"id", "token", "tenant", "scimBaseUrl"}
+(with --secret, "token" is left out: the secret is never printed).
+--principal ties the token to one of the application's own (unmanaged, active) users:
+the token stops working as soon as that user is deactivated or deleted.
+--secret uses an admin-entered secret instead of a generated one (--secret - reads it
+from stdin): 32+ characters with upper- and lower-case letters, digits and symbols.
 "tokens list" never shows secrets.
 
 Options:
   --tenant            tenant slug
   --name              a label for the token, e.g. "okta" (default "unnamed")
+  --principal         id of an unmanaged user of the tenant (management API) that owns the token
+  --secret            the token's value, entered by an admin; "-" reads it from stdin
   --json              print JSON instead of text
   --database          database URL or SQLite path (env ROSTER_DATABASE_URL, default ./data/roster.db)
   --public-url        URL the IdP uses to reach Roster (env ROSTER_PUBLIC_URL)
@@ -42,6 +49,8 @@ const CREATE_OPTIONS = {
   ...JSON_OPTION,
   tenant: { type: "string" },
   name: { type: "string" },
+  principal: { type: "string" },
+  secret: { type: "string" },
   "public-url": { type: "string" },
 } as const;
 const LIST_OPTIONS = { ...DATABASE_OPTION, ...HELP_OPTION, ...JSON_OPTION, tenant: { type: "string" } } as const;
@@ -73,18 +82,35 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
     throw new UsageError(`tokens create: --name must be at most 200 characters without control characters`);
   }
   const baseUrl = resolveBaseUrl(values["public-url"], ctx);
+  if (values.principal === "") throw new UsageError("tokens create: --principal is empty; give the id of an unmanaged user");
+  const secret = values.secret === "-" ? await readSecretFromStdin() : values.secret;
+  const options = {
+    ...(values.principal === undefined ? {} : { principalId: values.principal }),
+    ...(secret === undefined ? {} : { secret }),
+  };
   const issued = await withStore(resolveDatabase(values.database, ctx), async (store) =>
-    createToken(store, await getTenantBySlug(store, slug), name),
-  );
+    createToken(store, await getTenantBySlug(store, slug), name, new Date(), options),
+  ).catch((error: unknown) => {
+    throw error instanceof TokenError ? new CliError(`tokens create: ${error.message}`) : error;
+  });
   const url = scimBaseUrl(baseUrl, slug);
+  const principal = issued.record.principalId === undefined ? {} : { principal: issued.record.principalId };
   if (values.json === true) {
-    ctx.out(JSON.stringify({ id: issued.record.id, token: issued.token, tenant: slug, scimBaseUrl: url }));
+    const token = secret === undefined ? { token: issued.token } : {};
+    ctx.out(JSON.stringify({ id: issued.record.id, ...token, tenant: slug, scimBaseUrl: url, ...principal }));
     return 0;
   }
-  ctx.out(`Created token ${issued.record.id} ("${name}") for tenant "${slug}". It is shown only this once:`);
-  ctx.out("");
-  ctx.out(`  ${issued.token}`);
-  ctx.out("");
+  if (secret === undefined) {
+    ctx.out(`Created token ${issued.record.id} ("${name}") for tenant "${slug}". It is shown only this once:`);
+    ctx.out("");
+    ctx.out(`  ${issued.token}`);
+    ctx.out("");
+  } else {
+    ctx.out(`Created token ${issued.record.id} ("${name}") for tenant "${slug}" from the secret you entered; Roster keeps only its hash.`);
+  }
+  if (issued.record.principalId !== undefined) {
+    ctx.out(`It belongs to user ${issued.record.principalId} and stops working when that user is deactivated or deleted.`);
+  }
   ctx.out(`SCIM base URL: ${url}`);
   ctx.out(`Send it as the header "Authorization: Bearer <token>" (Okta: Authentication Mode "HTTP Header").`);
   return 0;
@@ -122,7 +148,15 @@ async function revoke(args: readonly string[], ctx: CliContext): Promise<number>
 }
 
 function tokenJson(token: TokenRecord) {
-  return { id: token.id, name: token.name, created: token.created, lastUsed: token.lastUsed, revoked: token.revoked };
+  const principal = token.principalId === undefined ? {} : { principal: token.principalId };
+  return { id: token.id, name: token.name, created: token.created, lastUsed: token.lastUsed, revoked: token.revoked, ...principal };
+}
+
+/** `--secret -`: the whole of stdin, without its final line break (as `echo` or a password manager leaves it). */
+async function readSecretFromStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
 }
 
 function help(ctx: CliContext): number {

@@ -1,5 +1,6 @@
 import { ScimError } from "../scim/errors.js";
 import type { MemberRef, ResourceKind, StoreSession } from "../store/store.js";
+import { type ScimVisibility, visibleManaged } from "./visibility.js";
 
 /** A member as a client sends it: `{ value, type?, display? }`. */
 export interface MemberInput {
@@ -29,18 +30,23 @@ export function parseMemberInputs(raw: unknown, where: string): MemberInput[] {
 }
 
 /**
- * Checks that every member names a User or Group of the tenant (and not the group
- * itself), and that a given `type` agrees with what the id names.
+ * Checks that every member names a User or Group of the tenant that SCIM may see (an
+ * unmanaged one is as absent as a missing one, docs/decisions/0009), and not the group
+ * itself, and that a given `type` agrees with what the id names.
  */
 export async function resolveMembers(
   session: StoreSession,
   tenantId: string,
   groupId: string,
   inputs: readonly MemberInput[],
+  visibility?: ScimVisibility,
 ): Promise<MemberRef[]> {
   if (inputs.length === 0) return [];
   const ids = [...new Set(inputs.map((input) => input.value))];
-  const kinds = await session.findKinds(tenantId, ids);
+  const kinds = new Map(await session.findKinds(tenantId, ids, { managed: true }));
+  if (visibleManaged(visibility, "User") === undefined) {
+    for (const [id, kind] of await session.findKinds(tenantId, ids, { managed: false })) if (kind === "User") kinds.set(id, kind);
+  }
   const seen = new Set<string>();
   const refs: MemberRef[] = [];
   for (const input of inputs) {

@@ -22,6 +22,7 @@ import { StoreConflictError } from "../store/store.js";
 import { now } from "./clock.js";
 import { parseMemberInputs, resolveMembers } from "./members.js";
 import { EXTERNAL_ATTRIBUTES, type TenantSchemas } from "./schemas.js";
+import { isVisible, type ScimVisibility, visibleManaged } from "./visibility.js";
 import { assertIfMatch } from "./versions.js";
 
 /** What every SCIM use case needs to know about the caller's tenant. */
@@ -31,6 +32,8 @@ export interface ScimContext {
   /** The tenant's SCIM base URL, without a trailing slash: `http://host:8080/scim/v2/acme`. */
   readonly baseUrl: string;
   readonly schemas: TenantSchemas;
+  /** Which unmanaged resources SCIM may see; DEFAULT_VISIBILITY (managed only) when absent. Set from the tenant profile. */
+  readonly visibility?: ScimVisibility;
 }
 
 /** `attributes` / `excludedAttributes`, already resolved against the resource's schema. */
@@ -100,7 +103,7 @@ export async function loadExternal(
     }
   }
   if (projectionKeeps(projection, "groups") && kind === "User") {
-    const groups = await session.listGroupsOf(context.tenant.id, ids);
+    const groups = await session.listGroupsOf(context.tenant.id, ids, { managed: visibleManaged(context.visibility, "Group") ?? false });
     for (const id of ids) {
       const list = groups.get(id) ?? [];
       extras.set(id, list.length === 0 ? {} : { groups: list.map((group) => groupRefJson(context, group)) });
@@ -148,6 +151,12 @@ function notFound(kind: ResourceKind, id: string): ScimError {
   return new ScimError("notFound", `${kind} "${id}" not found`);
 }
 
+/** The resource if SCIM may see it (docs/decisions/0009); otherwise 404 as if missing. */
+function visibleOrNotFound(context: ScimContext, kind: ResourceKind, id: string, resource: StoredResource | undefined): StoredResource {
+  if (resource === undefined || !isVisible(context.visibility, resource)) throw notFound(kind, id);
+  return resource;
+}
+
 function conflictAsScim(error: unknown): never {
   if (error instanceof StoreConflictError && error.constraint === "user.userName") {
     throw new ScimError("uniqueness", "userName is already taken by another user of this tenant (userName is unique, ignoring case)");
@@ -179,15 +188,17 @@ export async function getResource(
   projection: Projection,
 ): Promise<ServedResource> {
   return context.store.transaction(async (session) => {
-    const resource = await session.findResource(context.tenant.id, kind, id);
-    if (resource === undefined) throw notFound(kind, id);
+    const resource = visibleOrNotFound(context, kind, id, await session.findResource(context.tenant.id, kind, id));
     return serveOne(context, session, resource, projection);
   });
 }
 
 /** The version of a resource, for a conditional GET answered without a body. Undefined when missing. */
 export async function findVersion(context: ScimContext, kind: ResourceKind, id: string): Promise<number | undefined> {
-  return context.store.transaction(async (session) => (await session.findResource(context.tenant.id, kind, id))?.version);
+  return context.store.transaction(async (session) => {
+    const resource = await session.findResource(context.tenant.id, kind, id);
+    return resource === undefined || !isVisible(context.visibility, resource) ? undefined : resource.version;
+  });
 }
 
 export async function createResource(
@@ -211,7 +222,9 @@ export async function createResource(
     version: 1,
   };
   return context.store.transaction(async (session) => {
-    const members = await resolveMembers(session, context.tenant.id, resource.id, memberInputs);
+    const members = await resolveMembers(session, context.tenant.id, resource.id, memberInputs, context.visibility);
+    // An unmanaged user with the same userName is a separate entity (docs/decisions/0009); the
+    // profile's identity-linking mode (409 or link) hooks in here.
     await session.insertResource(resource).catch(conflictAsScim);
     if (members.length > 0) await session.addMembers(context.tenant.id, resource.id, members);
     return serveOne(context, session, resource, projection);
@@ -230,15 +243,14 @@ export async function replaceResource(
   const split = kind === "Group" ? takeExternal(body, "members") : { body, value: undefined, present: false };
   const memberInputs = kind === "Group" ? parseMemberInputs(split.value, "members") : [];
   return context.store.transaction(async (session) => {
-    const existing = await session.findResource(context.tenant.id, kind, id, { lock: true });
-    if (existing === undefined) throw notFound(kind, id);
+    const existing = visibleOrNotFound(context, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
     assertIfMatch(ifMatch, existing.version);
     const { document } = unwrap(parseResourceInput(split.body, schema, { mode: "replace", existing: existing.document }));
     const next: StoredResource = { ...existing, document, lastModified: now(), version: existing.version + 1 };
     await session.updateResource(next).catch(conflictAsScim);
     if (kind === "Group") {
       // RFC 7644 §3.5.1: PUT replaces the resource; omitted members mean no members.
-      const members = await resolveMembers(session, context.tenant.id, id, memberInputs);
+      const members = await resolveMembers(session, context.tenant.id, id, memberInputs, context.visibility);
       await session.removeAllMembers(context.tenant.id, id);
       if (members.length > 0) await session.addMembers(context.tenant.id, id, members);
     }
@@ -257,12 +269,12 @@ async function applyExternalChanges(
   for (const change of changes) {
     switch (change.kind) {
       case "add": {
-        const members = await resolveMembers(session, tenantId, groupId, parseMemberInputs(change.values, "members"));
+        const members = await resolveMembers(session, tenantId, groupId, parseMemberInputs(change.values, "members"), context.visibility);
         changed = (await session.addMembers(tenantId, groupId, members)).length > 0 || changed;
         break;
       }
       case "replaceAll": {
-        const members = await resolveMembers(session, tenantId, groupId, parseMemberInputs(change.values, "members"));
+        const members = await resolveMembers(session, tenantId, groupId, parseMemberInputs(change.values, "members"), context.visibility);
         const removed = await session.removeAllMembers(tenantId, groupId);
         const added = members.length > 0 ? await session.addMembers(tenantId, groupId, members) : [];
         changed = removed > 0 || added.length > 0 || changed;
@@ -321,8 +333,7 @@ export async function patchResource(
   const schema = context.schemas.byKind[kind];
   const operations = unwrap(parsePatchRequest(body, schema));
   return context.store.transaction(async (session) => {
-    const existing = await session.findResource(context.tenant.id, kind, id, { lock: true });
-    if (existing === undefined) throw notFound(kind, id);
+    const existing = visibleOrNotFound(context, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
     assertIfMatch(ifMatch, existing.version);
     const result = unwrap(applyPatch(existing.document, operations, schema, { externalAttributes: patchableExternal(schema, kind) }));
     const membersChanged =
@@ -347,8 +358,7 @@ export async function deleteResource(
   ifMatch: string | undefined,
 ): Promise<void> {
   await context.store.transaction(async (session) => {
-    const existing = await session.findResource(context.tenant.id, kind, id, { lock: true });
-    if (existing === undefined) throw notFound(kind, id);
+    const existing = visibleOrNotFound(context, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
     assertIfMatch(ifMatch, existing.version);
     await session.deleteResource(context.tenant.id, kind, id);
   });

@@ -8,6 +8,7 @@ import { serializeListResponse } from "../scim/resource/list.js";
 import type { ResourceKind, ResourceQuery, SortSpec, StoreSession } from "../store/store.js";
 import { StoreCursorError } from "../store/store.js";
 import { loadExternal, serveResource, type Projection, type ScimContext } from "./resources.js";
+import { visibleManaged } from "./visibility.js";
 
 /** Paging limits, advertised in /ServiceProviderConfig from the same values. */
 export interface PagingLimits {
@@ -172,7 +173,8 @@ async function queryKind(
   projection: Projection,
 ) {
   try {
-    const page = await session.queryResources(context.tenant.id, kind, query);
+    const managed = visibleManaged(context.visibility, kind);
+    const page = await session.queryResources(context.tenant.id, kind, managed === undefined ? query : { ...query, managed });
     const extras = await loadExternal(context, session, kind, page.resources, projection);
     const resources = page.resources.map((resource) => serveResource(context, resource, extras.get(resource.id), projection).body);
     return { totalResults: page.totalResults, resources, nextCursor: page.nextCursor };
@@ -250,7 +252,9 @@ export async function searchAll(
     const resources: Record<string, unknown>[] = [];
     for (const plan of plans) {
       const base = plan.filter === undefined ? {} : { filter: plan.filter };
-      const total = (await session.queryResources(context.tenant.id, plan.kind, { ...base, count: 0, startIndex: 1 })).totalResults;
+      const managed = visibleManaged(context.visibility, plan.kind);
+      const scope = managed === undefined ? base : { ...base, managed };
+      const total = (await session.queryResources(context.tenant.id, plan.kind, { ...scope, count: 0, startIndex: 1 })).totalResults;
       totalResults += total;
       if (remaining > 0 && skip < total) {
         const page = await queryKind(context, session, plan.kind, { ...base, count: remaining, startIndex: skip + 1 }, plan.projection);

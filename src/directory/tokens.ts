@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import type { Store, Tenant, TokenRecord } from "../store/store.js";
+import type { Store, StoreSession, Tenant, TokenRecord } from "../store/store.js";
 
 /** Every SCIM bearer token starts with this, so leaked tokens are recognisable by secret scanners. */
 export const TOKEN_PREFIX = "roster_";
@@ -25,23 +25,88 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
 }
 
-/** 256 random bits, base64url, behind TOKEN_PREFIX. */
-export function generateToken(): string {
-  return TOKEN_PREFIX + randomBytes(32).toString("base64url");
+/** 256 random bits, base64url, behind `prefix`: the shape of generated tokens and API keys. */
+export function generateSecret(prefix: string): string {
+  return prefix + randomBytes(32).toString("base64url");
 }
 
-/** Issues a token for the tenant and stores only its hash. */
+/** 256 random bits, base64url, behind TOKEN_PREFIX. */
+export function generateToken(): string {
+  return generateSecret(TOKEN_PREFIX);
+}
+
+export const MIN_SECRET_LENGTH = 32;
+export const MAX_SECRET_LENGTH = 512;
+
+const SECRET_RULES: readonly (readonly [RegExp, string])[] = [
+  [/[A-Z]/, "upper-case letter (A-Z)"],
+  [/[a-z]/, "lower-case letter (a-z)"],
+  [/[0-9]/, "digit (0-9)"],
+  [/[^A-Za-z0-9]/, "symbol (e.g. ! # % + - _ ~)"],
+];
+
+/**
+ * Undefined when an admin-entered secret (Fluid's shared "SCIM Secret Token") is acceptable:
+ * 32-512 printable ASCII characters without spaces, with upper- and lower-case letters,
+ * digits and symbols. Otherwise a one-line message naming the first rule it fails.
+ */
+export function checkSecret(secret: string): string | undefined {
+  const policy = `a secret needs ${MIN_SECRET_LENGTH}-${MAX_SECRET_LENGTH} characters with upper- and lower-case letters, digits and symbols`;
+  if (secret.length < MIN_SECRET_LENGTH) return `secret is ${secret.length} characters long; ${policy}`;
+  if (secret.length > MAX_SECRET_LENGTH) return `secret is ${secret.length} characters long; at most ${MAX_SECRET_LENGTH} are allowed`;
+  const bad = [...secret].findIndex((c) => c < "!" || c > "~");
+  if (bad >= 0) return `secret has a space, control or non-ASCII character at position ${bad + 1}; use printable ASCII only`;
+  for (const [pattern, what] of SECRET_RULES) if (!pattern.test(secret)) return `secret has no ${what}; ${policy}`;
+  return undefined;
+}
+
+export interface CreateTokenOptions {
+  /** An unmanaged, active user of the tenant that the token belongs to: it stops working when that user is deactivated or deleted. */
+  readonly principalId?: string;
+  /** An admin-entered secret instead of a generated one; must pass checkSecret. */
+  readonly secret?: string;
+}
+
+/** A token request refused (weak secret, unusable principal); `message` is one line fit for a user. */
+export class TokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TokenError";
+  }
+}
+
+/** Issues a token for the tenant and stores only its hash. Throws TokenError for a weak secret or an unusable principal. */
 export async function createToken(
   store: Store,
   tenant: Tenant,
   name: string,
   now: Date = new Date(),
+  options: CreateTokenOptions = {},
 ): Promise<IssuedToken> {
-  const token = generateToken();
-  const record = await store.transaction((session) =>
-    session.insertToken({ id: randomUUID(), tenantId: tenant.id, name, hash: hashToken(token) }, now.toISOString()),
-  );
+  if (options.secret !== undefined) {
+    const problem = checkSecret(options.secret);
+    if (problem !== undefined) throw new TokenError(problem);
+  }
+  const token = options.secret ?? generateToken();
+  const hash = hashToken(token);
+  const record = await store.transaction(async (session) => {
+    if (options.principalId !== undefined) await assertPrincipal(session, tenant, options.principalId);
+    if (options.secret !== undefined && (await session.findActiveToken(hash)) !== undefined) {
+      throw new TokenError("this secret is already an active token; choose another (a secret identifies exactly one token)");
+    }
+    const principal = options.principalId === undefined ? {} : { principalId: options.principalId };
+    return session.insertToken({ id: randomUUID(), tenantId: tenant.id, name, hash, ...principal }, now.toISOString());
+  });
   return { record, token };
+}
+
+async function assertPrincipal(session: StoreSession, tenant: Tenant, id: string): Promise<void> {
+  const user = await session.findResource(tenant.id, "User", id);
+  if (user === undefined) throw new TokenError(`principal "${id}" is not a user of tenant "${tenant.slug}" (see GET /api/v1/tenants/${tenant.slug}/users)`);
+  if (user.managed !== false) {
+    throw new TokenError(`principal "${id}" is managed by the identity provider; a token principal must be one of the application's own (unmanaged) users`);
+  }
+  if (user.document["active"] !== true) throw new TokenError(`principal "${id}" is not active; activate it first`);
 }
 
 export async function listTokens(store: Store, tenant: Tenant): Promise<readonly TokenRecord[]> {
@@ -62,9 +127,11 @@ export async function authenticateToken(
   presented: string,
   now: Date = new Date(),
 ): Promise<AuthenticatedToken | undefined> {
-  if (!TOKEN_SHAPE.test(presented)) return undefined;
-  // Looked up by SHA-256 of a 256-bit secret: an index probe's timing reveals bits of
-  // the hash, never of the secret, so no secret-dependent comparison happens here.
+  if (!TOKEN_SHAPE.test(presented) && checkSecret(presented) !== undefined) return undefined;
+  // Looked up by SHA-256 of the secret (256 random bits, or an admin's secret of 32+ mixed
+  // characters): an index probe's timing reveals bits of the hash, never of the secret, so
+  // no secret-dependent comparison happens here. A principal's state is checked by the
+  // same lookup, on every request: deactivating the principal stops its tokens at once.
   const hash = hashToken(presented);
   return store.transaction(async (session) => {
     const found = await session.findActiveToken(hash);

@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS, type ScimLimits } from "./config.js";
 import { handleError, loggedErrorOf } from "./errors.js";
 import { RequestLogWriter, redactBody } from "./request-log.js";
 import { scimContextOf, scimRoutes } from "./scim-routes.js";
+import { API_PREFIX, apiRoutes } from "./api-routes.js";
 
 export interface AppOptions {
   readonly store: Store;
@@ -140,6 +141,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   });
 
   await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store: options.store, limits, publicUrl });
+  await app.register(apiRoutes, { prefix: API_PREFIX, store: options.store });
 
   return {
     app,

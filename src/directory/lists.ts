@@ -1,0 +1,48 @@
+import { AppError } from "./app-errors.js";
+import type { AppContext } from "./app-users.js";
+import { now } from "./clock.js";
+
+/** The application's roles are the list named "roles" (`PUT roles` and `PUT lists/roles` are the same list). */
+export const ROLES_LIST = "roles";
+
+export const LIST_NAME_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
+export const MAX_LIST_ENTRIES = 10_000;
+export const MAX_ENTRY_LENGTH = 256;
+
+export function assertListName(name: string): void {
+  if (!LIST_NAME_PATTERN.test(name)) {
+    throw new AppError("invalidRequest", `list name ${JSON.stringify(name)}: use 1-63 characters a-z 0-9 _, starting with a letter (e.g. record_sets)`);
+  }
+}
+
+/** A JSON array of distinct, non-empty names; 400 naming the first offending entry. */
+export function parseNameList(body: unknown, where: string): string[] {
+  if (!Array.isArray(body)) throw new AppError("invalidRequest", `${where}: expected a JSON array of names, e.g. ["Mechanic", "Driver"]`);
+  if (body.length > MAX_LIST_ENTRIES) throw new AppError("invalidRequest", `${where}: at most ${MAX_LIST_ENTRIES} names, got ${body.length}`);
+  const seen = new Set<string>();
+  return body.map((entry: unknown, index) => {
+    if (typeof entry !== "string" || entry.trim() === "" || entry.length > MAX_ENTRY_LENGTH) {
+      throw new AppError("invalidRequest", `${where}[${index}]: expected a non-empty string of at most ${MAX_ENTRY_LENGTH} characters, got ${JSON.stringify(entry)}`);
+    }
+    if (seen.has(entry)) throw new AppError("invalidRequest", `${where}[${index}]: ${JSON.stringify(entry)} is listed twice`);
+    seen.add(entry);
+    return entry;
+  });
+}
+
+/** PUT lists/<name> (and PUT roles): replaces the whole list; returns it. */
+export async function putAppList(context: AppContext, name: string, body: unknown): Promise<readonly string[]> {
+  assertListName(name);
+  const entries = parseNameList(body, name);
+  await context.store.transaction((session) => session.putList(context.tenant.id, name, entries, now()));
+  return entries;
+}
+
+/** GET lists/<name>: 404 when never declared. GET roles answers [] instead: a tenant has no roles until the application declares them. */
+export async function getAppList(context: AppContext, name: string): Promise<readonly string[]> {
+  assertListName(name);
+  const entries = await context.store.transaction((session) => session.findList(context.tenant.id, name));
+  if (entries !== undefined) return entries;
+  if (name === ROLES_LIST) return [];
+  throw new AppError("notFound", `list "${name}" has not been declared; declare it with PUT lists/${name}`);
+}

@@ -1,0 +1,64 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { AppError, type AppErrorCode } from "../directory/app-errors.js";
+import { TenantError } from "../directory/tenants.js";
+import { ScimError } from "../scim/errors.js";
+import { StoreUnavailableError } from "../store/store.js";
+
+/** HTTP status of each management API error code (docs/management-api.md lists them). */
+export const APP_ERROR_STATUS: Readonly<Record<AppErrorCode, number>> = {
+  invalidRequest: 400,
+  invalidCursor: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  notFound: 404,
+  userNameTaken: 409,
+  managedByIdentityProvider: 409,
+  payloadTooLarge: 413,
+  unsupportedMediaType: 415,
+  internal: 500,
+  unavailable: 503,
+};
+
+export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+
+function isFastifyError(error: unknown): error is FastifyError {
+  return error instanceof Error && typeof (error as Partial<FastifyError>).code === "string";
+}
+
+/** Turns any thrown value into the AppError a client should see; internals never leak. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof ScimError) {
+    return new AppError(error.status === 404 ? "notFound" : error.status === 401 ? "unauthorized" : "invalidRequest", error.message);
+  }
+  if (error instanceof TenantError) return new AppError(error.code === "tenantNotFound" ? "notFound" : "invalidRequest", error.message);
+  if (error instanceof StoreUnavailableError) return new AppError("unavailable", "the directory database is unavailable; retry shortly");
+  if (isFastifyError(error)) {
+    switch (error.code) {
+      case "FST_ERR_CTP_BODY_TOO_LARGE":
+        return new AppError("payloadTooLarge", `request body exceeds the limit (${error.message})`);
+      case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+        return new AppError("unsupportedMediaType", "send the body as application/json");
+      case "FST_ERR_CTP_EMPTY_JSON_BODY":
+        return new AppError("invalidRequest", "the request body is empty; expected JSON");
+      default:
+        break;
+    }
+    if (error instanceof SyntaxError || error.statusCode === 400) return new AppError("invalidRequest", `the request body is not valid JSON: ${error.message}`);
+  }
+  if (error instanceof SyntaxError) return new AppError("invalidRequest", `the request body is not valid JSON: ${error.message}`);
+  return new AppError("internal", "an internal error occurred; it has been logged with this request's id");
+}
+
+/** The one error writer of the management API: `{"error": {"code", "message"}}`. */
+export function handleApiError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const appError = toAppError(error);
+  const status = APP_ERROR_STATUS[appError.code];
+  if (status >= 500) request.log.error({ err: error }, "management API request failed");
+  if (status === 401) reply.header("WWW-Authenticate", 'Bearer realm="roster-api"');
+  if (status === 503) reply.header("Retry-After", "5");
+  return reply
+    .code(status)
+    .type(JSON_CONTENT_TYPE)
+    .send(JSON.stringify({ error: { code: appError.code, message: appError.message } }));
+}

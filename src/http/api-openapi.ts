@@ -1,0 +1,252 @@
+/**
+ * The OpenAPI 3.1 description of the management API, served at /api/v1/openapi.json.
+ * Written by hand (it is documentation); test/api/openapi.test.ts keeps its paths and
+ * methods equal to API_ROUTES.
+ */
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const jsonContent = (schema: unknown) => ({ "application/json": { schema } });
+const ok = (description: string, schema: unknown) => ({ description, content: jsonContent(schema) });
+const error = (description: string) => ({ description, content: jsonContent(ref("Error")) });
+const NO_CONTENT = { "204": { description: "Done; no body." } };
+const COMMON_ERRORS = {
+  "400": error("invalidRequest or invalidCursor: the message says what was wrong and where."),
+  "401": error("unauthorized: no API key, or an unknown or revoked one."),
+  "403": error("forbidden: the key belongs to another tenant."),
+  "404": error("notFound: no such tenant (administrator keys), user, group, member or list."),
+};
+const MANAGED_ERROR = { "409": error("managedByIdentityProvider: the entity was created over SCIM; change it in the identity provider.") };
+
+const idParam = (name: string, description: string) => ({ name, in: "path", required: true, schema: { type: "string" }, description });
+const queryParam = (name: string, schema: unknown, description: string) => ({ name, in: "query", required: false, schema, description });
+const TENANT = idParam("tenant", "The tenant's slug.");
+const PAGING = [
+  queryParam("limit", { type: "integer", minimum: 1, maximum: 1000, default: 100 }, "Page size."),
+  queryParam("cursor", { type: "string" }, "nextCursor of the previous page, unchanged; same filters."),
+];
+const page = (item: string) => ({
+  type: "object",
+  required: ["data", "nextCursor"],
+  properties: { data: { type: "array", items: ref(item) }, nextCursor: { type: ["string", "null"], description: "null on the last page" } },
+});
+const names = { type: "array", items: { type: "string" }, uniqueItems: true };
+const body = (schema: unknown) => ({ required: true, content: jsonContent(schema) });
+
+const USER_INPUT_PROPERTIES = {
+  userName: { type: "string" },
+  displayName: { type: ["string", "null"] },
+  givenName: { type: ["string", "null"] },
+  familyName: { type: ["string", "null"] },
+  emails: { type: ["array", "null"], items: ref("Email") },
+  active: { type: "boolean" },
+  timezone: { type: ["string", "null"] },
+  externalId: { type: ["string", "null"] },
+};
+
+export const OPENAPI_DOCUMENT = {
+  openapi: "3.1.0",
+  info: {
+    title: "Roster management API",
+    version: "1",
+    description:
+      "Plain JSON for the application: read what the identity provider provisioned, manage the application's own (unmanaged) users and groups, and declare roles and named lists. Authenticate with `Authorization: Bearer <API key>` (roster api-keys create).",
+  },
+  servers: [{ url: "/api/v1" }],
+  security: [{ apiKey: [] }],
+  paths: {
+    "/tenants/{tenant}/users": {
+      parameters: [TENANT],
+      get: {
+        operationId: "listUsers",
+        summary: "List users, managed and unmanaged.",
+        parameters: [
+          queryParam("email", { type: "string" }, "Any of the user's emails, ignoring case."),
+          queryParam("userName", { type: "string" }, "Ignoring case."),
+          queryParam("externalId", { type: "string" }, "Exact."),
+          queryParam("active", { type: "boolean" }, "true or false."),
+          queryParam("managed", { type: "boolean" }, "true: created over SCIM; false: the application's own."),
+          ...PAGING,
+        ],
+        responses: { "200": ok("A page of users.", page("User")), ...COMMON_ERRORS },
+      },
+      post: {
+        operationId: "createUser",
+        summary: "Create an unmanaged user (active unless told otherwise).",
+        requestBody: body({ type: "object", required: ["userName"], properties: USER_INPUT_PROPERTIES, additionalProperties: false }),
+        responses: {
+          "201": ok("Created; Location names it.", ref("User")),
+          ...COMMON_ERRORS,
+          "409": error("userNameTaken: another unmanaged user has this userName, ignoring case."),
+        },
+      },
+    },
+    "/tenants/{tenant}/users/{id}": {
+      parameters: [TENANT, idParam("id", "The user's id.")],
+      get: { operationId: "getUser", summary: "Read one user.", responses: { "200": ok("The user.", ref("User")), ...COMMON_ERRORS } },
+      patch: {
+        operationId: "updateUser",
+        summary: "Change fields of an unmanaged user (null removes one). {\"active\": false} stops the user's SCIM tokens at once.",
+        requestBody: body({ type: "object", properties: USER_INPUT_PROPERTIES, additionalProperties: false }),
+        responses: { "200": ok("The user as changed.", ref("User")), ...COMMON_ERRORS, ...MANAGED_ERROR },
+      },
+      delete: { operationId: "deleteUser", summary: "Delete an unmanaged user.", responses: { ...NO_CONTENT, ...COMMON_ERRORS, ...MANAGED_ERROR } },
+    },
+    "/tenants/{tenant}/groups": {
+      parameters: [TENANT],
+      get: {
+        operationId: "listGroups",
+        summary: "List groups, managed and unmanaged.",
+        parameters: [
+          queryParam("displayName", { type: "string" }, "Ignoring case."),
+          queryParam("externalId", { type: "string" }, "Exact."),
+          queryParam("managed", { type: "boolean" }, "true: pushed over SCIM; false: the application's own."),
+          ...PAGING,
+        ],
+        responses: { "200": ok("A page of groups.", page("Group")), ...COMMON_ERRORS },
+      },
+      post: {
+        operationId: "createGroup",
+        summary: "Create an unmanaged group.",
+        requestBody: body(ref("GroupInput")),
+        responses: { "201": ok("Created; Location names it.", ref("Group")), ...COMMON_ERRORS },
+      },
+    },
+    "/tenants/{tenant}/groups/{id}": {
+      parameters: [TENANT, idParam("id", "The group's id.")],
+      get: { operationId: "getGroup", summary: "Read one group.", responses: { "200": ok("The group.", ref("Group")), ...COMMON_ERRORS } },
+      patch: {
+        operationId: "updateGroup",
+        summary: "Rename an unmanaged group or change its externalId.",
+        requestBody: body(ref("GroupInput")),
+        responses: { "200": ok("The group as changed.", ref("Group")), ...COMMON_ERRORS, ...MANAGED_ERROR },
+      },
+      delete: { operationId: "deleteGroup", summary: "Delete an unmanaged group.", responses: { ...NO_CONTENT, ...COMMON_ERRORS, ...MANAGED_ERROR } },
+    },
+    "/tenants/{tenant}/groups/{id}/members": {
+      parameters: [TENANT, idParam("id", "The group's id.")],
+      get: {
+        operationId: "listGroupMembers",
+        summary: "A page of the group's direct members, ordered by id.",
+        parameters: PAGING,
+        responses: { "200": ok("A page of members.", page("Member")), ...COMMON_ERRORS },
+      },
+      post: {
+        operationId: "addGroupMember",
+        summary: "Add a user to an unmanaged group (no change when already a member).",
+        requestBody: body({ type: "object", required: ["userId"], properties: { userId: { type: "string" } }, additionalProperties: false }),
+        responses: { ...NO_CONTENT, ...COMMON_ERRORS, ...MANAGED_ERROR },
+      },
+    },
+    "/tenants/{tenant}/groups/{id}/members/{userId}": {
+      parameters: [TENANT, idParam("id", "The group's id."), idParam("userId", "The member's id.")],
+      delete: {
+        operationId: "removeGroupMember",
+        summary: "Remove a user from an unmanaged group.",
+        responses: { ...NO_CONTENT, ...COMMON_ERRORS, ...MANAGED_ERROR },
+      },
+    },
+    "/tenants/{tenant}/roles": {
+      parameters: [TENANT],
+      get: { operationId: "getRoles", summary: "The application's roles ([] until declared).", responses: { "200": ok("Role names.", names), ...COMMON_ERRORS } },
+      put: {
+        operationId: "putRoles",
+        summary: "Declare the application's roles (replaces them). The same list as lists/roles.",
+        requestBody: body(names),
+        responses: { "200": ok("Role names as stored.", names), ...COMMON_ERRORS },
+      },
+    },
+    "/tenants/{tenant}/lists/{name}": {
+      parameters: [TENANT, idParam("name", "a-z 0-9 _, starting with a letter, e.g. record_sets.")],
+      get: { operationId: "getList", summary: "A named list of the application.", responses: { "200": ok("Names.", names), ...COMMON_ERRORS } },
+      put: {
+        operationId: "putList",
+        summary: "Declare a named list (replaces it), for profile attributes to reference.",
+        requestBody: body(names),
+        responses: { "200": ok("Names as stored.", names), ...COMMON_ERRORS },
+      },
+    },
+  },
+  components: {
+    securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key from `roster api-keys create`." } },
+    schemas: {
+      Error: {
+        type: "object",
+        required: ["error"],
+        properties: {
+          error: {
+            type: "object",
+            required: ["code", "message"],
+            properties: {
+              code: {
+                type: "string",
+                enum: [
+                  "invalidRequest",
+                  "invalidCursor",
+                  "unauthorized",
+                  "forbidden",
+                  "notFound",
+                  "userNameTaken",
+                  "managedByIdentityProvider",
+                  "payloadTooLarge",
+                  "unsupportedMediaType",
+                  "internal",
+                  "unavailable",
+                ],
+              },
+              message: { type: "string" },
+            },
+          },
+        },
+      },
+      Email: {
+        type: "object",
+        required: ["value"],
+        properties: { value: { type: "string" }, type: { type: ["string", "null"] }, primary: { type: "boolean" } },
+      },
+      User: {
+        type: "object",
+        properties: {
+          id: { type: "string" },
+          userName: { type: "string" },
+          displayName: { type: ["string", "null"] },
+          givenName: { type: ["string", "null"] },
+          familyName: { type: ["string", "null"] },
+          emails: { type: "array", items: ref("Email") },
+          active: { type: "boolean" },
+          managed: { type: "boolean", description: "true when created over SCIM by the identity provider" },
+          roles: { type: "array", items: { type: "string" }, description: "From the tenant profile; [] without one" },
+          admin: { type: "boolean", description: "From the tenant profile; false without one" },
+          groups: {
+            type: "array",
+            items: { type: "object", properties: { id: { type: "string" }, displayName: { type: ["string", "null"] } } },
+          },
+          attributes: { type: "object", description: "Profile-declared custom attributes; {} without a profile" },
+          timezone: { type: ["string", "null"] },
+          externalId: { type: ["string", "null"] },
+          createdAt: { type: "string", format: "date-time" },
+          updatedAt: { type: "string", format: "date-time" },
+        },
+      },
+      Group: {
+        type: "object",
+        properties: {
+          id: { type: "string" },
+          displayName: { type: "string" },
+          externalId: { type: ["string", "null"] },
+          managed: { type: "boolean" },
+          createdAt: { type: "string", format: "date-time" },
+          updatedAt: { type: "string", format: "date-time" },
+        },
+      },
+      GroupInput: {
+        type: "object",
+        properties: { displayName: { type: "string" }, externalId: { type: ["string", "null"] } },
+        additionalProperties: false,
+      },
+      Member: {
+        type: "object",
+        properties: { id: { type: "string" }, type: { type: "string", enum: ["User", "Group"] }, display: { type: ["string", "null"] } },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,128 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { apiKeyAllows, authenticateApiKey } from "../directory/api-keys.js";
+import { AppError } from "../directory/app-errors.js";
+import {
+  addAppGroupMember,
+  createAppGroup,
+  deleteAppGroup,
+  getAppGroup,
+  listAppGroupMembers,
+  listAppGroups,
+  removeAppGroupMember,
+  updateAppGroup,
+} from "../directory/app-groups.js";
+import { type AppContext, createAppUser, deleteAppUser, getAppUser, listAppUsers, updateAppUser } from "../directory/app-users.js";
+import { getAppList, putAppList, ROLES_LIST } from "../directory/lists.js";
+import type { Store } from "../store/store.js";
+import { OPENAPI_DOCUMENT } from "./api-openapi.js";
+import { handleApiError, JSON_CONTENT_TYPE } from "./api-errors.js";
+import { bearerToken } from "./auth.js";
+
+export const API_PREFIX = "/api/v1";
+
+type Params = Readonly<Record<string, string>>;
+type ApiRequest = FastifyRequest<{ Params: Params; Querystring: Record<string, unknown> }>;
+
+/** What a handler answers: a status and a JSON body (none for 204), and a Location for 201. */
+interface ApiAnswer {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly location?: string;
+}
+
+export interface ApiRoute {
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Relative to API_PREFIX, Fastify syntax (`:id`). */
+  readonly url: string;
+  readonly handle: (context: AppContext, params: Params, request: ApiRequest) => Promise<ApiAnswer>;
+}
+
+const T = "/tenants/:tenant";
+const json = (status: number) => (body: unknown): ApiAnswer => ({ status, body });
+const noContent = (): ApiAnswer => ({ status: 204 });
+const param = (params: Params, name: string): string => params[name] ?? "";
+
+/** Every tenant route of the management API; the OpenAPI document must describe exactly these (test/api/openapi.test.ts). */
+export const API_ROUTES: readonly ApiRoute[] = [
+  { method: "GET", url: `${T}/users`, handle: (c, _p, r) => listAppUsers(c, r.query).then(json(200)) },
+  {
+    method: "POST",
+    url: `${T}/users`,
+    handle: async (c, p, r) => {
+      const user = await createAppUser(c, r.body);
+      return { status: 201, body: user, location: `${API_PREFIX}/tenants/${param(p, "tenant")}/users/${user.id}` };
+    },
+  },
+  { method: "GET", url: `${T}/users/:id`, handle: (c, p) => getAppUser(c, param(p, "id")).then(json(200)) },
+  { method: "PATCH", url: `${T}/users/:id`, handle: (c, p, r) => updateAppUser(c, param(p, "id"), r.body).then(json(200)) },
+  { method: "DELETE", url: `${T}/users/:id`, handle: (c, p) => deleteAppUser(c, param(p, "id")).then(noContent) },
+  { method: "GET", url: `${T}/groups`, handle: (c, _p, r) => listAppGroups(c, r.query).then(json(200)) },
+  {
+    method: "POST",
+    url: `${T}/groups`,
+    handle: async (c, p, r) => {
+      const group = await createAppGroup(c, r.body);
+      return { status: 201, body: group, location: `${API_PREFIX}/tenants/${param(p, "tenant")}/groups/${group.id}` };
+    },
+  },
+  { method: "GET", url: `${T}/groups/:id`, handle: (c, p) => getAppGroup(c, param(p, "id")).then(json(200)) },
+  { method: "PATCH", url: `${T}/groups/:id`, handle: (c, p, r) => updateAppGroup(c, param(p, "id"), r.body).then(json(200)) },
+  { method: "DELETE", url: `${T}/groups/:id`, handle: (c, p) => deleteAppGroup(c, param(p, "id")).then(noContent) },
+  { method: "GET", url: `${T}/groups/:id/members`, handle: (c, p, r) => listAppGroupMembers(c, param(p, "id"), r.query).then(json(200)) },
+  { method: "POST", url: `${T}/groups/:id/members`, handle: (c, p, r) => addAppGroupMember(c, param(p, "id"), r.body).then(noContent) },
+  {
+    method: "DELETE",
+    url: `${T}/groups/:id/members/:userId`,
+    handle: (c, p) => removeAppGroupMember(c, param(p, "id"), param(p, "userId")).then(noContent),
+  },
+  { method: "GET", url: `${T}/roles`, handle: (c) => getAppList(c, ROLES_LIST).then(json(200)) },
+  { method: "PUT", url: `${T}/roles`, handle: (c, _p, r) => putAppList(c, ROLES_LIST, r.body).then(json(200)) },
+  { method: "GET", url: `${T}/lists/:name`, handle: (c, p) => getAppList(c, param(p, "name")).then(json(200)) },
+  { method: "PUT", url: `${T}/lists/:name`, handle: (c, p, r) => putAppList(c, param(p, "name"), r.body).then(json(200)) },
+];
+
+export interface ApiRouteOptions {
+  readonly store: Store;
+}
+
+/** Resolves the tenant of `slug` for the presented API key; 401 without a valid key, 403 for a key of another tenant. */
+async function authorize(store: Store, request: FastifyRequest, slug: string): Promise<AppContext> {
+  const presented = bearerToken(request.headers.authorization);
+  if (presented === undefined) throw new AppError("unauthorized", "missing API key: send Authorization: Bearer <key> (see: roster api-keys create)");
+  const key = await authenticateApiKey(store, presented);
+  if (key === undefined) throw new AppError("unauthorized", "the API key is not valid (unknown or revoked)");
+  const tenant = await store.transaction((session) => session.findTenantBySlug(slug));
+  // A tenant key learns nothing about other tenants, existing or not.
+  if (tenant === undefined && key.tenantId === null) throw new AppError("notFound", `tenant "${slug}" does not exist`);
+  if (tenant === undefined || !apiKeyAllows(key, tenant)) {
+    throw new AppError("forbidden", `this API key is for another tenant; it cannot act on tenant "${slug}"`);
+  }
+  return { store, tenant };
+}
+
+function send(reply: FastifyReply, answer: ApiAnswer): FastifyReply {
+  if (answer.location !== undefined) reply.header("Location", answer.location);
+  if (answer.status === 204) return reply.code(204).send();
+  return reply.code(answer.status).type(JSON_CONTENT_TYPE).send(JSON.stringify(answer.body));
+}
+
+/** The management API (docs/management-api.md): plain JSON for the application, authenticated by API keys. */
+export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions): Promise<void> {
+  app.setErrorHandler(handleApiError);
+  app.setNotFoundHandler((request, reply) =>
+    handleApiError(new AppError("notFound", `no endpoint ${request.method} ${request.url.split("?")[0] ?? ""}`), request, reply),
+  );
+
+  app.get("/openapi.json", async (_request, reply) => reply.code(200).type(JSON_CONTENT_TYPE).send(JSON.stringify(OPENAPI_DOCUMENT)));
+
+  for (const route of API_ROUTES) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      handler: async (request: ApiRequest, reply) => {
+        const context = await authorize(options.store, request, param(request.params, "tenant"));
+        return send(reply, await route.handle(context, request.params, request));
+      },
+    });
+  }
+}
