@@ -10,6 +10,7 @@ import {
   SqliteAdapter,
   SqliteDialect,
   type DialectAdapter,
+  type SqliteDatabase,
   sql,
 } from "kysely";
 import { foldCase, parseDateTime } from "../../scim/filter/values.js";
@@ -186,7 +187,37 @@ class RosterSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/** Prepared statements kept per connection; Kysely's driver would otherwise prepare every query anew. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Reuses prepared statements by SQL text (least recently used out past STATEMENT_CACHE_SIZE).
+ * A statement still iterating (`busy`, a streamed query) is never handed out twice.
+ */
+export function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string): BetterSqlite3.Statement {
+      const cached = cache.get(text);
+      if (cached !== undefined && !cached.busy) {
+        cache.delete(text);
+        cache.set(text, cached);
+        return cached;
+      }
+      const statement = database.prepare(text);
+      cache.set(text, statement);
+      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value ?? "");
+      return statement;
+    },
+  };
+}
+
 export class RosterSqliteDialect extends SqliteDialect {
+  constructor(config: { readonly database: BetterSqlite3.Database }) {
+    super({ database: withStatementCache(config.database) });
+  }
+
   override createAdapter(): DialectAdapter {
     return new RosterSqliteAdapter();
   }
