@@ -62,7 +62,7 @@ describe("properties", () => {
   });
   const user = fc.record(
     {
-      userName: text,
+      userName: text.filter((name) => name.trim() !== ""),
       USERNAME_CASE: fc.boolean(),
       displayName: fc.string(),
       active: fc.boolean(),
