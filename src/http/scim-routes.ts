@@ -10,6 +10,7 @@ import {
   type ScimContext,
   type ServedResource,
 } from "../directory/resources.js";
+import { getGroupText } from "../directory/group-text.js";
 import { tenantSchemas } from "../directory/schemas.js";
 import { listResources, parseListParams, resolveProjection, searchAll } from "../directory/search.js";
 import { formatETag, matchesIfNoneMatch } from "../directory/versions.js";
@@ -18,7 +19,7 @@ import type { ResourceKind, Store } from "../store/store.js";
 import { authenticate } from "./auth.js";
 import type { ScimLimits } from "./config.js";
 import { resourceTypesResponse, schemasResponse, serviceProviderConfigResponse } from "./discovery.js";
-import { sendScim } from "./reply.js";
+import { sendScim, sendScimText } from "./reply.js";
 
 export interface ScimRouteOptions {
   readonly store: Store;
@@ -109,6 +110,10 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
         if (version !== undefined && matchesIfNoneMatch(ifNoneMatch, version)) {
           return reply.code(304).header("ETag", formatETag(version)).send();
         }
+      }
+      if (kind === "Group" && projection.attributes === undefined && projection.excludedAttributes === undefined) {
+        const group = await getGroupText(scim, id);
+        return sendScimText(reply.header("ETag", formatETag(group.version)), 200, group.chunks);
       }
       return sendResource(reply, 200, await getResource(scim, kind, id, projection));
     });
