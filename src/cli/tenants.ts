@@ -1,6 +1,9 @@
+import { readFile } from "node:fs/promises";
+import { loadProfile, ProfileError, setTenantProfile } from "../directory/tenant-profiles.js";
 import { createTenant, listTenants } from "../directory/tenants.js";
 import type { Tenant } from "../store/store.js";
 import {
+  CliError,
   DATABASE_OPTION,
   HELP_OPTION,
   JSON_OPTION,
@@ -17,31 +20,37 @@ import {
 } from "./context.js";
 
 const USAGE = `Usage:
-  roster tenants create <slug> [--json] [--database URL|PATH] [--public-url URL]
+  roster tenants create <slug> [--profile FILE.yaml] [--json] [--database URL|PATH] [--public-url URL]
+  roster tenants update <slug> --profile FILE.yaml [--database URL|PATH]
   roster tenants list [--json] [--database URL|PATH] [--public-url URL]
 
 A tenant is one directory with its own SCIM base URL, /scim/v2/<slug>.
 A slug is 1-63 characters of a-z, 0-9 and "-", starting and ending with a letter or digit.
 
+A profile (docs/profiles.md, examples/profiles/) declares what the tenant adds to plain
+SCIM; it is validated before anything is stored and applied from the next request on.
+
 Options:
+  --profile           YAML tenant profile to store with the tenant (update replaces it)
   --json              print JSON instead of text
   --database          database URL or SQLite path (env ROSTER_DATABASE_URL, default ./data/roster.db)
   --public-url        URL the IdP uses to reach Roster (env ROSTER_PUBLIC_URL)
   -h, --help          show this help`;
 
-const OPTIONS = { ...DATABASE_OPTION, ...HELP_OPTION, ...JSON_OPTION, "public-url": { type: "string" } } as const;
+const OPTIONS = { ...DATABASE_OPTION, ...HELP_OPTION, ...JSON_OPTION, "public-url": { type: "string" }, profile: { type: "string" } } as const;
 
 export const tenantsCommand: Command = {
   name: "tenants",
-  summary: "create and list tenants",
+  summary: "create, update (profile) and list tenants",
   usage: USAGE,
   async run(args, ctx) {
     const [sub, ...rest] = args;
     if (sub === "--help" || sub === "-h") return help(ctx);
-    if (sub === "create") return create(rest, ctx);
+    if (sub === "create") return reportProfileErrors(() => create(rest, ctx), ctx);
+    if (sub === "update") return reportProfileErrors(() => update(rest, ctx), ctx);
     if (sub === "list") return list(rest, ctx);
     const what = sub === undefined ? "missing subcommand" : `unknown subcommand ${JSON.stringify(sub)}`;
-    throw new UsageError(`tenants: ${what}; expected create or list (see: roster tenants --help)`);
+    throw new UsageError(`tenants: ${what}; expected create, update or list (see: roster tenants --help)`);
   },
 };
 
@@ -51,7 +60,13 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
   if (values.help === true) return help(ctx);
   const [slug = ""] = expectPositionals(command, positionals, ["slug"]);
   const baseUrl = resolveBaseUrl(values["public-url"], ctx);
-  const tenant = await withStore(resolveDatabase(values.database, ctx), (store) => createTenant(store, slug));
+  const profile = values.profile === undefined ? undefined : await readProfile(values.profile);
+  if (profile !== undefined) loadProfile(profile.source, profile.file);
+  const tenant = await withStore(resolveDatabase(values.database, ctx), async (store) => {
+    const created = await createTenant(store, slug);
+    if (profile !== undefined) await setTenantProfile(store, slug, profile.source, profile.file);
+    return created;
+  });
   if (values.json === true) {
     ctx.out(JSON.stringify(tenantJson(tenant, baseUrl)));
   } else {
@@ -59,6 +74,40 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
     ctx.out(`Get a token: npx roster tokens create --tenant ${tenant.slug}`);
   }
   return 0;
+}
+
+async function update(args: readonly string[], ctx: CliContext): Promise<number> {
+  const command = "roster tenants update";
+  const { values, positionals } = parseCommandArgs(command, args, OPTIONS);
+  if (values.help === true) return help(ctx);
+  const [slug = ""] = expectPositionals(command, positionals, ["slug"]);
+  if (values.profile === undefined) throw new UsageError(`${command}: missing --profile FILE.yaml (the only thing update changes)`);
+  const profile = await readProfile(values.profile);
+  loadProfile(profile.source, profile.file);
+  const loaded = await withStore(resolveDatabase(values.database, ctx), (store) => setTenantProfile(store, slug, profile.source, profile.file));
+  if (values.json === true) ctx.out(JSON.stringify({ slug, attributes: loaded.attributes.map((attribute) => attribute.name) }));
+  else ctx.out(`Updated the profile of tenant "${slug}" from ${profile.file}; it applies from the next request.`);
+  return 0;
+}
+
+async function readProfile(file: string): Promise<{ readonly source: string; readonly file: string }> {
+  try {
+    return { source: await readFile(file, "utf8"), file };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot read profile ${JSON.stringify(file)}: ${code === "ENOENT" ? "no such file" : String(code ?? error)}`);
+  }
+}
+
+/** Prints every problem of a refused profile, one per line, so that all of them can be fixed at once. */
+async function reportProfileErrors(run: () => Promise<number>, ctx: CliContext): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof ProfileError)) throw error;
+    for (const problem of error.problems) ctx.err(`roster: ${problem}`);
+    return 1;
+  }
 }
 
 async function list(args: readonly string[], ctx: CliContext): Promise<number> {

@@ -20,6 +20,7 @@ import type {
 } from "../store/store.js";
 import { StoreConflictError } from "../store/store.js";
 import { now } from "./clock.js";
+import type { TenantProfile } from "./profiles.js";
 import { parseMemberInputs, resolveMembers } from "./members.js";
 import { EXTERNAL_ATTRIBUTES, type TenantSchemas } from "./schemas.js";
 import { isVisible, type ScimVisibility, visibleManaged } from "./visibility.js";
@@ -34,6 +35,8 @@ export interface ScimContext {
   readonly schemas: TenantSchemas;
   /** Which unmanaged resources SCIM may see; DEFAULT_VISIBILITY (managed only) when absent. Set from the tenant profile. */
   readonly visibility?: ScimVisibility;
+  /** The tenant profile (docs/profiles.md); plain SCIM (EMPTY_PROFILE) when absent. */
+  readonly profile?: TenantProfile;
 }
 
 /** `attributes` / `excludedAttributes`, already resolved against the resource's schema. */

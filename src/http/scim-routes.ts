@@ -11,7 +11,7 @@ import {
   type ServedResource,
 } from "../directory/resources.js";
 import { getGroupText } from "../directory/group-text.js";
-import { tenantSchemas } from "../directory/schemas.js";
+import { ProfileCache } from "../directory/tenant-profiles.js";
 import { listResources, parseListParams, resolveProjection, searchAll } from "../directory/search.js";
 import { formatETag, matchesIfNoneMatch } from "../directory/versions.js";
 import { ScimError } from "../scim/errors.js";
@@ -62,14 +62,18 @@ function requireId(request: { readonly params: Params }): string {
 
 export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): Promise<void> {
   const { store, limits } = options;
+  const profiles = new ProfileCache(store);
 
   app.addHook("preHandler", async (request: FastifyRequest<{ Params: Params }>) => {
     const tenant = await authenticate(store, request, request.params.tenant);
+    const { profile, schemas, visibility } = await profiles.resolve(tenant);
     contexts.set(request, {
       store,
       tenant,
       baseUrl: `${origin(request, options.publicUrl)}/scim/v2/${tenant.slug}`,
-      schemas: tenantSchemas(),
+      schemas,
+      visibility,
+      profile,
     });
   });
 

@@ -9,6 +9,14 @@ export interface Tenant {
   readonly id: string;
   readonly slug: string;
   readonly created: string;
+  /** Grows by one on every profile change (0 or absent: never had a profile); compared against a process's cached profile. */
+  readonly profileVersion?: number;
+}
+
+/** A tenant's profile as stored: its YAML source (null when removed or never set) and version. */
+export interface StoredProfile {
+  readonly version: number;
+  readonly source: string | null;
 }
 
 export interface TokenRecord {
@@ -171,6 +179,10 @@ export interface StoreSession {
   /** Undefined when no tenant has that slug. */
   findTenantBySlug(slug: string): Promise<Tenant | undefined>;
   listTenants(): Promise<readonly Tenant[]>;
+  /** Replaces the tenant's profile source (null removes it) and increments its version; returns the new version. Undefined when the tenant is missing. */
+  setTenantProfile(tenantId: string, source: string | null): Promise<number | undefined>;
+  /** Undefined when the tenant is missing. */
+  findTenantProfile(tenantId: string): Promise<StoredProfile | undefined>;
 
   // Tokens
   insertToken(token: NewToken, created: string): Promise<TokenRecord>;

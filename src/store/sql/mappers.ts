@@ -3,8 +3,8 @@ import { foldCase } from "../../scim/filter/values.js";
 import type { ApiKeyRecord, Member, RequestLogEntry, ResourceKind, StoredResource, Tenant, TokenRecord } from "../store.js";
 import type { ApiKeysTable, RequestLogTable, ResourcesTable, TenantsTable, TokensTable } from "./schema.js";
 
-export function toTenant(row: Selectable<TenantsTable>): Tenant {
-  return { id: row.id, slug: row.slug, created: row.created };
+export function toTenant(row: Pick<Selectable<TenantsTable>, "id" | "slug" | "created" | "profile_version">): Tenant {
+  return { id: row.id, slug: row.slug, created: row.created, profileVersion: Number(row.profile_version) };
 }
 
 export function toTokenRecord(row: Selectable<TokensTable>): TokenRecord {

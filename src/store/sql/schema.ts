@@ -16,6 +16,10 @@ export interface TenantsTable {
   id: string;
   slug: string;
   created: string;
+  /** The profile's YAML source; null when the tenant has none. */
+  profile: string | null;
+  /** Grows by one on every profile change; 0 before the first. */
+  profile_version: Generated<number>;
 }
 
 export interface TokensTable {

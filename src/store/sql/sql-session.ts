@@ -10,6 +10,7 @@ import {
   type ResourceKind,
   type ResourcePage,
   type ResourceQuery,
+  type StoredProfile,
   type StoredResource,
   type StoreSession,
   type Tenant,
@@ -23,6 +24,9 @@ import { toApiKeyRecord, toEmailRows, toRequestLogEntry, toResourceRow, toStored
 import { addMembers, listGroupsOf, listMembers, listMembersOfGroups, listMembersPage, removeAllMembers, removeMembers } from "./memberships.js";
 import { queryResources } from "./query-resources.js";
 import type { Database } from "./schema.js";
+
+/** A tenant's columns without its profile source, which only findTenantProfile reads. */
+const TENANT_COLUMNS = ["id", "slug", "created", "profile_version"] as const;
 
 export const TENANT_SLUG_INDEX: UniqueIndex = { name: "tenants_slug_unique", table: "tenants", columns: ["slug"] };
 export const USER_NAME_INDEX: UniqueIndex = {
@@ -51,13 +55,28 @@ export class SqlSession implements StoreSession {
   }
 
   async findTenantBySlug(slug: string): Promise<Tenant | undefined> {
-    const row = await this.db.selectFrom("tenants").selectAll().where("slug", "=", slug).executeTakeFirst();
+    const row = await this.db.selectFrom("tenants").select(TENANT_COLUMNS).where("slug", "=", slug).executeTakeFirst();
     return row === undefined ? undefined : toTenant(row);
   }
 
   async listTenants(): Promise<readonly Tenant[]> {
-    const rows = await this.db.selectFrom("tenants").selectAll().orderBy("slug").execute();
+    const rows = await this.db.selectFrom("tenants").select(TENANT_COLUMNS).orderBy("slug").execute();
     return rows.map(toTenant);
+  }
+
+  async setTenantProfile(tenantId: string, source: string | null): Promise<number | undefined> {
+    const updated = await this.db
+      .updateTable("tenants")
+      .set((eb) => ({ profile: source, profile_version: eb("profile_version", "+", 1) }))
+      .where("id", "=", tenantId)
+      .returning("profile_version")
+      .executeTakeFirst();
+    return updated === undefined ? undefined : Number(updated.profile_version);
+  }
+
+  async findTenantProfile(tenantId: string): Promise<StoredProfile | undefined> {
+    const row = await this.db.selectFrom("tenants").select(["profile", "profile_version"]).where("id", "=", tenantId).executeTakeFirst();
+    return row === undefined ? undefined : { version: Number(row.profile_version), source: row.profile };
   }
 
   async insertToken(token: NewToken, created: string): Promise<TokenRecord> {
@@ -80,7 +99,7 @@ export class SqlSession implements StoreSession {
       .selectFrom("tokens as k")
       .innerJoin("tenants as t", "t.id", "k.tenant_id")
       .selectAll("k")
-      .select(["t.slug as tenant_slug", "t.created as tenant_created"])
+      .select(["t.slug as tenant_slug", "t.created as tenant_created", "t.profile_version as tenant_profile_version"])
       // A token with a principal works only while that user exists, is unmanaged and active: checked on every lookup.
       .leftJoin("resources as p", (join) => join.onRef("p.tenant_id", "=", "k.tenant_id").onRef("p.id", "=", "k.principal_id"))
       .where("k.hash", "=", hash)
@@ -90,7 +109,7 @@ export class SqlSession implements StoreSession {
       )
       .executeTakeFirst();
     if (row === undefined) return undefined;
-    return { token: toTokenRecord(row), tenant: { id: row.tenant_id, slug: row.tenant_slug, created: row.tenant_created } };
+    return { token: toTokenRecord(row), tenant: toTenant({ id: row.tenant_id, slug: row.tenant_slug, created: row.tenant_created, profile_version: row.tenant_profile_version }) };
   }
 
   async listTokens(tenantId: string): Promise<readonly TokenRecord[]> {

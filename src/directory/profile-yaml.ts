@@ -1,0 +1,239 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
+import {
+  type AttributeNamespace,
+  DECLARED_TYPES,
+  type DeclaredAttribute,
+  type DeclaredType,
+  EMPTY_PROFILE,
+  ENTERPRISE_NAMESPACE,
+  type TenantProfile,
+  USER_NAME_COLLISIONS,
+  type UserNameCollision,
+} from "./profiles.js";
+
+export type ProfileParseResult =
+  | { readonly ok: true; readonly value: TenantProfile }
+  /** One line per problem: `file:line:column: path: what was expected, got what`. */
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const LIST_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+const URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$/;
+const CORE_NAMES = new Set(
+  ["id", "externalId", "meta", "schemas", "userName", "name", "displayName", "nickName", "profileUrl", "title", "userType",
+    "preferredLanguage", "locale", "timezone", "active", "password", "emails", "phoneNumbers", "ims", "photos", "addresses",
+    "groups", "entitlements", "roles", "x509Certificates"].map((name) => name.toLowerCase()),
+);
+const ENTERPRISE_NAMES = new Set(["employeeNumber", "costCenter", "organization", "division", "department", "manager"].map((n) => n.toLowerCase()));
+
+class Reader {
+  readonly errors: string[] = [];
+  constructor(
+    private readonly file: string,
+    private readonly lines: LineCounter,
+  ) {}
+
+  error(node: Node | Pair | null | undefined, path: string, message: string): void {
+    const offset = node === null || node === undefined ? 0 : positionOf(node);
+    const { line, col } = this.lines.linePos(offset);
+    this.errors.push(`${this.file}:${line}:${col}: ${path === "" ? "" : `${path}: `}${message}`);
+  }
+
+  /** The pairs of a mapping with string keys; unknown keys are reported. */
+  map(node: unknown, path: string, known: readonly string[]): Map<string, Pair<unknown, unknown>> | undefined {
+    if (!isMap(node)) {
+      this.error(node as Node, path, `expected a mapping (key: value), got ${describe(node)}`);
+      return undefined;
+    }
+    const pairs = new Map<string, Pair<unknown, unknown>>();
+    for (const pair of (node as YAMLMap<unknown, unknown>).items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (key === undefined) {
+        this.error(pair.key as Node, path, "expected a plain key");
+        continue;
+      }
+      if (known.length > 0 && !known.includes(key)) {
+        this.error(pair.key as Node, join(path, key), `unknown option; expected one of ${known.join(", ")}`);
+        continue;
+      }
+      pairs.set(key, pair);
+    }
+    return pairs;
+  }
+
+  string(pair: Pair<unknown, unknown>, path: string, pattern?: RegExp, expected?: string): string | undefined {
+    const node = pair.value;
+    if (!isScalar(node) || typeof node.value !== "string" || (pattern !== undefined && !pattern.test(node.value))) {
+      this.error((node ?? pair.key) as Node, path, `expected ${expected ?? "a string"}, got ${describe(node)}`);
+      return undefined;
+    }
+    return node.value;
+  }
+
+  oneOf<T extends string>(pair: Pair<unknown, unknown>, path: string, values: readonly T[]): T | undefined {
+    const node = pair.value;
+    const value = isScalar(node) ? node.value : undefined;
+    if (typeof value !== "string" || !(values as readonly string[]).includes(value)) {
+      this.error((node ?? pair.key) as Node, path, `expected one of ${values.join(", ")}, got ${describe(node)}`);
+      return undefined;
+    }
+    return value as T;
+  }
+
+  boolean(pair: Pair<unknown, unknown>, path: string): boolean | undefined {
+    const node = pair.value;
+    if (!isScalar(node) || typeof node.value !== "boolean") {
+      this.error((node ?? pair.key) as Node, path, `expected true or false, got ${describe(node)}`);
+      return undefined;
+    }
+    return node.value;
+  }
+
+  strings(pair: Pair<unknown, unknown>, path: string): string[] | undefined {
+    const node = pair.value;
+    if (!isSeq(node) || node.items.length === 0) {
+      this.error((node ?? pair.key) as Node, path, `expected a non-empty list of strings, e.g. [admin, regular], got ${describe(node)}`);
+      return undefined;
+    }
+    const values: string[] = [];
+    for (const [index, item] of node.items.entries()) {
+      if (!isScalar(item) || typeof item.value !== "string" || item.value.trim() === "") {
+        this.error(item as Node, `${path}[${index}]`, `expected a non-empty string, got ${describe(item)}`);
+        return undefined;
+      }
+      if (values.includes(item.value)) {
+        this.error(item as Node, `${path}[${index}]`, `${JSON.stringify(item.value)} is listed twice`);
+        return undefined;
+      }
+      values.push(item.value);
+    }
+    return values;
+  }
+}
+
+function positionOf(node: Node | Pair): number {
+  if ("range" in node && Array.isArray(node.range)) return node.range[0] ?? 0;
+  const key = (node as Pair).key;
+  return key !== null && typeof key === "object" && "range" in (key as Node) ? ((key as Node).range?.[0] ?? 0) : 0;
+}
+
+function join(path: string, key: string): string {
+  return path === "" ? key : `${path}.${key}`;
+}
+
+function describe(node: unknown): string {
+  if (node === null || node === undefined) return "nothing";
+  if (isMap(node)) return "a mapping";
+  if (isSeq(node)) return "a list";
+  if (isScalar(node)) return node.value === null ? "nothing" : JSON.stringify(node.value);
+  return "an unsupported YAML value";
+}
+
+const TOP_LEVEL = ["attributes", "unmanagedUsers"] as const;
+const ATTRIBUTE_KEYS = ["namespace", "type", "multiValued", "description", "allowedValues", "commaSeparated", "references"] as const;
+
+function parseNamespace(reader: Reader, pair: Pair<unknown, unknown> | undefined, path: string): AttributeNamespace | undefined {
+  if (pair === undefined) return { kind: "core" };
+  const value = reader.string(pair, path, undefined, `core, enterprise or a schema URN (urn:…)`);
+  if (value === undefined) return undefined;
+  if (value === "core") return { kind: "core" };
+  if (value === "enterprise" || value === ENTERPRISE_NAMESPACE) return { kind: "enterprise" };
+  if (URN.test(value) && !value.startsWith("urn:ietf:params:scim:")) return { kind: "extension", urn: value };
+  reader.error(pair.value as Node, path, `expected core, enterprise or a custom schema URN (urn:example:roster:1.0:User), got ${JSON.stringify(value)}`);
+  return undefined;
+}
+
+function parseAttribute(reader: Reader, name: string, node: unknown, path: string, keyNode: unknown): DeclaredAttribute | undefined {
+  if (!ATTRIBUTE_NAME.test(name)) {
+    reader.error(keyNode as Node, path, "expected an attribute name of letters, digits, _ and -, starting with a letter");
+    return undefined;
+  }
+  const pairs = reader.map(node, path, ATTRIBUTE_KEYS);
+  if (pairs === undefined) return undefined;
+  const before = reader.errors.length;
+  const namespace = parseNamespace(reader, pairs.get("namespace"), join(path, "namespace"));
+  const typePair = pairs.get("type");
+  let type: DeclaredType | undefined;
+  if (typePair === undefined) reader.error(node as Node, path, `missing "type"; expected one of ${DECLARED_TYPES.join(", ")}`);
+  else type = reader.oneOf(typePair, join(path, "type"), DECLARED_TYPES);
+  const flag = (key: "multiValued" | "commaSeparated") => {
+    const pair = pairs.get(key);
+    return pair === undefined ? false : (reader.boolean(pair, join(path, key)) ?? false);
+  };
+  const multiValued = flag("multiValued");
+  const commaSeparated = flag("commaSeparated");
+  const descriptionPair = pairs.get("description");
+  const description = descriptionPair === undefined ? "" : (reader.string(descriptionPair, join(path, "description")) ?? "");
+  const allowedPair = pairs.get("allowedValues");
+  const allowedValues = allowedPair === undefined ? undefined : reader.strings(allowedPair, join(path, "allowedValues"));
+  const referencesPair = pairs.get("references");
+  const references =
+    referencesPair === undefined ? undefined : reader.string(referencesPair, join(path, "references"), LIST_NAME, "a list name (a-z, 0-9, _), e.g. roles or record_sets");
+  if (type !== undefined && type !== "string") {
+    for (const key of ["allowedValues", "commaSeparated", "references"] as const) {
+      const pair = pairs.get(key);
+      if (pair !== undefined) reader.error(pair.key as Node, join(path, key), `applies only to type string, not ${type}`);
+    }
+  }
+  if (commaSeparated && multiValued) reader.error(pairs.get("commaSeparated")?.key as Node, join(path, "commaSeparated"), "cannot be combined with multiValued: true");
+  if (namespace !== undefined) {
+    const reserved = namespace.kind === "core" ? CORE_NAMES : namespace.kind === "enterprise" ? ENTERPRISE_NAMES : new Set<string>();
+    if (reserved.has(name.toLowerCase())) reader.error(keyNode as Node, path, `"${name}" is already defined by RFC 7643 in that schema; choose another name`);
+  }
+  if (reader.errors.length > before || namespace === undefined || type === undefined) return undefined;
+  return {
+    name,
+    namespace,
+    type,
+    multiValued,
+    description,
+    commaSeparated,
+    ...(allowedValues === undefined ? {} : { allowedValues }),
+    ...(references === undefined ? {} : { references }),
+  };
+}
+
+/** Parses and validates a profile; `file` names it in error messages (`fleetio.yaml:12:5: …`). */
+export function parseProfile(source: string, file: string): ProfileParseResult {
+  const lines = new LineCounter();
+  const document = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const reader = new Reader(file, lines);
+  for (const problem of document.errors) {
+    const at = problem.linePos?.[0];
+    reader.errors.push(`${file}:${at?.line ?? 1}:${at?.col ?? 1}: ${problem.message.split("\n")[0] ?? "invalid YAML"}`);
+  }
+  if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
+  if (document.contents === null) return { ok: true, value: EMPTY_PROFILE };
+  const top = reader.map(document.contents, "", TOP_LEVEL);
+  if (top === undefined) return { ok: false, errors: reader.errors };
+
+  const attributes: DeclaredAttribute[] = [];
+  const attributesPair = top.get("attributes");
+  if (attributesPair !== undefined) {
+    const declared = reader.map(attributesPair.value, "attributes", []);
+    const seen = new Map<string, string>();
+    for (const [name, pair] of declared ?? []) {
+      const attribute = parseAttribute(reader, name, pair.value, `attributes.${name}`, pair.key);
+      if (attribute === undefined) continue;
+      const scope = `${attribute.namespace.kind === "extension" ? attribute.namespace.urn : attribute.namespace.kind}:${name.toLowerCase()}`;
+      if (seen.has(scope)) reader.error(pair.key as Node, `attributes.${name}`, `declared twice in the same schema (attribute names ignore case)`);
+      seen.set(scope, name);
+      attributes.push(attribute);
+    }
+  }
+
+  let unmanagedUsers = EMPTY_PROFILE.unmanagedUsers;
+  const unmanagedPair = top.get("unmanagedUsers");
+  if (unmanagedPair !== undefined) {
+    const pairs = reader.map(unmanagedPair.value, "unmanagedUsers", ["visible", "userNameCollision"]);
+    const visiblePair = pairs?.get("visible");
+    const collisionPair = pairs?.get("userNameCollision");
+    const visible = visiblePair === undefined ? undefined : reader.boolean(visiblePair, "unmanagedUsers.visible");
+    const collision: UserNameCollision | undefined =
+      collisionPair === undefined ? undefined : reader.oneOf(collisionPair, "unmanagedUsers.userNameCollision", USER_NAME_COLLISIONS);
+    unmanagedUsers = { visible: visible ?? unmanagedUsers.visible, userNameCollision: collision ?? unmanagedUsers.userNameCollision };
+  }
+
+  if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
+  return { ok: true, value: { attributes, unmanagedUsers } };
+}

@@ -1,0 +1,74 @@
+/**
+ * A tenant profile (issue 4, docs/profiles.md): what one tenant adds to plain SCIM, as data.
+ * Parsed from YAML by parseProfile (profile-yaml.ts); nothing here names a vendor.
+ */
+
+export const ENTERPRISE_NAMESPACE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/** Where a declared attribute lives on the wire. */
+export type AttributeNamespace =
+  /** A plain top-level attribute of the User core schema (Fulcrum's `role`, external namespace `role`). */
+  | { readonly kind: "core" }
+  /** The enterprise extension, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User` (Fleetio). */
+  | { readonly kind: "enterprise" }
+  /** A custom extension schema of User, served in /Schemas under its URN. */
+  | { readonly kind: "extension"; readonly urn: string };
+
+export const DECLARED_TYPES = ["string", "boolean", "integer", "decimal", "dateTime"] as const;
+export type DeclaredType = (typeof DECLARED_TYPES)[number];
+
+/** One custom User attribute the profile declares. */
+export interface DeclaredAttribute {
+  readonly name: string;
+  readonly namespace: AttributeNamespace;
+  readonly type: DeclaredType;
+  readonly multiValued: boolean;
+  readonly description: string;
+  /** When present, every value (every item of a comma-separated value) must be one of these, compared exactly. */
+  readonly allowedValues?: readonly string[];
+  /** A string holding several values separated by commas (`"client_admin, client_view_ro"`); each is checked on its own. */
+  readonly commaSeparated: boolean;
+  /** The name of an application list (`roles`, `record_sets`) each value must name; blank means no restriction ("full access"). */
+  readonly references?: string;
+}
+
+export const USER_NAME_COLLISIONS = ["separate", "conflict", "link"] as const;
+/**
+ * What happens when the IdP creates a user whose userName matches an unmanaged user:
+ * `separate` makes a second, managed user (the default); `conflict` answers 409 uniqueness;
+ * `link` turns the unmanaged user into the managed one.
+ */
+export type UserNameCollision = (typeof USER_NAME_COLLISIONS)[number];
+
+export interface UnmanagedUsersOptions {
+  /** Whether SCIM lists and reads the application's own users (an IdP import sees them). */
+  readonly visible: boolean;
+  readonly userNameCollision: UserNameCollision;
+}
+
+export interface TenantProfile {
+  readonly attributes: readonly DeclaredAttribute[];
+  readonly unmanagedUsers: UnmanagedUsersOptions;
+}
+
+/** The profile of a tenant that has none: plain SCIM as the core issue defines it. */
+export const EMPTY_PROFILE: TenantProfile = {
+  attributes: [],
+  unmanagedUsers: { visible: false, userNameCollision: "separate" },
+};
+
+/** The schema URN a declared attribute is written under; undefined for a core attribute. */
+export function namespaceUrn(namespace: AttributeNamespace): string | undefined {
+  switch (namespace.kind) {
+    case "core":
+      return undefined;
+    case "enterprise":
+      return ENTERPRISE_NAMESPACE;
+    case "extension":
+      return namespace.urn;
+    default: {
+      const exhaustive: never = namespace;
+      throw new Error(`unhandled namespace ${JSON.stringify(exhaustive)}`);
+    }
+  }
+}

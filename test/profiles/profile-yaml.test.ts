@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import { parseProfile } from "../../src/directory/profile-yaml.js";
+import { EMPTY_PROFILE } from "../../src/directory/profiles.js";
+
+function errorsOf(source: string): readonly string[] {
+  const result = parseProfile(source, "fleetio.yaml");
+  if (result.ok) throw new Error("expected the profile to be refused");
+  return result.errors;
+}
+
+describe("parseProfile", () => {
+  it("reads declared attributes in the core schema, the enterprise extension and a custom URN", () => {
+    const result = parseProfile(
+      [
+        "attributes:",
+        "  role:",
+        "    type: string",
+        "  user_type:",
+        "    namespace: enterprise",
+        "    type: string",
+        "    allowedValues: [admin, regular]",
+        "  auto_integrate_roles:",
+        "    namespace: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        "    type: string",
+        "    commaSeparated: true",
+        "    allowedValues: [client_admin, no_access]",
+        "  vehicles_record_set:",
+        "    namespace: enterprise",
+        "    type: string",
+        "    references: record_sets",
+        "  badge:",
+        "    namespace: urn:example:roster:1.0:User",
+        "    type: integer",
+        "    multiValued: true",
+        "unmanagedUsers:",
+        "  visible: true",
+        "  userNameCollision: link",
+      ].join("\n"),
+      "p.yaml",
+    );
+    expect(result).toEqual({
+      ok: true,
+      value: {
+        attributes: [
+          { name: "role", namespace: { kind: "core" }, type: "string", multiValued: false, description: "", commaSeparated: false },
+          {
+            name: "user_type",
+            namespace: { kind: "enterprise" },
+            type: "string",
+            multiValued: false,
+            description: "",
+            commaSeparated: false,
+            allowedValues: ["admin", "regular"],
+          },
+          {
+            name: "auto_integrate_roles",
+            namespace: { kind: "enterprise" },
+            type: "string",
+            multiValued: false,
+            description: "",
+            commaSeparated: true,
+            allowedValues: ["client_admin", "no_access"],
+          },
+          {
+            name: "vehicles_record_set",
+            namespace: { kind: "enterprise" },
+            type: "string",
+            multiValued: false,
+            description: "",
+            commaSeparated: false,
+            references: "record_sets",
+          },
+          {
+            name: "badge",
+            namespace: { kind: "extension", urn: "urn:example:roster:1.0:User" },
+            type: "integer",
+            multiValued: true,
+            description: "",
+            commaSeparated: false,
+          },
+        ],
+        unmanagedUsers: { visible: true, userNameCollision: "link" },
+      },
+    });
+  });
+
+  it("reads an empty file as the plain-SCIM profile", () => {
+    expect(parseProfile("# nothing yet\n", "p.yaml")).toEqual({ ok: true, value: EMPTY_PROFILE });
+  });
+
+  it.each([
+    [
+      "a misspelt type",
+      "attributes:\n  user_type:\n    namespace: enterprise\n    type: strnig\n",
+      'fleetio.yaml:4:11: attributes.user_type.type: expected one of string, boolean, integer, decimal, dateTime, got "strnig"',
+    ],
+    [
+      "an unknown top-level option",
+      "attributes: {}\nsyncc: {}\n",
+      "fleetio.yaml:2:1: syncc: unknown option; expected one of attributes, unmanagedUsers",
+    ],
+    [
+      "an unknown attribute option",
+      "attributes:\n  role:\n    type: string\n    allowed: [a]\n",
+      "fleetio.yaml:4:5: attributes.role.allowed: unknown option; expected one of namespace, type, multiValued, description, allowedValues, commaSeparated, references",
+    ],
+    ["a missing type", "attributes:\n  role:\n    namespace: core\n", 'fleetio.yaml:3:5: attributes.role: missing "type"; expected one of string, boolean, integer, decimal, dateTime'],
+    [
+      "a namespace that is neither core, enterprise nor a URN",
+      "attributes:\n  role:\n    type: string\n    namespace: role\n",
+      'fleetio.yaml:4:16: attributes.role.namespace: expected core, enterprise or a custom schema URN (urn:example:roster:1.0:User), got "role"',
+    ],
+    [
+      "allowed values on a number",
+      "attributes:\n  limit:\n    type: decimal\n    allowedValues: [a]\n",
+      "fleetio.yaml:4:5: attributes.limit.allowedValues: applies only to type string, not decimal",
+    ],
+    [
+      "an empty list of allowed values",
+      "attributes:\n  t:\n    type: string\n    allowedValues: []\n",
+      "fleetio.yaml:4:20: attributes.t.allowedValues: expected a non-empty list of strings, e.g. [admin, regular], got a list",
+    ],
+    [
+      "a list reference that is not a list name",
+      "attributes:\n  r:\n    type: string\n    references: Record Sets\n",
+      'fleetio.yaml:4:17: attributes.r.references: expected a list name (a-z, 0-9, _), e.g. roles or record_sets, got "Record Sets"',
+    ],
+    [
+      "an attribute RFC 7643 already defines",
+      "attributes:\n  department:\n    namespace: enterprise\n    type: string\n",
+      'fleetio.yaml:2:3: attributes.department: "department" is already defined by RFC 7643 in that schema; choose another name',
+    ],
+    [
+      "a boolean written as yes",
+      "unmanagedUsers:\n  visible: yes\n",
+      'fleetio.yaml:2:12: unmanagedUsers.visible: expected true or false, got "yes"',
+    ],
+    [
+      "an unknown collision mode",
+      "unmanagedUsers:\n  userNameCollision: merge\n",
+      'fleetio.yaml:2:22: unmanagedUsers.userNameCollision: expected one of separate, conflict, link, got "merge"',
+    ],
+    ["a profile that is not a mapping", "- a\n", "fleetio.yaml:1:1: expected a mapping (key: value), got a list"],
+    ["a duplicate key", "attributes: {}\nattributes: {}\n", "fleetio.yaml:1:1: Map keys must be unique"],
+  ])("refuses %s with file, line, column and what was expected", (_what, source, expected) => {
+    expect(errorsOf(source)).toEqual([expected]);
+  });
+
+  it("reports every problem of a profile, not only the first", () => {
+    expect(errorsOf("attributes:\n  a:\n    type: text\n  b:\n    type: string\n    multiValued: maybe\n")).toHaveLength(2);
+  });
+});
