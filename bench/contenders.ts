@@ -53,11 +53,14 @@ export interface RunningContender {
 }
 
 const MAIN = fileURLToPath(new URL("./servers/main.ts", import.meta.url));
+const ROSTER_DIST = fileURLToPath(new URL("./servers/roster-dist.mjs", import.meta.url));
 const START_TIMEOUT_MS = 15 * 60_000;
 
 export async function startContender(spec: ContenderSpec, database: string, sizes: SeedSizes): Promise<RunningContender> {
   const start: ServerStart = { kind: spec.kind, database, sizes, processes: spec.processes };
-  const child = fork(MAIN, [JSON.stringify(start)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  // Roster runs compiled (dist/, as `npm start` does); the others through tsx.
+  const [script, execArgv] = spec.kind === "roster" ? [ROSTER_DIST, []] : [MAIN, ["--import", "tsx"]];
+  const child = fork(script, [JSON.stringify(start)], { execArgv, stdio: ["ignore", "ignore", "inherit", "ipc"] });
   const ready = await new Promise<ServerReady>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${spec.id}: not ready after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
     child.on("message", (message: ChildMessage) => {

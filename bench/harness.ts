@@ -84,6 +84,18 @@ async function ensurePostgresDatabase(url: string, name: string): Promise<void> 
   }
 }
 
+/** Drops what an interrupted seed left behind. */
+async function recreatePostgresDatabase(url: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: `${url}/postgres` });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${name}" with (force)`);
+    await client.query(`create database "${name}"`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** The database each contender runs on, seeded (or reused from the cache). */
 async function prepareDatabases(options: BenchOptions, specs: readonly ContenderSpec[], postgres: string | undefined): Promise<Map<string, string>> {
   const key = sizesKey(options.sizes);
@@ -105,7 +117,12 @@ async function prepareDatabases(options: BenchOptions, specs: readonly Contender
     const url = `${options.postgresUrl}/${name}`;
     if (!(await isSeeded(url))) {
       options.progress(`seeding Roster PostgreSQL ${name}`);
+      await recreatePostgresDatabase(options.postgresUrl, name);
       await seedRoster(url, options.sizes, options.progress, 2);
+      // Statistics as autovacuum would have gathered them on a database in use.
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query("analyze").finally(() => client.end());
     }
     urls.set("roster-pg", url);
   }
@@ -175,6 +192,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         for (const contender of running) {
           const cell = cellOf(contender.spec.id, workload.id);
           if (cell.status === "error" || cell.status === "cannot" || cell.status === "not-seeded") continue;
+          if (workload.once === true && run > 1) continue;
           const target = targetFor(contender, workload, options, states.get(contender.spec.id) ?? new Map());
           if (target === undefined) continue;
           options.progress(`${workload.id} run ${run}/${options.runs}: ${contender.spec.id}`);

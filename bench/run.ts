@@ -71,7 +71,7 @@ async function main(): Promise<number> {
   const report = await runBench({
     sizes: quick ? QUICK_SIZES : FULL_SIZES,
     runs: Number(values.runs ?? (quick ? 1 : 3)),
-    durationSec: Number(values.duration ?? (quick ? 1 : 5)),
+    durationSec: Number(values.duration ?? (quick ? 1 : 4)),
     contenders,
     ...(values.only === undefined ? {} : { only: values.only.split(",") }),
     postgresUrl: process.env["BENCH_POSTGRES_URL"] ?? "postgres://postgres@127.0.0.1:5432",

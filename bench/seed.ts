@@ -1,14 +1,21 @@
 import { existsSync, rmSync } from "node:fs";
+import Database from "better-sqlite3";
+import { Kysely } from "kysely";
 import { unwrap } from "../src/scim/errors.js";
 import { parseResourceInput } from "../src/scim/resource/parse-resource.js";
 import { tenantSchemas } from "../src/directory/schemas.js";
 import { createTenant, findTenantBySlug } from "../src/directory/tenants.js";
 import { openStore, sqlitePath } from "../src/store/open-store.js";
-import type { MemberRef, Store, StoredResource, Tenant } from "../src/store/store.js";
+import { createPostgresDialect } from "../src/store/sql/dialect-postgres.js";
+import { RosterSqliteDialect, prepareSqliteDatabase } from "../src/store/sql/dialect-sqlite.js";
+import { toEmailRows, toResourceRow } from "../src/store/sql/mappers.js";
+import type { Database as Tables } from "../src/store/sql/schema.js";
+import type { StoredResource, Tenant } from "../src/store/store.js";
 import { MEMBER_GROUP_INDEX, TENANT_KEYS, type SeedSizes, type TenantKey, groupBody, groupId, oktaUser, userId, userName, usersOf } from "./sizes.js";
 
-/** Users (or groups) written per transaction. */
-const BATCH = 5_000;
+/** Rows written per transaction, and per INSERT statement (13 columns × 400 stays under every parameter limit). */
+const BATCH = 10_000;
+const ROWS_PER_STATEMENT = 400;
 const SEEDED_MARKER = "seeded";
 const SEEDED_AT = "2026-01-01T00:00:00.000Z";
 
@@ -26,28 +33,48 @@ export async function isSeeded(url: string): Promise<boolean> {
   }
 }
 
+/** The store's own tables and row mappers, written in bulk (multi-row INSERTs, big transactions). */
+function openTables(url: string): Kysely<Tables> {
+  const path = sqlitePath(url);
+  if (path === undefined) return new Kysely<Tables>({ dialect: createPostgresDialect({ connectionString: url, poolSize: 4, connectTimeoutMs: 10_000 }) });
+  const database = new Database(path);
+  prepareSqliteDatabase(database, { busyTimeoutMs: 5_000 });
+  return new Kysely<Tables>({ dialect: new RosterSqliteDialect({ database }) });
+}
+
 /**
- * Seeds Roster's database through its own store, in big transactions: the tenants
- * `small`, `large` and `import` with their users, groups and memberships (see sizes.ts).
- * A half-written SQLite file is removed first; call `isSeeded` to skip a complete one.
+ * Seeds an empty Roster database: tenants `small`, `large` and `import` with their users,
+ * groups and memberships (sizes.ts). Tenants go through the directory, rows through the
+ * store's row mappers in bulk. A SQLite file is removed first; a PostgreSQL database must be empty.
  */
 export async function seedRoster(url: string, sizes: SeedSizes, progress: Progress = () => undefined, parallel = 1): Promise<void> {
   const path = sqlitePath(url);
   if (path !== undefined && path !== ":memory:") for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
   const store = await openStore(url, { migrate: true });
+  const tenants = new Map<TenantKey, Tenant>();
   try {
-    for (const key of TENANT_KEYS) {
-      const tenant = (await findTenantBySlug(store, key)) ?? (await createTenant(store, key));
-      await seedUsers(store, tenant, key, usersOf(sizes, key), progress, parallel);
-      const groups = key === "small" ? sizes.smallUsers : key === "large" ? 1 : 0;
-      await seedGroups(store, tenant, key, groups, parallel);
-      const members = key === "small" ? sizes.smallGroupMembers : key === "large" ? sizes.bigGroupMembers : 0;
-      await seedMembers(store, tenant, key, members);
-      progress(`seeded tenant ${key}`);
-    }
-    await createTenant(store, SEEDED_MARKER);
+    for (const key of TENANT_KEYS) tenants.set(key, await createTenant(store, key));
   } finally {
     await store.close();
+  }
+  const db = openTables(url);
+  try {
+    for (const key of TENANT_KEYS) {
+      const tenant = tenants.get(key);
+      if (tenant === undefined) continue;
+      await seedResources(db, tenant, key, "User", usersOf(sizes, key), progress, parallel);
+      await seedResources(db, tenant, key, "Group", key === "small" ? sizes.smallUsers : key === "large" ? 1 : 0, progress, parallel);
+      await seedMembers(db, tenant, key, key === "small" ? sizes.smallGroupMembers : key === "large" ? sizes.bigGroupMembers : 0);
+      progress(`seeded tenant ${key}`);
+    }
+  } finally {
+    await db.destroy();
+  }
+  const marker = await openStore(url);
+  try {
+    await createTenant(marker, SEEDED_MARKER);
+  } finally {
+    await marker.close();
   }
 }
 
@@ -63,43 +90,39 @@ async function inBatches(total: number, parallel: number, write: (from: number, 
   await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
 }
 
-async function seedUsers(store: Store, tenant: Tenant, key: TenantKey, count: number, progress: Progress, parallel: number): Promise<void> {
-  const schema = tenantSchemas().byKind.User;
+function slices<T>(items: readonly T[]): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) result.push(items.slice(i, i + ROWS_PER_STATEMENT));
+  return result;
+}
+
+async function seedResources(db: Kysely<Tables>, tenant: Tenant, key: TenantKey, kind: "User" | "Group", count: number, progress: Progress, parallel: number): Promise<void> {
+  const schema = tenantSchemas().byKind[kind];
   let written = 0;
   await inBatches(count, parallel, async (from, to) => {
     const resources: StoredResource[] = [];
     for (let index = from; index < to; index++) {
-      const { document } = unwrap(parseResourceInput(oktaUser(userName(key, index), index), schema, { mode: "create" }));
-      resources.push(stored(tenant, "User", userId(key, index), document));
+      const body = kind === "User" ? oktaUser(userName(key, index), index) : groupBody(key, index);
+      const { document } = unwrap(parseResourceInput(body, schema, { mode: "create" }));
+      const id = kind === "User" ? userId(key, index) : groupId(key, index);
+      resources.push({ tenantId: tenant.id, id, kind, document, created: SEEDED_AT, lastModified: SEEDED_AT, version: 1 });
     }
-    await store.transaction(async (session) => {
-      for (const resource of resources) await session.insertResource(resource);
+    await db.transaction().execute(async (trx) => {
+      for (const rows of slices(resources.map(toResourceRow))) await trx.insertInto("resources").values(rows).execute();
+      for (const rows of slices(resources.flatMap(toEmailRows))) await trx.insertInto("resource_emails").values(rows).execute();
     });
     written += to - from;
-    if (written % 100_000 < BATCH) progress(`${key}: ${written} / ${count} users`);
+    if (written % 100_000 < BATCH) progress(`${key}: ${written} / ${count} ${kind.toLowerCase()}s`);
   });
 }
 
-async function seedGroups(store: Store, tenant: Tenant, key: TenantKey, count: number, parallel: number): Promise<void> {
-  const schema = tenantSchemas().byKind.Group;
-  await inBatches(count, parallel, async (from, to) => {
-    await store.transaction(async (session) => {
-      for (let index = from; index < to; index++) {
-        const { document } = unwrap(parseResourceInput(groupBody(key, index), schema, { mode: "create" }));
-        await session.insertResource(stored(tenant, "Group", groupId(key, index), document));
-      }
+async function seedMembers(db: Kysely<Tables>, tenant: Tenant, key: TenantKey, count: number): Promise<void> {
+  const group = groupId(key, MEMBER_GROUP_INDEX);
+  await inBatches(count, 1, async (from, to) => {
+    const rows: { tenant_id: string; group_id: string; member_id: string; member_kind: "User" }[] = [];
+    for (let index = from; index < to; index++) rows.push({ tenant_id: tenant.id, group_id: group, member_id: userId(key, index), member_kind: "User" });
+    await db.transaction().execute(async (trx) => {
+      for (const slice of slices(rows)) await trx.insertInto("group_members").values(slice).execute();
     });
   });
-}
-
-async function seedMembers(store: Store, tenant: Tenant, key: TenantKey, count: number): Promise<void> {
-  for (let from = 0; from < count; from += BATCH * 4) {
-    const members: MemberRef[] = [];
-    for (let index = from; index < Math.min(count, from + BATCH * 4); index++) members.push({ id: userId(key, index), kind: "User" });
-    await store.transaction((session) => session.addMembers(tenant.id, groupId(key, MEMBER_GROUP_INDEX), members));
-  }
-}
-
-function stored(tenant: Tenant, kind: "User" | "Group", id: string, document: Readonly<Record<string, unknown>>): StoredResource {
-  return { tenantId: tenant.id, id, kind, document, created: SEEDED_AT, lastModified: SEEDED_AT, version: 1 };
 }

@@ -31,8 +31,9 @@ export const QUICK_SIZES: SeedSizes = {
 export const TINY_SIZES: SeedSizes = {
   smallUsers: 60,
   smallGroupMembers: 10,
-  largeUsers: 200,
-  bigGroupMembers: 100,
+  largeUsers: 1_600,
+  // Over one page of members (1 000), so the paged group writer is exercised.
+  bigGroupMembers: 1_500,
   importUsers: 150,
 };
 

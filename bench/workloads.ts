@@ -34,6 +34,8 @@ export interface Workload {
   readonly unit: "req/s" | "ms" | "s";
   /** Tenants to run on, in order of preference; the first the contender has seeded is used. */
   readonly tenants: readonly TenantKey[];
+  /** Measured on the first run only (a sequential walk through the whole tenant). */
+  readonly once?: boolean;
   /** Runs in a process started for it alone (peak RSS is then the workload's). */
   readonly fresh?: boolean;
   /** One request checked before measuring: undefined when right, else what was wrong. */
@@ -149,7 +151,7 @@ function membershipWorkloads(id: string, label: string, tenant: TenantKey): Work
       async measure(target, settings) {
         const first = (target.state.get(poolKey) as number | undefined) ?? memberGroupSize(target);
         const available = seededUsers(target) - first;
-        const amount = Math.min(available, Math.max(50, Math.round(settings.durationSec * 400)));
+        const amount = Math.min(available, Math.max(50, Math.round(settings.durationSec * 250)));
         if (amount <= 0) return { value: Number.NaN, error: "no users left to add" };
         let next = first;
         const added: string[] = [];
@@ -289,6 +291,7 @@ export function workloads(): Workload[] {
       label: "list 10 k groups, excludedAttributes=members (count=1000 pages)",
       unit: "s",
       tenants: ["small"],
+      once: true,
       async verify(target) {
         const answer = await call(target.endpoint, { method: "GET", path: "/Groups?excludedAttributes=members&startIndex=1&count=2" });
         const resources = body(answer)["Resources"];
@@ -301,6 +304,7 @@ export function workloads(): Workload[] {
       label: "Okta import: page through 100 k users, count=100",
       unit: "s",
       tenants: ["import"],
+      once: true,
       async verify(target) {
         const answer = await call(target.endpoint, { method: "GET", path: "/Users?startIndex=1&count=100" });
         const page = body(answer);

@@ -26,11 +26,13 @@ const SEEDED: readonly TenantKey[] = ["small"];
 
 export async function startJackson(start: ServerStart): Promise<void> {
   // Polis logs one line per SCIM event when no webhook is configured; keep the bench output readable.
-  const log = console.log.bind(console);
-  console.log = (...args: unknown[]) => {
-    if (typeof args[0] === "string" && args[0].startsWith("Webhook not configured")) return;
-    log(...args);
-  };
+  for (const method of ["log", "info", "warn", "error"] as const) {
+    const write = console[method].bind(console);
+    console[method] = (...args: unknown[]) => {
+      if (typeof args[0] === "string" && args[0].startsWith("Webhook not configured")) return;
+      write(...args);
+    };
+  }
   const loaded = (await import("@boxyhq/saml-jackson")) as unknown as JacksonModule & { default?: JacksonModule };
   const init = loaded.default?.default ?? loaded.default;
   if (typeof init !== "function") throw new Error("@boxyhq/saml-jackson exports no controllers() function");

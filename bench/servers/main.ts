@@ -4,17 +4,12 @@ import { send } from "./protocol.js";
 // Entry point of every contender process: `node --import tsx bench/servers/main.ts '<ServerStart JSON>'`.
 
 async function main(): Promise<void> {
-  const worker = process.env["BENCH_ROSTER_WORKER"];
-  if (worker !== undefined) {
-    const { startRosterWorker } = await import("./roster.js");
-    return startRosterWorker(worker);
-  }
   const start = JSON.parse(process.argv[2] ?? "{}") as ServerStart;
   switch (start.kind) {
     case "ceiling":
       return (await import("./ceiling.js")).startCeiling(start);
     case "roster":
-      return (await import("./roster.js")).startRoster(start);
+      throw new Error("Roster runs from dist/ (servers/roster-dist.mjs), not through this entry point");
     case "scimmy":
       return (await import("./scimmy.js")).startScimmy(start);
     case "jackson":
