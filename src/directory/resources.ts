@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { ResolvedPath } from "../scim/filter/ast.js";
 import { ScimError, unwrap } from "../scim/errors.js";
+import { parseScimFilter } from "../scim/filter/parse.js";
+import { resolveFilter } from "../scim/filter/resolve.js";
 import { applyPatch } from "../scim/patch/apply-patch.js";
 import { parsePatchRequest } from "../scim/patch/parse-patch-request.js";
 import type { ExternalChange } from "../scim/patch/types.js";
@@ -20,6 +22,7 @@ import type {
 } from "../store/store.js";
 import { StoreConflictError } from "../store/store.js";
 import { now } from "./clock.js";
+import { assertProfileRules } from "./profile-rules.js";
 import type { TenantProfile } from "./profiles.js";
 import { parseMemberInputs, resolveMembers } from "./members.js";
 import { EXTERNAL_ATTRIBUTES, type TenantSchemas } from "./schemas.js";
@@ -226,12 +229,45 @@ export async function createResource(
   };
   return context.store.transaction(async (session) => {
     const members = await resolveMembers(session, context.tenant.id, resource.id, memberInputs, context.visibility);
-    // An unmanaged user with the same userName is a separate entity (docs/decisions/0009); the
-    // profile's identity-linking mode (409 or link) hooks in here.
+    if (kind === "User") {
+      await assertProfileRules(context.profile, session, context.tenant.id, document);
+      // An unmanaged user with the same userName is a separate entity (docs/decisions/0009) unless the profile says otherwise.
+      const linked = await resolveUserNameCollision(context, session, schema, resource);
+      if (linked !== undefined) return serveOne(context, session, linked, projection);
+    }
     await session.insertResource(resource).catch(conflictAsScim);
     if (members.length > 0) await session.addMembers(context.tenant.id, resource.id, members);
     return serveOne(context, session, resource, projection);
   });
+}
+
+/**
+ * The profile's `unmanagedUsers.userNameCollision` when the IdP creates a user whose userName
+ * an unmanaged user has: `conflict` throws 409 uniqueness; `link` makes that user managed with
+ * the IdP's document (same id, memberships kept) and returns it; `separate` returns undefined.
+ */
+async function resolveUserNameCollision(
+  context: ScimContext,
+  session: StoreSession,
+  schema: ResourceSchema,
+  resource: StoredResource,
+): Promise<StoredResource | undefined> {
+  const mode = context.profile?.unmanagedUsers.userNameCollision ?? "separate";
+  const userName = resource.document["userName"];
+  if (mode === "separate" || typeof userName !== "string") return undefined;
+  const filter = unwrap(resolveFilter(unwrap(parseScimFilter(`userName eq ${JSON.stringify(userName)}`)), schema));
+  const page = await session.queryResources(context.tenant.id, "User", { filter, count: 1, managed: false });
+  const unmanaged = page.resources[0];
+  if (unmanaged === undefined) return undefined;
+  if (mode === "conflict") {
+    throw new ScimError(
+      "uniqueness",
+      `userName ${JSON.stringify(userName)} belongs to a user the application created itself (unmanaged); this tenant's profile refuses a second user with that userName`,
+    );
+  }
+  const linked: StoredResource = { ...unmanaged, document: resource.document, managed: true, lastModified: now(), version: unmanaged.version + 1 };
+  await session.linkResource(linked).catch(conflictAsScim);
+  return linked;
 }
 
 export async function replaceResource(
@@ -249,6 +285,7 @@ export async function replaceResource(
     const existing = visibleOrNotFound(context, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
     assertIfMatch(ifMatch, existing.version);
     const { document } = unwrap(parseResourceInput(split.body, schema, { mode: "replace", existing: existing.document }));
+    if (kind === "User") await assertProfileRules(context.profile, session, context.tenant.id, document);
     const next: StoredResource = { ...existing, document, lastModified: now(), version: existing.version + 1 };
     await session.updateResource(next).catch(conflictAsScim);
     if (kind === "Group") {
@@ -343,6 +380,7 @@ export async function patchResource(
       kind === "Group" && result.external.length > 0 ? await applyExternalChanges(context, session, id, result.external) : false;
     let current = existing;
     if (result.changed) {
+      if (kind === "User") await assertProfileRules(context.profile, session, context.tenant.id, result.document);
       current = { ...existing, document: result.document, lastModified: now(), version: existing.version + 1 };
       await session.updateResource(current).catch(conflictAsScim);
     } else if (membersChanged) {

@@ -222,6 +222,8 @@ export interface StoreSession {
   findResource(tenantId: string, kind: ResourceKind, id: string, options?: { lock?: boolean }): Promise<StoredResource | undefined>;
   /** Replaces document, lastModified and version; throws StoreConflictError like insertResource. */
   updateResource(resource: StoredResource): Promise<void>;
+  /** Makes an unmanaged resource managed (an IdP account linked to it) and replaces its document like updateResource; throws StoreConflictError like insertResource. */
+  linkResource(resource: StoredResource): Promise<void>;
   /** Sets lastModified and version only (a membership change). */
   touchResource(tenantId: string, id: string, lastModified: string, version: number): Promise<void>;
   /** Removes the resource and every membership row that names it. False when missing. */

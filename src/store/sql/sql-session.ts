@@ -241,6 +241,23 @@ export class SqlSession implements StoreSession {
     await this.insertEmails(resource);
   }
 
+  async linkResource(resource: StoredResource): Promise<void> {
+    const { tenant_id, id, kind, created: _created, managed: _managed, ...changes } = toResourceRow(resource);
+    try {
+      await this.db
+        .updateTable("resources")
+        .set({ ...changes, managed: 1 })
+        .where("tenant_id", "=", tenant_id)
+        .where("kind", "=", kind)
+        .where("id", "=", id)
+        .execute();
+    } catch (error) {
+      throw this.userNameConflict(error, resource);
+    }
+    await this.db.deleteFrom("resource_emails").where("tenant_id", "=", tenant_id).where("resource_id", "=", id).execute();
+    await this.insertEmails(resource);
+  }
+
   async touchResource(tenantId: string, id: string, lastModified: string, version: number): Promise<void> {
     await this.db
       .updateTable("resources")
