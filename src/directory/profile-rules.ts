@@ -1,6 +1,7 @@
 import { ScimError } from "../scim/errors.js";
 import type { ScimDocument, StoreSession } from "../store/store.js";
-import { type DeclaredAttribute, namespaceUrn, type TenantProfile } from "./profiles.js";
+import { type DeclaredAttribute, type IdentityRules, namespaceUrn, type TenantProfile } from "./profiles.js";
+import { isTimeZone } from "./time-zones.js";
 
 /** The attribute's path as the IdP writes it: `role`, or `urn:…:User:user_type`. */
 export function declaredPath(attribute: DeclaredAttribute): string {
@@ -33,6 +34,77 @@ export function declaredNames(attribute: DeclaredAttribute, value: unknown): str
 
 function invalid(attribute: DeclaredAttribute, detail: string): ScimError {
   return new ScimError("invalidValue", `attribute "${declaredPath(attribute)}": ${detail}`);
+}
+
+const EMAIL = /^[^\s@]+@([^\s@]+\.[^\s@]+)$/;
+
+function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === "string" && value.trim() === "");
+}
+
+/** The document with `identity.defaults` filled in where the attribute is missing or blank. */
+export function applyDefaults(profile: TenantProfile, document: ScimDocument): ScimDocument {
+  let next: Record<string, unknown> | undefined;
+  for (const [name, value] of Object.entries(profile.identity.defaults)) {
+    const declared = profile.attributes.find((attribute) => attribute.name === name);
+    const urn = declared === undefined ? undefined : namespaceUrn(declared.namespace);
+    if (urn === undefined) {
+      if (!isBlank(ownValue(next ?? document, name))) continue;
+      next = { ...(next ?? document), [name]: value };
+    } else {
+      const current = next ?? document;
+      const extension = ownValue(current, urn);
+      if (!isBlank(ownValue(extension, name))) continue;
+      const base = typeof extension === "object" && extension !== null ? (extension as Record<string, unknown>) : {};
+      const schemas = Array.isArray(current["schemas"]) ? (current["schemas"] as unknown[]) : [];
+      next = { ...current, [urn]: { ...base, [name]: value }, ...(schemas.includes(urn) ? {} : { schemas: [...schemas, urn] }) };
+    }
+  }
+  return next ?? document;
+}
+
+/** Throws ScimError("invalidValue") when the document breaks an identity rule. */
+export function assertIdentityRules(identity: IdentityRules, document: ScimDocument): void {
+  const userName = document["userName"];
+  if (identity.userNameIsEmail && typeof userName === "string" && !EMAIL.test(userName)) {
+    throw new ScimError("invalidValue", `attribute "userName": ${JSON.stringify(userName)} is not an email address; this tenant uses email addresses as user names (e.g. dana@example.com)`);
+  }
+  const domains = identity.emailDomains;
+  if (domains !== undefined) {
+    const emails = Array.isArray(document["emails"]) ? (document["emails"] as unknown[]) : [];
+    const addresses = [
+      ...emails.map((email, index) => [`emails[${index}].value`, ownValue(email, "value")] as const),
+      ...(typeof userName === "string" && userName.includes("@") ? [["userName", userName] as const] : []),
+    ];
+    for (const [where, address] of addresses) {
+      if (typeof address !== "string") continue;
+      const domain = EMAIL.exec(address)?.[1]?.toLowerCase();
+      if (domain === undefined || !domains.includes(domain)) {
+        throw new ScimError("invalidValue", `attribute "${where}": ${JSON.stringify(address)} is not in an allowed email domain of this tenant (${domains.join(", ")})`);
+      }
+    }
+  }
+  const timezone = document["timezone"];
+  if (identity.timezones === "iana" && typeof timezone === "string" && !isTimeZone(timezone)) {
+    throw new ScimError("invalidValue", `attribute "timezone": ${JSON.stringify(timezone)} is not an IANA time zone; expected a name such as Etc/UTC, Europe/Paris or America/New_York`);
+  }
+}
+
+/**
+ * Applies a profile to a User document about to be written: fills defaults, checks identity
+ * rules, then the declared attributes' rules; returns the document to store.
+ */
+export async function applyProfileRules(
+  profile: TenantProfile | undefined,
+  session: StoreSession,
+  tenantId: string,
+  document: ScimDocument,
+): Promise<ScimDocument> {
+  if (profile === undefined) return document;
+  const completed = applyDefaults(profile, document);
+  assertIdentityRules(profile.identity, completed);
+  await assertProfileRules(profile, session, tenantId, completed);
+  return completed;
 }
 
 /**

@@ -1,6 +1,9 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
+import { isTimeZone } from "./time-zones.js";
 import {
   type AttributeNamespace,
+  DEFAULTABLE_CORE_ATTRIBUTES,
+  type IdentityRules,
   DECLARED_TYPES,
   type DeclaredAttribute,
   type DeclaredType,
@@ -129,7 +132,40 @@ function describe(node: unknown): string {
   return "an unsupported YAML value";
 }
 
-const TOP_LEVEL = ["attributes", "unmanagedUsers"] as const;
+const TOP_LEVEL = ["attributes", "identity", "unmanagedUsers"] as const;
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+function parseIdentity(reader: Reader, node: unknown, attributes: readonly DeclaredAttribute[]): IdentityRules {
+  const pairs = reader.map(node, "identity", ["userNameIsEmail", "emailDomains", "defaults", "timezones"]);
+  const base = EMPTY_PROFILE.identity;
+  if (pairs === undefined) return base;
+  const emailPair = pairs.get("userNameIsEmail");
+  const userNameIsEmail = emailPair === undefined ? base.userNameIsEmail : (reader.boolean(emailPair, "identity.userNameIsEmail") ?? false);
+  const domainsPair = pairs.get("emailDomains");
+  const emailDomains = domainsPair === undefined ? undefined : reader.strings(domainsPair, "identity.emailDomains");
+  for (const [index, domain] of (emailDomains ?? []).entries()) {
+    if (!DOMAIN.test(domain)) {
+      const item = isSeq(domainsPair?.value) ? (domainsPair.value.items[index] as Node) : undefined;
+      reader.error(item, `identity.emailDomains[${index}]`, `expected a domain name such as example.com, got ${JSON.stringify(domain)}`);
+    }
+  }
+  const timezonesPair = pairs.get("timezones");
+  const timezones = timezonesPair === undefined ? base.timezones : (reader.oneOf(timezonesPair, "identity.timezones", ["any", "iana"] as const) ?? base.timezones);
+  const defaults: Record<string, string> = {};
+  const defaultsPair = pairs.get("defaults");
+  if (defaultsPair !== undefined) {
+    const declared = attributes.filter((attribute) => attribute.type === "string" && !attribute.multiValued).map((attribute) => attribute.name);
+    const allowed = [...DEFAULTABLE_CORE_ATTRIBUTES, ...declared];
+    for (const [name, pair] of reader.map(defaultsPair.value, "identity.defaults", allowed) ?? []) {
+      const value = reader.string(pair, `identity.defaults.${name}`, /\S/, "a non-blank string");
+      if (value !== undefined) defaults[name] = value;
+    }
+  }
+  if (timezones === "iana" && defaults["timezone"] !== undefined && !isTimeZone(defaults["timezone"])) {
+    reader.error(defaultsPair?.value as Node, "identity.defaults.timezone", `expected an IANA time zone such as Etc/UTC or Europe/Paris, got ${JSON.stringify(defaults["timezone"])}`);
+  }
+  return { userNameIsEmail, defaults, timezones, ...(emailDomains === undefined ? {} : { emailDomains: emailDomains.map((d) => d.toLowerCase()) }) };
+}
 const ATTRIBUTE_KEYS = ["namespace", "type", "multiValued", "description", "allowedValues", "commaSeparated", "references"] as const;
 
 function parseNamespace(reader: Reader, pair: Pair<unknown, unknown> | undefined, path: string): AttributeNamespace | undefined {
@@ -222,6 +258,9 @@ export function parseProfile(source: string, file: string): ProfileParseResult {
     }
   }
 
+  const identityPair = top.get("identity");
+  const identity = identityPair === undefined ? EMPTY_PROFILE.identity : parseIdentity(reader, identityPair.value, attributes);
+
   let unmanagedUsers = EMPTY_PROFILE.unmanagedUsers;
   const unmanagedPair = top.get("unmanagedUsers");
   if (unmanagedPair !== undefined) {
@@ -235,5 +274,5 @@ export function parseProfile(source: string, file: string): ProfileParseResult {
   }
 
   if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
-  return { ok: true, value: { attributes, unmanagedUsers } };
+  return { ok: true, value: { attributes, identity, unmanagedUsers } };
 }

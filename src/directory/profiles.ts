@@ -46,14 +46,31 @@ export interface UnmanagedUsersOptions {
   readonly userNameCollision: UserNameCollision;
 }
 
+/** Core User attributes that `identity.defaults` may set: single-valued strings. */
+export const DEFAULTABLE_CORE_ATTRIBUTES = ["timezone", "locale", "preferredLanguage", "userType", "title", "nickName", "displayName"] as const;
+
+/** Rules on who a user is, checked on every SCIM write of a User. */
+export interface IdentityRules {
+  /** userName must be an email address (`dana@example.com`). */
+  readonly userNameIsEmail: boolean;
+  /** When present, every email address (and a userName that is one) must be in one of these domains, ignoring case. */
+  readonly emailDomains?: readonly string[];
+  /** Values set when an attribute is missing or blank: a core attribute of DEFAULTABLE_CORE_ATTRIBUTES or a declared string attribute, by name. */
+  readonly defaults: Readonly<Record<string, string>>;
+  /** `iana`: `timezone` must name an IANA time zone (`Europe/Paris`, `Etc/UTC`, aliases such as `US/Eastern`). */
+  readonly timezones: "any" | "iana";
+}
+
 export interface TenantProfile {
   readonly attributes: readonly DeclaredAttribute[];
+  readonly identity: IdentityRules;
   readonly unmanagedUsers: UnmanagedUsersOptions;
 }
 
 /** The profile of a tenant that has none: plain SCIM as the core issue defines it. */
 export const EMPTY_PROFILE: TenantProfile = {
   attributes: [],
+  identity: { userNameIsEmail: false, defaults: {}, timezones: "any" },
   unmanagedUsers: { visible: false, userNameCollision: "separate" },
 };
 

@@ -22,7 +22,7 @@ import type {
 } from "../store/store.js";
 import { StoreConflictError } from "../store/store.js";
 import { now } from "./clock.js";
-import { assertProfileRules } from "./profile-rules.js";
+import { applyProfileRules } from "./profile-rules.js";
 import type { TenantProfile } from "./profiles.js";
 import { parseMemberInputs, resolveMembers } from "./members.js";
 import { EXTERNAL_ATTRIBUTES, type TenantSchemas } from "./schemas.js";
@@ -215,22 +215,22 @@ export async function createResource(
 ): Promise<ServedResource> {
   const schema = context.schemas.byKind[kind];
   const { body: rest, value: membersValue } = kind === "Group" ? takeExternal(body, "members") : { body, value: undefined };
-  const { document } = unwrap(parseResourceInput(rest, schema, { mode: "create" }));
+  const { document: parsed } = unwrap(parseResourceInput(rest, schema, { mode: "create" }));
   const memberInputs = kind === "Group" ? parseMemberInputs(membersValue, "members") : [];
   const timestamp = now();
-  const resource: StoredResource = {
-    tenantId: context.tenant.id,
-    id: randomUUID(),
-    kind,
-    document,
-    created: timestamp,
-    lastModified: timestamp,
-    version: 1,
-  };
   return context.store.transaction(async (session) => {
+    const document = kind === "User" ? await applyProfileRules(context.profile, session, context.tenant.id, parsed) : parsed;
+    const resource: StoredResource = {
+      tenantId: context.tenant.id,
+      id: randomUUID(),
+      kind,
+      document,
+      created: timestamp,
+      lastModified: timestamp,
+      version: 1,
+    };
     const members = await resolveMembers(session, context.tenant.id, resource.id, memberInputs, context.visibility);
     if (kind === "User") {
-      await assertProfileRules(context.profile, session, context.tenant.id, document);
       // An unmanaged user with the same userName is a separate entity (docs/decisions/0009) unless the profile says otherwise.
       const linked = await resolveUserNameCollision(context, session, schema, resource);
       if (linked !== undefined) return serveOne(context, session, linked, projection);
@@ -284,8 +284,8 @@ export async function replaceResource(
   return context.store.transaction(async (session) => {
     const existing = visibleOrNotFound(context, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
     assertIfMatch(ifMatch, existing.version);
-    const { document } = unwrap(parseResourceInput(split.body, schema, { mode: "replace", existing: existing.document }));
-    if (kind === "User") await assertProfileRules(context.profile, session, context.tenant.id, document);
+    const { document: parsed } = unwrap(parseResourceInput(split.body, schema, { mode: "replace", existing: existing.document }));
+    const document = kind === "User" ? await applyProfileRules(context.profile, session, context.tenant.id, parsed) : parsed;
     const next: StoredResource = { ...existing, document, lastModified: now(), version: existing.version + 1 };
     await session.updateResource(next).catch(conflictAsScim);
     if (kind === "Group") {
@@ -380,8 +380,8 @@ export async function patchResource(
       kind === "Group" && result.external.length > 0 ? await applyExternalChanges(context, session, id, result.external) : false;
     let current = existing;
     if (result.changed) {
-      if (kind === "User") await assertProfileRules(context.profile, session, context.tenant.id, result.document);
-      current = { ...existing, document: result.document, lastModified: now(), version: existing.version + 1 };
+      const document = kind === "User" ? await applyProfileRules(context.profile, session, context.tenant.id, result.document) : result.document;
+      current = { ...existing, document, lastModified: now(), version: existing.version + 1 };
       await session.updateResource(current).catch(conflictAsScim);
     } else if (membersChanged) {
       current = { ...existing, lastModified: now(), version: existing.version + 1 };

@@ -79,8 +79,22 @@ describe("parseProfile", () => {
             commaSeparated: false,
           },
         ],
+        identity: EMPTY_PROFILE.identity,
         unmanagedUsers: { visible: true, userNameCollision: "link" },
       },
+    });
+  });
+
+  it("reads identity rules, lower-casing email domains", () => {
+    const result = parseProfile(
+      "attributes:\n  site:\n    type: string\nidentity:\n  userNameIsEmail: true\n  emailDomains: [Fleet.Example]\n  timezones: iana\n  defaults:\n    timezone: Etc/UTC\n    site: HQ\n",
+      "p.yaml",
+    );
+    expect(result.ok && result.value.identity).toEqual({
+      userNameIsEmail: true,
+      emailDomains: ["fleet.example"],
+      timezones: "iana",
+      defaults: { timezone: "Etc/UTC", site: "HQ" },
     });
   });
 
@@ -97,7 +111,7 @@ describe("parseProfile", () => {
     [
       "an unknown top-level option",
       "attributes: {}\nsyncc: {}\n",
-      "fleetio.yaml:2:1: syncc: unknown option; expected one of attributes, unmanagedUsers",
+      "fleetio.yaml:2:1: syncc: unknown option; expected one of attributes, identity, unmanagedUsers",
     ],
     [
       "an unknown attribute option",
@@ -139,6 +153,21 @@ describe("parseProfile", () => {
       "an unknown collision mode",
       "unmanagedUsers:\n  userNameCollision: merge\n",
       'fleetio.yaml:2:22: unmanagedUsers.userNameCollision: expected one of separate, conflict, link, got "merge"',
+    ],
+    [
+      "an email domain that is not a domain",
+      "identity:\n  emailDomains: [example.com, '@corp']\n",
+      'fleetio.yaml:2:31: identity.emailDomains[1]: expected a domain name such as example.com, got "@corp"',
+    ],
+    [
+      "a default for an attribute that cannot have one",
+      "identity:\n  defaults:\n    emails: a@b.c\n",
+      "fleetio.yaml:3:5: identity.defaults.emails: unknown option; expected one of timezone, locale, preferredLanguage, userType, title, nickName, displayName",
+    ],
+    [
+      "a default time zone that is not an IANA name",
+      "identity:\n  timezones: iana\n  defaults:\n    timezone: Mars/Olympus\n",
+      'fleetio.yaml:4:5: identity.defaults.timezone: expected an IANA time zone such as Etc/UTC or Europe/Paris, got "Mars/Olympus"',
     ],
     ["a profile that is not a mapping", "- a\n", "fleetio.yaml:1:1: expected a mapping (key: value), got a list"],
     ["a duplicate key", "attributes: {}\nattributes: {}\n", "fleetio.yaml:1:1: Map keys must be unique"],
