@@ -15,13 +15,18 @@ import {
 } from "../store/store.js";
 import { AppError, appErrorFromScim } from "./app-errors.js";
 import { type AppPage, booleanParam, objectBody, parsePaging, stringParam, withCursor } from "./app-paging.js";
+import { type AppViewContext, deriveAppView, needsDeclaredRoles, PLAIN_VIEW_CONTEXT } from "./app-view.js";
 import { now } from "./clock.js";
+import { ROLES_LIST } from "./lists.js";
+import type { TenantProfile } from "./profiles.js";
 import { tenantSchemas } from "./schemas.js";
 
 /** What every management API use case needs: the store and the tenant the API key was accepted for. */
 export interface AppContext {
   readonly store: Store;
   readonly tenant: Tenant;
+  /** The tenant's profile; plain SCIM (EMPTY_PROFILE) when absent. */
+  readonly profile?: TenantProfile;
 }
 
 export interface AppEmail {
@@ -62,8 +67,9 @@ function text(document: ScimDocument, key: string): string | null {
   return typeof value === "string" ? value : null;
 }
 
-export function toAppUser(resource: StoredResource, groups: readonly GroupRef[]): AppUser {
+export function toAppUser(resource: StoredResource, groups: readonly GroupRef[], view: AppViewContext = PLAIN_VIEW_CONTEXT): AppUser {
   const document = resource.document;
+  const derived = deriveAppView(view, document, groups);
   const name = typeof document["name"] === "object" && document["name"] !== null ? (document["name"] as ScimDocument) : {};
   const emails = Array.isArray(document["emails"]) ? (document["emails"] as unknown[]) : [];
   return {
@@ -81,10 +87,10 @@ export function toAppUser(resource: StoredResource, groups: readonly GroupRef[])
     // RFC 7643 leaves a missing `active` open; a user the IdP never deactivated counts as active.
     active: document["active"] !== false,
     managed: resource.managed !== false,
-    roles: [],
-    admin: false,
+    roles: derived.roles,
+    admin: derived.admin,
     groups: groups.map((group) => ({ id: group.value, displayName: group.display })),
-    attributes: {},
+    attributes: derived.attributes,
     timezone: text(document, "timezone"),
     externalId: text(document, "externalId"),
     createdAt: resource.created,
@@ -92,9 +98,13 @@ export function toAppUser(resource: StoredResource, groups: readonly GroupRef[])
   };
 }
 
-async function serve(session: StoreSession, tenantId: string, resources: readonly StoredResource[]): Promise<AppUser[]> {
+async function serve(session: StoreSession, tenantId: string, resources: readonly StoredResource[], profile?: TenantProfile): Promise<AppUser[]> {
   const groups = await session.listGroupsOf(tenantId, resources.map((resource) => resource.id));
-  return resources.map((resource) => toAppUser(resource, groups.get(resource.id) ?? []));
+  const view: AppViewContext =
+    profile === undefined
+      ? PLAIN_VIEW_CONTEXT
+      : { profile, declaredRoles: needsDeclaredRoles(profile) ? ((await session.findList(tenantId, ROLES_LIST)) ?? []) : [] };
+  return resources.map((resource) => toAppUser(resource, groups.get(resource.id) ?? [], view));
 }
 
 function userNotFound(id: string): AppError {
@@ -135,7 +145,7 @@ export async function listAppUsers(context: AppContext, query: Readonly<Record<s
         ...(managed === undefined ? {} : { managed }),
       }),
     );
-    return { data: await serve(session, context.tenant.id, page.resources), nextCursor: page.nextCursor ?? null };
+    return { data: await serve(session, context.tenant.id, page.resources, context.profile), nextCursor: page.nextCursor ?? null };
   });
 }
 
@@ -143,7 +153,7 @@ export async function getAppUser(context: AppContext, id: string): Promise<AppUs
   return context.store.transaction(async (session) => {
     const resource = await session.findResource(context.tenant.id, "User", id);
     if (resource === undefined) throw userNotFound(id);
-    return (await serve(session, context.tenant.id, [resource]))[0] as AppUser;
+    return (await serve(session, context.tenant.id, [resource], context.profile))[0] as AppUser;
   });
 }
 
@@ -224,7 +234,7 @@ export async function updateAppUser(context: AppContext, id: string, body: unkno
     const document = validated(applyFields(existing.document, fields), existing.document);
     const next: StoredResource = { ...existing, document, lastModified: now(), version: existing.version + 1 };
     await session.updateResource(next).catch(userNameTaken);
-    return (await serve(session, context.tenant.id, [next]))[0] as AppUser;
+    return (await serve(session, context.tenant.id, [next], context.profile))[0] as AppUser;
   });
 }
 

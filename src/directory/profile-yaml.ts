@@ -4,6 +4,7 @@ import {
   type AttributeNamespace,
   DEFAULTABLE_CORE_ATTRIBUTES,
   type IdentityRules,
+  type RoleRules,
   DECLARED_TYPES,
   type DeclaredAttribute,
   type DeclaredType,
@@ -132,7 +133,64 @@ function describe(node: unknown): string {
   return "an unsupported YAML value";
 }
 
-const TOP_LEVEL = ["attributes", "identity", "unmanagedUsers"] as const;
+const TOP_LEVEL = ["attributes", "roles", "identity", "unmanagedUsers"] as const;
+
+function parseRoles(reader: Reader, node: unknown, attributes: readonly DeclaredAttribute[]): RoleRules {
+  const pairs = reader.map(node, "roles", ["fromAttribute", "admin", "fromGroups"]);
+  if (pairs === undefined) return {};
+  const declared = (pair: Pair<unknown, unknown>, path: string): DeclaredAttribute | undefined => {
+    const name = reader.string(pair, path, undefined, "the name of a declared attribute");
+    if (name === undefined) return undefined;
+    const attribute = attributes.find((candidate) => candidate.name === name);
+    if (attribute === undefined) {
+      const names = attributes.map((candidate) => candidate.name);
+      reader.error(pair.value as Node, path, `expected the name of an attribute declared under attributes (${names.join(", ") || "none declared"}), got ${JSON.stringify(name)}`);
+    }
+    return attribute;
+  };
+  const rules: { fromAttribute?: string; admin?: NonNullable<RoleRules["admin"]>; fromGroups?: NonNullable<RoleRules["fromGroups"]> } = {};
+  const fromAttribute = pairs.get("fromAttribute");
+  if (fromAttribute !== undefined) {
+    const attribute = declared(fromAttribute, "roles.fromAttribute");
+    if (attribute !== undefined && attribute.type !== "string") reader.error(fromAttribute.value as Node, "roles.fromAttribute", `expected a string attribute, "${attribute.name}" is ${attribute.type}`);
+    else if (attribute !== undefined) rules.fromAttribute = attribute.name;
+  }
+  const adminPair = pairs.get("admin");
+  if (adminPair !== undefined) {
+    const admin = reader.map(adminPair.value, "roles.admin", ["attribute", "equals"]);
+    const attributePair = admin?.get("attribute");
+    const equalsPair = admin?.get("equals");
+    if (admin !== undefined && (attributePair === undefined || equalsPair === undefined)) {
+      reader.error(adminPair.value as Node, "roles.admin", "expected both attribute and equals, e.g. { attribute: user_type, equals: admin }");
+    } else if (attributePair !== undefined && equalsPair !== undefined) {
+      const attribute = declared(attributePair, "roles.admin.attribute");
+      const value = isScalar(equalsPair.value) ? equalsPair.value.value : undefined;
+      if (attribute !== undefined) {
+        const fits = attribute.type === "boolean" ? typeof value === "boolean" : typeof value === "string";
+        if (!fits) reader.error(equalsPair.value as Node, "roles.admin.equals", `expected a ${attribute.type === "boolean" ? "boolean" : "string"} value of "${attribute.name}", got ${describe(equalsPair.value)}`);
+        else if (attribute.allowedValues !== undefined && !attribute.allowedValues.includes(value as string)) {
+          reader.error(equalsPair.value as Node, "roles.admin.equals", `expected one of the allowed values of "${attribute.name}" (${attribute.allowedValues.join(", ")}), got ${describe(equalsPair.value)}`);
+        } else rules.admin = { attribute: attribute.name, equals: value as string | boolean };
+      }
+    }
+  }
+  const groupsPair = pairs.get("fromGroups");
+  if (groupsPair !== undefined) {
+    const groups = reader.map(groupsPair.value, "roles.fromGroups", ["matchDeclaredRoles", "mappings"]);
+    const matchPair = groups?.get("matchDeclaredRoles");
+    const matchDeclaredRoles = matchPair === undefined ? true : (reader.boolean(matchPair, "roles.fromGroups.matchDeclaredRoles") ?? true);
+    const mappings: Record<string, string> = {};
+    const mappingsPair = groups?.get("mappings");
+    if (mappingsPair !== undefined) {
+      for (const [group, pair] of reader.map(mappingsPair.value, "roles.fromGroups.mappings", []) ?? []) {
+        const role = reader.string(pair, `roles.fromGroups.mappings.${group}`, /\S/, "a role name");
+        if (role !== undefined) mappings[group] = role;
+      }
+    }
+    if (groups !== undefined) rules.fromGroups = { matchDeclaredRoles, mappings };
+  }
+  return rules;
+}
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 function parseIdentity(reader: Reader, node: unknown, attributes: readonly DeclaredAttribute[]): IdentityRules {
@@ -258,6 +316,8 @@ export function parseProfile(source: string, file: string): ProfileParseResult {
     }
   }
 
+  const rolesPair = top.get("roles");
+  const roles = rolesPair === undefined ? EMPTY_PROFILE.roles : parseRoles(reader, rolesPair.value, attributes);
   const identityPair = top.get("identity");
   const identity = identityPair === undefined ? EMPTY_PROFILE.identity : parseIdentity(reader, identityPair.value, attributes);
 
@@ -274,5 +334,5 @@ export function parseProfile(source: string, file: string): ProfileParseResult {
   }
 
   if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
-  return { ok: true, value: { attributes, identity, unmanagedUsers } };
+  return { ok: true, value: { attributes, roles, identity, unmanagedUsers } };
 }

@@ -61,8 +61,23 @@ export interface IdentityRules {
   readonly timezones: "any" | "iana";
 }
 
+/** How the application's view of a user (`roles`, `admin`) is derived from what the IdP provisioned. */
+export interface RoleRules {
+  /** A declared string attribute whose value names the user's role(s) (each item, when comma-separated). */
+  readonly fromAttribute?: string;
+  /** The user is an administrator, with no role, when this declared attribute has this value. */
+  readonly admin?: { readonly attribute: string; readonly equals: string | boolean };
+  /**
+   * Roles from group membership: a group whose displayName exactly matches a role the application
+   * declared (`PUT roles`) grants it when `matchDeclaredRoles`; `mappings` maps other group names to roles.
+   * Leaving the group removes the role.
+   */
+  readonly fromGroups?: { readonly matchDeclaredRoles: boolean; readonly mappings: Readonly<Record<string, string>> };
+}
+
 export interface TenantProfile {
   readonly attributes: readonly DeclaredAttribute[];
+  readonly roles: RoleRules;
   readonly identity: IdentityRules;
   readonly unmanagedUsers: UnmanagedUsersOptions;
 }
@@ -70,6 +85,7 @@ export interface TenantProfile {
 /** The profile of a tenant that has none: plain SCIM as the core issue defines it. */
 export const EMPTY_PROFILE: TenantProfile = {
   attributes: [],
+  roles: {},
   identity: { userNameIsEmail: false, defaults: {}, timezones: "any" },
   unmanagedUsers: { visible: false, userNameCollision: "separate" },
 };

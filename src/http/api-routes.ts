@@ -13,6 +13,7 @@ import {
 } from "../directory/app-groups.js";
 import { type AppContext, createAppUser, deleteAppUser, getAppUser, listAppUsers, updateAppUser } from "../directory/app-users.js";
 import { getAppList, putAppList, ROLES_LIST } from "../directory/lists.js";
+import { ProfileCache } from "../directory/tenant-profiles.js";
 import type { Store } from "../store/store.js";
 import { OPENAPI_DOCUMENT } from "./api-openapi.js";
 import { handleApiError, JSON_CONTENT_TYPE } from "./api-errors.js";
@@ -86,7 +87,7 @@ export interface ApiRouteOptions {
 }
 
 /** Resolves the tenant of `slug` for the presented API key; 401 without a valid key, 403 for a key of another tenant. */
-async function authorize(store: Store, request: FastifyRequest, slug: string): Promise<AppContext> {
+async function authorize(store: Store, profiles: ProfileCache, request: FastifyRequest, slug: string): Promise<AppContext> {
   const presented = bearerToken(request.headers.authorization);
   if (presented === undefined) throw new AppError("unauthorized", "missing API key: send Authorization: Bearer <key> (see: roster api-keys create)");
   const key = await authenticateApiKey(store, presented);
@@ -97,7 +98,7 @@ async function authorize(store: Store, request: FastifyRequest, slug: string): P
   if (tenant === undefined || !apiKeyAllows(key, tenant)) {
     throw new AppError("forbidden", `this API key is for another tenant; it cannot act on tenant "${slug}"`);
   }
-  return { store, tenant };
+  return { store, tenant, profile: (await profiles.resolve(tenant)).profile };
 }
 
 function send(reply: FastifyReply, answer: ApiAnswer): FastifyReply {
@@ -108,6 +109,7 @@ function send(reply: FastifyReply, answer: ApiAnswer): FastifyReply {
 
 /** The management API (docs/management-api.md): plain JSON for the application, authenticated by API keys. */
 export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions): Promise<void> {
+  const profiles = new ProfileCache(options.store);
   app.setErrorHandler(handleApiError);
   app.setNotFoundHandler((request, reply) =>
     handleApiError(new AppError("notFound", `no endpoint ${request.method} ${request.url.split("?")[0] ?? ""}`), request, reply),
@@ -120,7 +122,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions):
       method: route.method,
       url: route.url,
       handler: async (request: ApiRequest, reply) => {
-        const context = await authorize(options.store, request, param(request.params, "tenant"));
+        const context = await authorize(options.store, profiles, request, param(request.params, "tenant"));
         return send(reply, await route.handle(context, request.params, request));
       },
     });

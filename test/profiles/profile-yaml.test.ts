@@ -79,6 +79,7 @@ describe("parseProfile", () => {
             commaSeparated: false,
           },
         ],
+        roles: {},
         identity: EMPTY_PROFILE.identity,
         unmanagedUsers: { visible: true, userNameCollision: "link" },
       },
@@ -98,6 +99,18 @@ describe("parseProfile", () => {
     });
   });
 
+  it("reads role rules", () => {
+    const result = parseProfile(
+      "attributes:\n  role_name:\n    type: string\n  user_type:\n    type: string\nroles:\n  fromAttribute: role_name\n  admin: { attribute: user_type, equals: admin }\n  fromGroups:\n    mappings: { Okta-Admins: Administrator }\n",
+      "p.yaml",
+    );
+    expect(result.ok && result.value.roles).toEqual({
+      fromAttribute: "role_name",
+      admin: { attribute: "user_type", equals: "admin" },
+      fromGroups: { matchDeclaredRoles: true, mappings: { "Okta-Admins": "Administrator" } },
+    });
+  });
+
   it("reads an empty file as the plain-SCIM profile", () => {
     expect(parseProfile("# nothing yet\n", "p.yaml")).toEqual({ ok: true, value: EMPTY_PROFILE });
   });
@@ -111,7 +124,7 @@ describe("parseProfile", () => {
     [
       "an unknown top-level option",
       "attributes: {}\nsyncc: {}\n",
-      "fleetio.yaml:2:1: syncc: unknown option; expected one of attributes, identity, unmanagedUsers",
+      "fleetio.yaml:2:1: syncc: unknown option; expected one of attributes, roles, identity, unmanagedUsers",
     ],
     [
       "an unknown attribute option",
@@ -168,6 +181,16 @@ describe("parseProfile", () => {
       "a default time zone that is not an IANA name",
       "identity:\n  timezones: iana\n  defaults:\n    timezone: Mars/Olympus\n",
       'fleetio.yaml:4:5: identity.defaults.timezone: expected an IANA time zone such as Etc/UTC or Europe/Paris, got "Mars/Olympus"',
+    ],
+    [
+      "a role attribute that is not declared",
+      "attributes:\n  role_name:\n    type: string\nroles:\n  fromAttribute: role\n",
+      'fleetio.yaml:5:18: roles.fromAttribute: expected the name of an attribute declared under attributes (role_name), got "role"',
+    ],
+    [
+      "an admin value the attribute does not allow",
+      "attributes:\n  user_type:\n    type: string\n    allowedValues: [admin, regular]\nroles:\n  admin: { attribute: user_type, equals: true }\n",
+      "fleetio.yaml:6:42: roles.admin.equals: expected a string value of \"user_type\", got true",
     ],
     ["a profile that is not a mapping", "- a\n", "fleetio.yaml:1:1: expected a mapping (key: value), got a list"],
     ["a duplicate key", "attributes: {}\nattributes: {}\n", "fleetio.yaml:1:1: Map keys must be unique"],

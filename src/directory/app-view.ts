@@ -1,0 +1,54 @@
+import type { GroupRef, ScimDocument } from "../store/store.js";
+import { declaredNames, declaredValue } from "./profile-rules.js";
+import { EMPTY_PROFILE, type TenantProfile } from "./profiles.js";
+
+/** What the profile derives for the application from a provisioned user. */
+export interface AppView {
+  readonly roles: readonly string[];
+  readonly admin: boolean;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/** What deriving a view needs besides the user: the profile and the roles the application declared (`PUT roles`). */
+export interface AppViewContext {
+  readonly profile: TenantProfile;
+  readonly declaredRoles: readonly string[];
+}
+
+export const PLAIN_VIEW_CONTEXT: AppViewContext = { profile: EMPTY_PROFILE, declaredRoles: [] };
+
+/** Whether deriving roles needs the application's declared roles list (one read per request). */
+export function needsDeclaredRoles(profile: TenantProfile): boolean {
+  return profile.roles.fromGroups?.matchDeclaredRoles === true;
+}
+
+/**
+ * `attributes`: every declared attribute the user has, by name. `admin`: the admin rule matches
+ * (then no role, whatever else says so). `roles`: from the role attribute, then from groups
+ * (a group's mapped role, else its name when it exactly matches a declared role; sorted), without duplicates.
+ */
+export function deriveAppView(context: AppViewContext, document: ScimDocument, groups: readonly GroupRef[]): AppView {
+  const { profile } = context;
+  const attributes: Record<string, unknown> = {};
+  for (const attribute of profile.attributes) {
+    const value = declaredValue(document, attribute);
+    if (value !== undefined && value !== null) attributes[attribute.name] = value;
+  }
+  const rules = profile.roles;
+  const admin = rules.admin !== undefined && attributes[rules.admin.attribute] === rules.admin.equals;
+  if (admin) return { roles: [], admin, attributes };
+  const roles = new Set<string>();
+  const roleAttribute = rules.fromAttribute === undefined ? undefined : profile.attributes.find((a) => a.name === rules.fromAttribute);
+  if (roleAttribute !== undefined) for (const name of declaredNames(roleAttribute, attributes[roleAttribute.name])) roles.add(name);
+  const fromGroups = rules.fromGroups;
+  if (fromGroups !== undefined) {
+    const granted = groups.flatMap((group) => {
+      if (group.display === null) return [];
+      const mapped = Object.hasOwn(fromGroups.mappings, group.display) ? fromGroups.mappings[group.display] : undefined;
+      if (mapped !== undefined) return [mapped];
+      return fromGroups.matchDeclaredRoles && context.declaredRoles.includes(group.display) ? [group.display] : [];
+    });
+    for (const role of granted.sort()) roles.add(role);
+  }
+  return { roles: [...roles], admin, attributes };
+}
