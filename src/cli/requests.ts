@@ -71,7 +71,7 @@ function parseLimit(text: string | undefined): number {
 }
 
 function row(entry: RequestLogEntry): string[] {
-  const error = [entry.scimType, entry.errorDetail].filter((part) => part !== null).join(": ");
+  const error = [entry.scimType, entry.errorDetail, ...(entry.notes ?? [])].filter((part) => part !== null).join(": ");
   return [
     entry.at,
     entry.method,

@@ -5,6 +5,7 @@ import {
   DEFAULTABLE_CORE_ATTRIBUTES,
   type IdentityRules,
   type RoleRules,
+  type SyncSwitches,
   DECLARED_TYPES,
   type DeclaredAttribute,
   type DeclaredType,
@@ -133,7 +134,28 @@ function describe(node: unknown): string {
   return "an unsupported YAML value";
 }
 
-const TOP_LEVEL = ["attributes", "roles", "identity", "unmanagedUsers"] as const;
+const TOP_LEVEL = ["attributes", "roles", "identity", "sync", "unmanagedUsers"] as const;
+const UPDATABLE_PATHS = ["displayName", "nickName", "title", "userType", "preferredLanguage", "locale", "timezone", "profileUrl", "active", "emails", "phoneNumbers", "addresses",
+  "name", "name.givenName", "name.familyName", "name.middleName", "name.formatted", "name.honorificPrefix", "name.honorificSuffix", "externalId"];
+
+function parseSync(reader: Reader, node: unknown, attributes: readonly DeclaredAttribute[]): SyncSwitches {
+  const base = EMPTY_PROFILE.sync;
+  const pairs = reader.map(node, "sync", ["users", "updates", "passwords"]);
+  if (pairs === undefined) return base;
+  const usersPair = pairs.get("users");
+  const users = usersPair === undefined ? base.users : (reader.boolean(usersPair, "sync.users") ?? base.users);
+  const passwordsPair = pairs.get("passwords");
+  const passwords = passwordsPair === undefined ? base.passwords : (reader.oneOf(passwordsPair, "sync.passwords", ["ignored", "unsupported"] as const) ?? base.passwords);
+  const ignoredUpdates: string[] = [];
+  const updatesPair = pairs.get("updates");
+  if (updatesPair !== undefined) {
+    const known = [...UPDATABLE_PATHS, ...attributes.map((attribute) => attribute.name)];
+    for (const [path, pair] of reader.map(updatesPair.value, "sync.updates", known) ?? []) {
+      if (reader.boolean(pair, `sync.updates.${path}`) === false) ignoredUpdates.push(path);
+    }
+  }
+  return { users, passwords, ignoredUpdates };
+}
 
 function parseRoles(reader: Reader, node: unknown, attributes: readonly DeclaredAttribute[]): RoleRules {
   const pairs = reader.map(node, "roles", ["fromAttribute", "admin", "fromGroups"]);
@@ -318,6 +340,8 @@ export function parseProfile(source: string, file: string): ProfileParseResult {
 
   const rolesPair = top.get("roles");
   const roles = rolesPair === undefined ? EMPTY_PROFILE.roles : parseRoles(reader, rolesPair.value, attributes);
+  const syncPair = top.get("sync");
+  const sync = syncPair === undefined ? EMPTY_PROFILE.sync : parseSync(reader, syncPair.value, attributes);
   const identityPair = top.get("identity");
   const identity = identityPair === undefined ? EMPTY_PROFILE.identity : parseIdentity(reader, identityPair.value, attributes);
 
@@ -334,5 +358,5 @@ export function parseProfile(source: string, file: string): ProfileParseResult {
   }
 
   if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
-  return { ok: true, value: { attributes, roles, identity, unmanagedUsers } };
+  return { ok: true, value: { attributes, roles, identity, sync, unmanagedUsers } };
 }

@@ -75,10 +75,24 @@ export interface RoleRules {
   readonly fromGroups?: { readonly matchDeclaredRoles: boolean; readonly mappings: Readonly<Record<string, string>> };
 }
 
+/** What the IdP may change. */
+export interface SyncSwitches {
+  /** False: every SCIM request of the tenant fails with 403 (so an IdP's connection test fails too). */
+  readonly users: boolean;
+  /**
+   * Attribute paths (`displayName`, `name.givenName`, a declared attribute's name) whose updates
+   * are ignored: PUT and PATCH keep the stored value and the request log says so. Creation still sets them.
+   */
+  readonly ignoredUpdates: readonly string[];
+  /** `unsupported`: a password sent by the IdP is ignored (never stored, as always) and the request log says so. */
+  readonly passwords: "ignored" | "unsupported";
+}
+
 export interface TenantProfile {
   readonly attributes: readonly DeclaredAttribute[];
   readonly roles: RoleRules;
   readonly identity: IdentityRules;
+  readonly sync: SyncSwitches;
   readonly unmanagedUsers: UnmanagedUsersOptions;
 }
 
@@ -86,6 +100,7 @@ export interface TenantProfile {
 export const EMPTY_PROFILE: TenantProfile = {
   attributes: [],
   roles: {},
+  sync: { users: true, ignoredUpdates: [], passwords: "ignored" },
   identity: { userNameIsEmail: false, defaults: {}, timezones: "any" },
   unmanagedUsers: { visible: false, userNameCollision: "separate" },
 };

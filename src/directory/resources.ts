@@ -23,6 +23,7 @@ import type {
 import { StoreConflictError } from "../store/store.js";
 import { now } from "./clock.js";
 import { applyProfileRules } from "./profile-rules.js";
+import { keepIgnoredUpdates, notePassword } from "./profile-sync.js";
 import type { TenantProfile } from "./profiles.js";
 import { parseMemberInputs, resolveMembers } from "./members.js";
 import { EXTERNAL_ATTRIBUTES, type TenantSchemas } from "./schemas.js";
@@ -40,6 +41,8 @@ export interface ScimContext {
   readonly visibility?: ScimVisibility;
   /** The tenant profile (docs/profiles.md); plain SCIM (EMPTY_PROFILE) when absent. */
   readonly profile?: TenantProfile;
+  /** What the request did other than asked (an update the profile ignores); the request log records them. */
+  readonly notes?: string[];
 }
 
 /** `attributes` / `excludedAttributes`, already resolved against the resource's schema. */
@@ -216,6 +219,7 @@ export async function createResource(
   const schema = context.schemas.byKind[kind];
   const { body: rest, value: membersValue } = kind === "Group" ? takeExternal(body, "members") : { body, value: undefined };
   const { document: parsed } = unwrap(parseResourceInput(rest, schema, { mode: "create" }));
+  if (kind === "User") notePassword(context.profile, rest, context.notes);
   const memberInputs = kind === "Group" ? parseMemberInputs(membersValue, "members") : [];
   const timestamp = now();
   return context.store.transaction(async (session) => {
@@ -285,7 +289,9 @@ export async function replaceResource(
     const existing = visibleOrNotFound(context, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
     assertIfMatch(ifMatch, existing.version);
     const { document: parsed } = unwrap(parseResourceInput(split.body, schema, { mode: "replace", existing: existing.document }));
-    const document = kind === "User" ? await applyProfileRules(context.profile, session, context.tenant.id, parsed) : parsed;
+    const checked = kind === "User" ? await applyProfileRules(context.profile, session, context.tenant.id, parsed) : parsed;
+    const document = kind === "User" ? keepIgnoredUpdates(context.profile, existing.document, checked, context.notes) : checked;
+    if (kind === "User") notePassword(context.profile, split.body, context.notes);
     const next: StoredResource = { ...existing, document, lastModified: now(), version: existing.version + 1 };
     await session.updateResource(next).catch(conflictAsScim);
     if (kind === "Group") {
@@ -379,8 +385,12 @@ export async function patchResource(
     const membersChanged =
       kind === "Group" && result.external.length > 0 ? await applyExternalChanges(context, session, id, result.external) : false;
     let current = existing;
-    if (result.changed) {
-      const document = kind === "User" ? await applyProfileRules(context.profile, session, context.tenant.id, result.document) : result.document;
+    if (kind === "User") notePassword(context.profile, body, context.notes);
+    const checked = result.changed && kind === "User" ? await applyProfileRules(context.profile, session, context.tenant.id, result.document) : result.document;
+    const document = result.changed && kind === "User" ? keepIgnoredUpdates(context.profile, existing.document, checked, context.notes) : checked;
+    // Everything the PATCH changed may have been an ignored update: then nothing is written.
+    const onlyIgnored = document !== checked && JSON.stringify(document) === JSON.stringify(existing.document);
+    if (result.changed && !onlyIgnored) {
       current = { ...existing, document, lastModified: now(), version: existing.version + 1 };
       await session.updateResource(current).catch(conflictAsScim);
     } else if (membersChanged) {

@@ -11,6 +11,7 @@ import {
   type ServedResource,
 } from "../directory/resources.js";
 import { getGroupText } from "../directory/group-text.js";
+import { assertUserSyncEnabled } from "../directory/profile-sync.js";
 import { ProfileCache } from "../directory/tenant-profiles.js";
 import { listResources, parseListParams, resolveProjection, searchAll } from "../directory/search.js";
 import { formatETag, matchesIfNoneMatch } from "../directory/versions.js";
@@ -74,7 +75,9 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
       schemas,
       visibility,
       profile,
+      notes: [],
     });
+    assertUserSyncEnabled(profile);
   });
 
   app.get("/ServiceProviderConfig", async (request, reply) =>

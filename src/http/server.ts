@@ -100,6 +100,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     const tenant = await tenantForLog(request);
     if (tenant === undefined) return;
     const error = loggedErrorOf(request);
+    const notes = scimContextOf(request)?.notes;
     const userAgent = request.headers["user-agent"];
     requestLog.push({
       tenantId: tenant.id,
@@ -113,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
       errorDetail: error?.detail ?? null,
       userAgent: userAgent ?? null,
       requestBody: redactBody(request.body),
+      ...(notes === undefined || notes.length === 0 ? {} : { notes }),
     });
   }
 

@@ -69,6 +69,8 @@ export interface RequestLogEntry {
   readonly userAgent: string | null;
   /** The request body with secrets removed, as JSON text; null when there was none. */
   readonly requestBody: string | null;
+  /** What the request did other than asked (an update the tenant profile ignores); absent when nothing. */
+  readonly notes?: readonly string[];
 }
 
 /** One stored User or Group. `version` grows by one on every change, membership included. */

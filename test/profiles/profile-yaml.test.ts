@@ -80,6 +80,7 @@ describe("parseProfile", () => {
           },
         ],
         roles: {},
+        sync: EMPTY_PROFILE.sync,
         identity: EMPTY_PROFILE.identity,
         unmanagedUsers: { visible: true, userNameCollision: "link" },
       },
@@ -111,6 +112,11 @@ describe("parseProfile", () => {
     });
   });
 
+  it("reads sync switches, keeping only the updates switched off", () => {
+    const result = parseProfile("sync:\n  users: false\n  passwords: unsupported\n  updates:\n    displayName: false\n    title: true\n", "p.yaml");
+    expect(result.ok && result.value.sync).toEqual({ users: false, passwords: "unsupported", ignoredUpdates: ["displayName"] });
+  });
+
   it("reads an empty file as the plain-SCIM profile", () => {
     expect(parseProfile("# nothing yet\n", "p.yaml")).toEqual({ ok: true, value: EMPTY_PROFILE });
   });
@@ -124,7 +130,7 @@ describe("parseProfile", () => {
     [
       "an unknown top-level option",
       "attributes: {}\nsyncc: {}\n",
-      "fleetio.yaml:2:1: syncc: unknown option; expected one of attributes, roles, identity, unmanagedUsers",
+      "fleetio.yaml:2:1: syncc: unknown option; expected one of attributes, roles, identity, sync, unmanagedUsers",
     ],
     [
       "an unknown attribute option",
@@ -192,6 +198,12 @@ describe("parseProfile", () => {
       "attributes:\n  user_type:\n    type: string\n    allowedValues: [admin, regular]\nroles:\n  admin: { attribute: user_type, equals: true }\n",
       "fleetio.yaml:6:42: roles.admin.equals: expected a string value of \"user_type\", got true",
     ],
+    [
+      "an update switch for an attribute that does not exist",
+      "sync:\n  updates:\n    displayname: false\n",
+      "fleetio.yaml:3:5: sync.updates.displayname: unknown option; expected one of displayName, nickName, title, userType, preferredLanguage, locale, timezone, profileUrl, active, emails, phoneNumbers, addresses, name, name.givenName, name.familyName, name.middleName, name.formatted, name.honorificPrefix, name.honorificSuffix, externalId",
+    ],
+    ["an unknown password mode", "sync:\n  passwords: store\n", 'fleetio.yaml:2:14: sync.passwords: expected one of ignored, unsupported, got "store"'],
     ["a profile that is not a mapping", "- a\n", "fleetio.yaml:1:1: expected a mapping (key: value), got a list"],
     ["a duplicate key", "attributes: {}\nattributes: {}\n", "fleetio.yaml:1:1: Map keys must be unique"],
   ])("refuses %s with file, line, column and what was expected", (_what, source, expected) => {

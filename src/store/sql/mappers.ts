@@ -36,6 +36,7 @@ export function toRequestLogEntry(row: Selectable<RequestLogTable>): RequestLogE
     errorDetail: row.error_detail,
     userAgent: row.user_agent,
     requestBody: row.request_body,
+    ...(row.notes === null ? {} : { notes: JSON.parse(row.notes) as string[] }),
   };
 }
 

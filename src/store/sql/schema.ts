@@ -47,6 +47,8 @@ export interface RequestLogTable {
   error_detail: string | null;
   user_agent: string | null;
   request_body: string | null;
+  /** A JSON array of strings; null when there are none. */
+  notes: string | null;
 }
 
 export interface ResourcesTable {

@@ -176,6 +176,7 @@ export class SqlSession implements StoreSession {
         error_detail: entry.errorDetail,
         user_agent: entry.userAgent,
         request_body: entry.requestBody,
+        notes: entry.notes === undefined || entry.notes.length === 0 ? null : JSON.stringify(entry.notes),
       })
       .execute();
   }

@@ -4,6 +4,7 @@ import { initialMigration } from "./0001-initial.js";
 import { memberGroupsIndexMigration } from "./0003-member-groups-index.js";
 import { managedAndApiKeysMigration } from "./0002-managed-and-api-keys.js";
 import { tenantProfilesMigration } from "./0004-tenant-profiles.js";
+import { requestLogNotesMigration } from "./0005-request-log-notes.js";
 
 /** A static list (no directory scanning), so migrations run the same from src/ and dist/. Names sort in order. */
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
@@ -14,6 +15,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         "0002-managed-and-api-keys": managedAndApiKeysMigration(dialect),
         "0003-member-groups-index": memberGroupsIndexMigration(),
         "0004-tenant-profiles": tenantProfilesMigration(dialect),
+        "0005-request-log-notes": requestLogNotesMigration(dialect),
       };
     },
   };
