@@ -34,6 +34,8 @@ export function deriveAppView(context: AppViewContext, document: ScimDocument, g
     const value = declaredValue(document, attribute);
     if (value !== undefined && value !== null) attributes[attribute.name] = value;
   }
+  // Removed from the organisation: no right of any kind until the IdP reactivates the user.
+  if (profile.deprovisioning === "removeFromOrganisation" && document["active"] === false) return { roles: [], admin: false, attributes };
   const rules = profile.roles;
   const admin = rules.admin !== undefined && attributes[rules.admin.attribute] === rules.admin.equals;
   if (admin) return { roles: [], admin, attributes };

@@ -9,6 +9,7 @@ import {
   DECLARED_TYPES,
   type DeclaredAttribute,
   type DeclaredType,
+  DEPROVISIONING_MODES,
   EMPTY_PROFILE,
   ENTERPRISE_NAMESPACE,
   type TenantProfile,
@@ -134,7 +135,7 @@ function describe(node: unknown): string {
   return "an unsupported YAML value";
 }
 
-const TOP_LEVEL = ["attributes", "roles", "identity", "sync", "unmanagedUsers"] as const;
+const TOP_LEVEL = ["attributes", "roles", "identity", "sync", "deprovisioning", "unmanagedUsers"] as const;
 const UPDATABLE_PATHS = ["displayName", "nickName", "title", "userType", "preferredLanguage", "locale", "timezone", "profileUrl", "active", "emails", "phoneNumbers", "addresses",
   "name", "name.givenName", "name.familyName", "name.middleName", "name.formatted", "name.honorificPrefix", "name.honorificSuffix", "externalId"];
 
@@ -340,6 +341,9 @@ export function parseProfile(source: string, file: string): ProfileParseResult {
 
   const rolesPair = top.get("roles");
   const roles = rolesPair === undefined ? EMPTY_PROFILE.roles : parseRoles(reader, rolesPair.value, attributes);
+  const deprovisioningPair = top.get("deprovisioning");
+  const deprovisioning =
+    deprovisioningPair === undefined ? EMPTY_PROFILE.deprovisioning : (reader.oneOf(deprovisioningPair, "deprovisioning", DEPROVISIONING_MODES) ?? EMPTY_PROFILE.deprovisioning);
   const syncPair = top.get("sync");
   const sync = syncPair === undefined ? EMPTY_PROFILE.sync : parseSync(reader, syncPair.value, attributes);
   const identityPair = top.get("identity");
@@ -358,5 +362,5 @@ export function parseProfile(source: string, file: string): ProfileParseResult {
   }
 
   if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
-  return { ok: true, value: { attributes, roles, identity, sync, unmanagedUsers } };
+  return { ok: true, value: { attributes, deprovisioning, roles, identity, sync, unmanagedUsers } };
 }

@@ -88,8 +88,17 @@ export interface SyncSwitches {
   readonly passwords: "ignored" | "unsupported";
 }
 
+export const DEPROVISIONING_MODES = ["deactivate", "removeFromOrganisation"] as const;
+/**
+ * What the IdP's deactivation (`active: false`) means. `deactivate`: the user is inactive and keeps
+ * everything (groups, attributes) for audit. `removeFromOrganisation`: the user also leaves every
+ * group and has no role or admin right; the record stays readable through the management API.
+ */
+export type DeprovisioningMode = (typeof DEPROVISIONING_MODES)[number];
+
 export interface TenantProfile {
   readonly attributes: readonly DeclaredAttribute[];
+  readonly deprovisioning: DeprovisioningMode;
   readonly roles: RoleRules;
   readonly identity: IdentityRules;
   readonly sync: SyncSwitches;
@@ -100,6 +109,7 @@ export interface TenantProfile {
 export const EMPTY_PROFILE: TenantProfile = {
   attributes: [],
   roles: {},
+  deprovisioning: "deactivate",
   sync: { users: true, ignoredUpdates: [], passwords: "ignored" },
   identity: { userNameIsEmail: false, defaults: {}, timezones: "any" },
   unmanagedUsers: { visible: false, userNameCollision: "separate" },

@@ -274,6 +274,17 @@ async function resolveUserNameCollision(
   return linked;
 }
 
+/** With `deprovisioning: removeFromOrganisation`, a user the IdP deactivates leaves every group (each group gets a new version). */
+async function applyDeprovisioning(context: ScimContext, session: StoreSession, before: ScimDocument, after: StoredResource): Promise<void> {
+  if (context.profile?.deprovisioning !== "removeFromOrganisation" || before["active"] === false || after.document["active"] !== false) return;
+  const groups = (await session.listGroupsOf(context.tenant.id, [after.id])).get(after.id) ?? [];
+  for (const group of groups) {
+    await session.removeMembers(context.tenant.id, group.value, [after.id]);
+    const stored = await session.findResource(context.tenant.id, "Group", group.value, { lock: true });
+    if (stored !== undefined) await session.touchResource(context.tenant.id, stored.id, now(), stored.version + 1);
+  }
+}
+
 export async function replaceResource(
   context: ScimContext,
   kind: ResourceKind,
@@ -294,6 +305,7 @@ export async function replaceResource(
     if (kind === "User") notePassword(context.profile, split.body, context.notes);
     const next: StoredResource = { ...existing, document, lastModified: now(), version: existing.version + 1 };
     await session.updateResource(next).catch(conflictAsScim);
+    if (kind === "User") await applyDeprovisioning(context, session, existing.document, next);
     if (kind === "Group") {
       // RFC 7644 §3.5.1: PUT replaces the resource; omitted members mean no members.
       const members = await resolveMembers(session, context.tenant.id, id, memberInputs, context.visibility);
@@ -393,6 +405,7 @@ export async function patchResource(
     if (result.changed && !onlyIgnored) {
       current = { ...existing, document, lastModified: now(), version: existing.version + 1 };
       await session.updateResource(current).catch(conflictAsScim);
+      if (kind === "User") await applyDeprovisioning(context, session, existing.document, current);
     } else if (membersChanged) {
       current = { ...existing, lastModified: now(), version: existing.version + 1 };
       await session.touchResource(context.tenant.id, id, current.lastModified, current.version);

@@ -80,6 +80,7 @@ describe("parseProfile", () => {
           },
         ],
         roles: {},
+        deprovisioning: "deactivate",
         sync: EMPTY_PROFILE.sync,
         identity: EMPTY_PROFILE.identity,
         unmanagedUsers: { visible: true, userNameCollision: "link" },
@@ -130,7 +131,7 @@ describe("parseProfile", () => {
     [
       "an unknown top-level option",
       "attributes: {}\nsyncc: {}\n",
-      "fleetio.yaml:2:1: syncc: unknown option; expected one of attributes, roles, identity, sync, unmanagedUsers",
+      "fleetio.yaml:2:1: syncc: unknown option; expected one of attributes, roles, identity, sync, deprovisioning, unmanagedUsers",
     ],
     [
       "an unknown attribute option",
@@ -203,6 +204,7 @@ describe("parseProfile", () => {
       "sync:\n  updates:\n    displayname: false\n",
       "fleetio.yaml:3:5: sync.updates.displayname: unknown option; expected one of displayName, nickName, title, userType, preferredLanguage, locale, timezone, profileUrl, active, emails, phoneNumbers, addresses, name, name.givenName, name.familyName, name.middleName, name.formatted, name.honorificPrefix, name.honorificSuffix, externalId",
     ],
+    ["an unknown deprovisioning mode", "deprovisioning: delete\n", 'fleetio.yaml:1:17: deprovisioning: expected one of deactivate, removeFromOrganisation, got "delete"'],
     ["an unknown password mode", "sync:\n  passwords: store\n", 'fleetio.yaml:2:14: sync.passwords: expected one of ignored, unsupported, got "store"'],
     ["a profile that is not a mapping", "- a\n", "fleetio.yaml:1:1: expected a mapping (key: value), got a list"],
     ["a duplicate key", "attributes: {}\nattributes: {}\n", "fleetio.yaml:1:1: Map keys must be unique"],
