@@ -78,9 +78,9 @@ function checkSingleValue(attribute: AttributeDefinition, value: unknown, where:
       }
       return mismatch(where, "boolean", value);
     case "integer":
-      return typeof value === "number" && Number.isInteger(value) ? ok(value) : mismatch(where, "integer", value);
+      return typeof value === "number" && Number.isInteger(value) ? ok(value) : mismatch(where, `a whole number (integer)${typeof value === "string" ? ", not a string" : ""}`, value);
     case "decimal":
-      return typeof value === "number" && Number.isFinite(value) ? ok(value) : mismatch(where, "decimal", value);
+      return typeof value === "number" && Number.isFinite(value) ? ok(value) : mismatch(where, `a number (decimal)${typeof value === "string" ? ", not a string" : ""}`, value);
     case "dateTime":
       return typeof value === "string" && isDateTime(value)
         ? ok(value)

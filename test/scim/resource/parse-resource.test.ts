@@ -263,14 +263,14 @@ const rejected: readonly Rejects[] = [
     schema: DEVICE,
     body: { ...DEVICE_BASE, ports: 1.5 },
     code: "invalidValue",
-    detail: 'attribute "ports": expected integer, got number 1.5',
+    detail: 'attribute "ports": expected a whole number (integer), got number 1.5',
   },
   {
     name: "rejects a decimal given as a string",
     schema: DEVICE,
     body: { ...DEVICE_BASE, weight: "3" },
     code: "invalidValue",
-    detail: 'attribute "weight": expected decimal, got string "3"',
+    detail: 'attribute "weight": expected a number (decimal), not a string, got string "3"',
   },
   {
     name: "rejects an impossible date",
