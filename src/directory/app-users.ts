@@ -184,8 +184,9 @@ function applyFields(document: ScimDocument, fields: Readonly<Record<string, unk
   return next;
 }
 
-function validated(document: Record<string, unknown>, existing?: ScimDocument): ScimDocument {
-  const result = parseResourceInput(document, tenantSchemas().byKind.User, existing === undefined ? { mode: "create" } : { mode: "replace", existing });
+/** Checked against the tenant's schemas: a user SCIM can see (a profile's visible unmanaged users) may hold declared attributes. */
+function validated(profile: TenantProfile | undefined, document: Record<string, unknown>, existing?: ScimDocument): ScimDocument {
+  const result = parseResourceInput(document, tenantSchemas(profile).byKind.User, existing === undefined ? { mode: "create" } : { mode: "replace", existing });
   if (!result.ok) throw appErrorFromScim(ScimError.fromIssue(result.issue));
   return result.value.document;
 }
@@ -203,7 +204,7 @@ export async function createAppUser(context: AppContext, body: unknown): Promise
   if (typeof fields["userName"] !== "string" || fields["userName"].trim() === "") {
     throw new AppError("invalidRequest", "userName: required, a non-empty string");
   }
-  const document = validated(applyFields({ active: true }, fields));
+  const document = validated(context.profile, applyFields({ active: true }, fields));
   const timestamp = now();
   const resource: StoredResource = {
     tenantId: context.tenant.id,
@@ -231,7 +232,7 @@ export async function updateAppUser(context: AppContext, id: string, body: unkno
     const existing = await session.findResource(context.tenant.id, "User", id, { lock: true });
     if (existing === undefined) throw userNotFound(id);
     if (existing.managed !== false) throw managedRefusal("user", id, "change or deactivate it");
-    const document = validated(applyFields(existing.document, fields), existing.document);
+    const document = validated(context.profile, applyFields(existing.document, fields), existing.document);
     const next: StoredResource = { ...existing, document, lastModified: now(), version: existing.version + 1 };
     await session.updateResource(next).catch(userNameTaken);
     return (await serve(session, context.tenant.id, [next], context.profile))[0] as AppUser;

@@ -11,6 +11,7 @@ import { StoreUnavailableError } from "../../src/store/store.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { describeStoreConformance } from "./conformance.js";
 import { describeManagedConformance } from "./conformance-managed.js";
+import { describeProfileConformance } from "./conformance-profiles.js";
 import { filterOf, GROUP, USER } from "./fixtures.js";
 
 // Runs when PostgreSQL answers; with CI set and no PostgreSQL, postgresAvailable() throws and the file fails.
@@ -43,6 +44,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
     };
   });
   describeManagedConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
+  describeProfileConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
 
   describe("openStore (PostgreSQL)", () => {
     it("migrates once when several processes start at the same moment, and lets exactly one create a userName", async () => {
