@@ -4,7 +4,9 @@ import type { ApiKeyRecord, Member, RequestLogEntry, ResourceKind, StoredResourc
 import type { ApiKeysTable, RequestLogTable, ResourcesTable, TenantsTable, TokensTable } from "./schema.js";
 
 export function toTenant(row: Pick<Selectable<TenantsTable>, "id" | "slug" | "created" | "profile_version">): Tenant {
-  return { id: row.id, slug: row.slug, created: row.created, profileVersion: Number(row.profile_version) };
+  const profileVersion = Number(row.profile_version);
+  // Absent until the first profile, so a tenant reads back as createTenant wrote it.
+  return { id: row.id, slug: row.slug, created: row.created, ...(profileVersion === 0 ? {} : { profileVersion }) };
 }
 
 export function toTokenRecord(row: Selectable<TokensTable>): TokenRecord {
