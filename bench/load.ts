@@ -34,7 +34,18 @@ function split(base: string): { origin: string; prefix: string } {
 /** Drives `next()` requests from `connections` keep-alive connections with autocannon. */
 export async function drive(endpoint: TenantEndpoint, next: () => LoadRequest, options: LoadOptions): Promise<LoadResult> {
   const { origin, prefix } = split(endpoint.base);
-  const result = await autocannon({
+  // Bounded: a contender that stops answering (or slows down past reason) ends the run at
+  // the time limit instead of holding the whole bench; what completed is what is reported.
+  const limitMs = Math.max(10, options.durationSec * 15) * 1000;
+  let instance: autocannon.Instance | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stoppedEarly = false;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    timer = setTimeout(() => {
+      stoppedEarly = true;
+      instance?.stop();
+    }, limitMs);
+    instance = autocannon({
     url: origin,
     connections: options.connections,
     ...(options.amount === undefined ? { duration: options.durationSec } : { amount: options.amount }),
@@ -49,13 +60,15 @@ export async function drive(endpoint: TenantEndpoint, next: () => LoadRequest, o
         },
       },
     ],
-  });
+    }, (error: unknown, finished: autocannon.Result) => (error === null || error === undefined ? resolve(finished) : reject(error instanceof Error ? error : new Error(String(error)))));
+  }).finally(() => clearTimeout(timer));
   const unexpected: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
     if (!options.expect.includes(Number(code))) unexpected[code] = stats.count ?? 0;
   }
   if (result.errors > 0) unexpected["connection errors"] = result.errors;
   if (result.timeouts > 0) unexpected["timeouts"] = result.timeouts;
+  if (stoppedEarly) unexpected[`stopped at the ${limitMs / 1000} s limit`] = 1;
   const seconds = Math.max(1e-9, result.duration);
   return { rate: (result.requests.total ?? 0) / seconds, p99Ms: result.latency.p99, completed: result.requests.total ?? 0, unexpected };
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { CONTENDERS, type ContenderId } from "./contenders.js";
@@ -12,7 +13,7 @@ alternating contenders run by run, and prints medians, min–max and ratios to t
 The full run rewrites the generated part of docs/benchmarks.md (--write-docs forces it).
 
   --quick        small seed, 1 run of 1 s per workload (about 3 minutes)
-  --json         print the report as JSON on stdout (progress goes to stderr)
+  --json         print the report as JSON on stdout (progress goes to stderr; use npm run -s)
   --contenders   ${CONTENDERS.map((c) => c.id).join(", ")}
   env BENCH_POSTGRES_URL  server for the PostgreSQL contenders (default postgres://postgres@127.0.0.1:5432)`;
 
@@ -66,6 +67,10 @@ async function main(): Promise<number> {
   if (unknown.length > 0) {
     process.stderr.write(`bench: unknown contender ${unknown.join(", ")}\n${USAGE}\n`);
     return 2;
+  }
+  // Roster runs compiled, as in production: build dist/ first (output to stderr, so --json stays clean).
+  if (contenders.some((id) => id.startsWith("roster"))) {
+    execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: ["ignore", 2, 2] });
   }
   const started = Date.now();
   const report = await runBench({
