@@ -34,11 +34,12 @@ export async function queryResources(
   const descending = query.sort?.order === "descending";
   let page = base
     .select(["r.tenant_id", "r.id", "r.kind", "r.data", "r.created", "r.last_modified", "r.version", "r.managed"])
-    .select(sortKey.as("sort_key"))
-    // RFC 7644 §3.4.2.3: resources without a value are "ordered last if ascending and first if descending"; id breaks ties.
-    .orderBy(sql`(${sortKey}) is null`, descending ? "desc" : "asc")
-    .orderBy(sortKey, descending ? "desc" : "asc")
-    .orderBy("r.id");
+    .select(sortKey.as("sort_key"));
+  // RFC 7644 §3.4.2.3: resources without a value are "ordered last if ascending and first if descending"; id breaks ties.
+  // Unsorted pages order by id alone: the constant sort key made the database sort every
+  // matching row for each page instead of walking the (tenant_id, id) key (Okta import).
+  if (query.sort !== undefined) page = page.orderBy(sql`(${sortKey}) is null`, descending ? "desc" : "asc").orderBy(sortKey, descending ? "desc" : "asc");
+  page = page.orderBy("r.id");
 
   if (query.cursor === undefined) {
     const offset = Math.max(1, Math.trunc(query.startIndex ?? 1)) - 1;
