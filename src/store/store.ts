@@ -73,6 +73,23 @@ export interface RequestLogEntry {
   readonly notes?: readonly string[];
 }
 
+/** A change event to append (docs/events.md). `data` is the event as delivered, JSON text. */
+export interface NewEvent {
+  readonly id: string;
+  readonly type: string;
+  /** The resource the event is about: its events are delivered in order. */
+  readonly resourceType: ResourceKind;
+  readonly resourceId: string;
+  readonly occurredAt: string;
+  readonly data: string;
+}
+
+/** An event as read back; `seq` is its position in the tenant's feed (commit order). */
+export interface StoredEvent extends NewEvent {
+  readonly tenantId: string;
+  readonly seq: number;
+}
+
 /** One stored User or Group. `version` grows by one on every change, membership included. */
 export interface StoredResource {
   readonly tenantId: string;
@@ -216,6 +233,18 @@ export interface StoreSession {
   listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]>;
   /** Keeps the newest `keep` entries of the tenant; returns how many were removed. */
   pruneRequestLog(tenantId: string, keep: number): Promise<number>;
+
+  // Change events (docs/decisions/0010-change-events.md)
+  /** Appends the events in order after every other event of the tenant; call it last in a writing transaction (it serialises the tenant's event writers until commit). */
+  appendEvents(tenantId: string, events: readonly NewEvent[]): Promise<void>;
+  /** Up to `limit` events of the tenant with `seq` above `after`, in feed order. */
+  listEvents(tenantId: string, after: number, limit: number): Promise<readonly StoredEvent[]>;
+  /** The tenant's newest event `seq` (0 when none) and the highest `seq` retention removed (0 when none). */
+  eventBounds(tenantId: string): Promise<{ readonly last: number; readonly pruned: number }>;
+  /** The `seq` just before the tenant's first event that occurred at or after `at` (for "since a time"). */
+  eventSeqBefore(tenantId: string, at: string): Promise<number>;
+  /** Removes the tenant's events that occurred before `before` and raises the pruned mark; returns how many. */
+  pruneEvents(tenantId: string, before: string): Promise<number>;
 
   // Resources
   /** Throws StoreConflictError("user.userName") when a user of the tenant has the same userName, ignoring case. */

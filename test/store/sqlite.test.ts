@@ -8,6 +8,7 @@ import { openStore, sqlitePath } from "../../src/store/open-store.js";
 import { describeStoreConformance } from "./conformance.js";
 import { describeManagedConformance } from "./conformance-managed.js";
 import { describeProfileConformance } from "./conformance-profiles.js";
+import { describeEventConformance } from "./conformance-events.js";
 
 const directory = mkdtempSync(join(tmpdir(), "roster-store-"));
 let n = 0;
@@ -16,6 +17,7 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 describeStoreConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
 describeManagedConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
 describeProfileConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
+describeEventConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
 
 describe("openStore (SQLite)", () => {
   it.each([

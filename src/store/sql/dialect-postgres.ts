@@ -164,6 +164,13 @@ export const POSTGRES_DIALECT: SqlDialect = {
       $fn$`.execute(db);
   },
 
+  async lockTenantEvents(db: Kysely<Database>, tenantId: string): Promise<void> {
+    // Taken just before the event insert, the last statement of a writing transaction, and
+    // held until commit: a sequence number drawn under it is never overtaken by an earlier
+    // one committing later (a feed reader never skips an event).
+    await sql`select pg_advisory_xact_lock(hashtext('roster.events'), hashtext(${tenantId}))`.execute(db);
+  },
+
   async transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     // READ COMMITTED; writers that read-modify-write a resource lock its row first (lockForUpdate).
     return db.transaction().execute(fn);

@@ -133,6 +133,10 @@ export const SQLITE_DIALECT: SqlDialect = {
     // roster_fold and roster_instant are registered on every connection (prepareSqliteDatabase).
   },
 
+  async lockTenantEvents(): Promise<void> {
+    // BEGIN IMMEDIATE already serialises every writer.
+  },
+
   async transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     // One connection per Kysely instance (Kysely's SQLite driver holds a mutex), so
     // transactions of one process queue here; BEGIN IMMEDIATE takes the write lock up

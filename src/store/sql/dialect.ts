@@ -56,6 +56,12 @@ export interface SqlDialect {
   currentSchema(db: Kysely<Database>): Promise<string | undefined>;
   /** Creates the SQL functions the dialect's expressions call, inside the initial migration; a no-op where they are registered per connection. */
   installFunctions(db: Kysely<any>): Promise<void>;
+  /**
+   * Serialises, until the transaction ends, the transactions that write events of one tenant,
+   * so that event sequence numbers of a tenant grow in commit order; a no-op where writers
+   * already serialise.
+   */
+  lockTenantEvents(db: Kysely<Database>, tenantId: string): Promise<void>;
   /** Runs `fn` in one read-write transaction that serialises with other writers where the database needs it. */
   transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
 }

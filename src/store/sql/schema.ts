@@ -10,6 +10,9 @@ export interface Database {
   group_members: GroupMembersTable;
   api_keys: ApiKeysTable;
   app_lists: AppListsTable;
+  events: EventsTable;
+  webhooks: WebhooksTable;
+  deliveries: DeliveriesTable;
 }
 
 export interface TenantsTable {
@@ -20,6 +23,8 @@ export interface TenantsTable {
   profile: string | null;
   /** Grows by one on every profile change; 0 before the first. */
   profile_version: Generated<number>;
+  /** The highest event sequence number retention removed from the feed; 0 when none. */
+  events_pruned_seq: Generated<number>;
 }
 
 export interface TokensTable {
@@ -105,4 +110,51 @@ export interface AppListsTable {
   /** A JSON array of strings. */
   entries: string;
   updated: string;
+}
+
+export interface EventsTable {
+  /** Within a tenant, grows in commit order. */
+  seq: Generated<number>;
+  id: string;
+  tenant_id: string;
+  type: string;
+  resource_type: string;
+  resource_id: string;
+  occurred_at: string;
+  /** The event as delivered, JSON text. */
+  data: string;
+}
+
+export interface WebhooksTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  /** A JSON array of event type patterns. */
+  events: string;
+  /** The signing secret, encrypted with ROSTER_SECRET_KEY. */
+  secret: string;
+  enabled: number;
+  /** The last event sequence number turned into deliveries for this webhook. */
+  cursor_seq: number;
+  created: string;
+  updated: string;
+}
+
+export interface DeliveriesTable {
+  seq: Generated<number>;
+  id: string;
+  webhook_id: string;
+  tenant_id: string;
+  event_seq: number;
+  event_id: string;
+  resource_key: string;
+  status: "pending" | "succeeded" | "failed";
+  attempts: number;
+  next_attempt_at: string;
+  lease_until: string | null;
+  last_attempt_at: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  created: string;
+  completed: string | null;
 }

@@ -4,12 +4,14 @@ import {
   type GroupRef,
   type Member,
   type MemberRef,
+  type NewEvent,
   type NewApiKey,
   type NewToken,
   type RequestLogEntry,
   type ResourceKind,
   type ResourcePage,
   type ResourceQuery,
+  type StoredEvent,
   type StoredProfile,
   type StoredResource,
   type StoreSession,
@@ -20,6 +22,7 @@ import {
 import type { ResolvedFilter } from "../../scim/filter/ast.js";
 import type { SqlDialect, UniqueIndex } from "./dialect.js";
 import { chunks } from "./chunks.js";
+import { appendEvents, eventBounds, eventSeqBefore, listEvents, pruneEvents } from "./events.js";
 import { toApiKeyRecord, toEmailRows, toRequestLogEntry, toResourceRow, toStoredResource, toTenant, toTokenRecord } from "./mappers.js";
 import { addMembers, listGroupsOf, listMembers, listMembersOfGroups, listMembersPage, removeAllMembers, removeMembers } from "./memberships.js";
 import { queryResources } from "./query-resources.js";
@@ -159,6 +162,26 @@ export class SqlSession implements StoreSession {
   async findList(tenantId: string, name: string): Promise<readonly string[] | undefined> {
     const row = await this.db.selectFrom("app_lists").select("entries").where("tenant_id", "=", tenantId).where("name", "=", name).executeTakeFirst();
     return row === undefined ? undefined : (JSON.parse(row.entries) as string[]);
+  }
+
+  appendEvents(tenantId: string, events: readonly NewEvent[]): Promise<void> {
+    return appendEvents(this.db, this.dialect, tenantId, events);
+  }
+
+  listEvents(tenantId: string, after: number, limit: number): Promise<readonly StoredEvent[]> {
+    return listEvents(this.db, tenantId, after, limit);
+  }
+
+  eventBounds(tenantId: string): Promise<{ readonly last: number; readonly pruned: number }> {
+    return eventBounds(this.db, tenantId);
+  }
+
+  eventSeqBefore(tenantId: string, at: string): Promise<number> {
+    return eventSeqBefore(this.db, tenantId, at);
+  }
+
+  pruneEvents(tenantId: string, before: string): Promise<number> {
+    return pruneEvents(this.db, tenantId, before);
   }
 
   async appendRequestLog(entry: RequestLogEntry): Promise<void> {
