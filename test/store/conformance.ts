@@ -324,6 +324,28 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await ids("t1", "User", { sort, startIndex: 9, count: 10 })).toEqual([]);
       });
 
+      it("tells the total on every kind of page, whether it could be read off the page or had to be counted", async () => {
+        const total = async (query: ResourceQuery) => (await store.transaction((s) => s.queryResources("t1", "User", query))).totalResults;
+        const bjensen = filterOf('userName eq "BJENSEN@example.COM"');
+        const nobody = filterOf('userName eq "nobody"');
+        // 5 users: short pages, full pages, pages past the end, a page ending exactly at the end.
+        for (const [startIndex, count] of [[1, 10], [1, 5], [1, 4], [4, 2], [5, 1], [5, 10], [6, 10], [9, 3], [1, 1]] as const) {
+          expect(await total({ startIndex, count }), `startIndex ${startIndex}, count ${count}`).toBe(5);
+        }
+        expect(await total({ filter: bjensen, count: 100 })).toBe(1);
+        expect(await total({ filter: bjensen, startIndex: 2, count: 100 })).toBe(1);
+        expect(await total({ filter: nobody, count: 100 })).toBe(0);
+        expect(await total({ filter: nobody, startIndex: 3, count: 100 })).toBe(0);
+        expect(await total({ count: 0 })).toBe(5);
+        expect(await total({ cursor: "", count: 10 })).toBe(5);
+        expect(await total({ cursor: "", count: 5 })).toBe(5);
+        const first = await store.transaction((s) => s.queryResources("t1", "User", { cursor: "", count: 2 }));
+        expect(first.totalResults).toBe(5);
+        const last = await store.transaction((s) => s.queryResources("t1", "User", { cursor: first.nextCursor!, count: 10 }));
+        expect(last).toMatchObject({ totalResults: 5 });
+        expect(last.resources).toHaveLength(3);
+      });
+
       describe("cursor paging walks every resource once", () => {
         const titles = ["b", "A", undefined, "c", "a", undefined, "B"];
         beforeEach(async () => {

@@ -7,7 +7,10 @@ import { toStoredResource } from "./mappers.js";
 import { TRUE } from "./scalar.js";
 import type { Database } from "./schema.js";
 
-/** Filters, counts, sorts and pages in SQL; nothing is filtered or counted in memory. */
+/**
+ * Filters, counts, sorts and pages in SQL; nothing is filtered or counted in memory. The
+ * count query runs only when the page itself cannot tell the total.
+ */
 export async function queryResources(
   db: Kysely<Database>,
   dialect: SqlDialect,
@@ -24,10 +27,9 @@ export async function queryResources(
   const fingerprint = queryFingerprint(`${tenantId}/${scope}`, query.filter, query.sort);
   const position = query.cursor === undefined || query.cursor === "" ? undefined : decodeCursor(query.cursor, fingerprint);
 
-  const counted = await base.select((eb) => eb.fn.countAll().as("total")).executeTakeFirstOrThrow();
-  const totalResults = Number(counted.total);
+  const countAll = async () => Number((await base.select((eb) => eb.fn.countAll().as("total")).executeTakeFirstOrThrow()).total);
   const count = Math.max(0, Math.trunc(query.count));
-  if (count === 0) return { totalResults, resources: [] };
+  if (count === 0) return { totalResults: await countAll(), resources: [] };
 
   // A typed NULL: PostgreSQL refuses a bare constant in ORDER BY.
   const sortKey: RawBuilder<unknown> = query.sort === undefined ? sql`cast(null as text)` : compiler.sortKey(query.sort.path);
@@ -44,13 +46,18 @@ export async function queryResources(
   if (query.cursor === undefined) {
     const offset = Math.max(1, Math.trunc(query.startIndex ?? 1)) - 1;
     const rows = await page.limit(count).offset(offset).execute();
-    return { totalResults, resources: rows.map(toStoredResource) };
+    // A short page that starts inside the result set ends it: the total is known without counting
+    // (an Okta lookup by userName, the last page of an import).
+    const known = rows.length < count && (rows.length > 0 || offset === 0);
+    return { totalResults: known ? offset + rows.length : await countAll(), resources: rows.map(toStoredResource) };
   }
 
   if (position !== undefined) page = page.where(after(sortKey, position, descending));
   const rows = await page.limit(count + 1).execute();
   const resources: StoredResource[] = rows.slice(0, count).map(toStoredResource);
   const last = rows[count - 1];
+  // The first page holds every match when there is no next one.
+  const totalResults = position === undefined && rows.length <= count ? rows.length : await countAll();
   if (rows.length <= count || last === undefined) return { totalResults, resources };
   const sortValue = last.sort_key;
   const nextCursor = encodeCursor(fingerprint, {
