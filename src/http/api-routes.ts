@@ -92,7 +92,7 @@ async function authorize(store: Store, profiles: ProfileCache, request: FastifyR
   if (presented === undefined) throw new AppError("unauthorized", "missing API key: send Authorization: Bearer <key> (see: roster api-keys create)");
   const key = await authenticateApiKey(store, presented);
   if (key === undefined) throw new AppError("unauthorized", "the API key is not valid (unknown or revoked)");
-  const tenant = await store.transaction((session) => session.findTenantBySlug(slug));
+  const tenant = await store.read((session) => session.findTenantBySlug(slug));
   // A tenant key learns nothing about other tenants, existing or not.
   if (tenant === undefined && key.tenantId === null) throw new AppError("notFound", `tenant "${slug}" does not exist`);
   if (tenant === undefined || !apiKeyAllows(key, tenant)) {

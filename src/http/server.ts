@@ -87,7 +87,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     if (slug === undefined) return undefined;
     const cached = tenantsBySlug.get(slug);
     if (cached !== undefined) return cached;
-    const found = await options.store.transaction((session) => session.findTenantBySlug(slug)).catch(() => undefined);
+    const found = await options.store.read((session) => session.findTenantBySlug(slug)).catch(() => undefined);
     if (found !== undefined) tenantsBySlug.set(slug, found);
     return found;
   }
