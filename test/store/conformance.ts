@@ -324,6 +324,32 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await ids("t1", "User", { sort, startIndex: 9, count: 10 })).toEqual([]);
       });
 
+      it("binds each query's own values into SQL compiled for an earlier query of the same shape", async () => {
+        // The first query of each shape compiles it; the later ones only bind (prepared-query.ts).
+        const expectations: [string, string[]][] = [
+          ['userName eq "JSMITH"', ["u-jsmith"]],
+          ['userName eq "bjensen@example.COM"', ["u-bjensen"]],
+          ['userName eq "ülrich"', ["u-ulrich"]],
+          ['userName eq "nobody"', []],
+          ['externalId eq "bjensen"', ["u-bjensen"]],
+          ['externalId eq "BJENSEN"', []],
+          ['externalId eq "ULR"', ["u-ulrich"]],
+          ['emails[type eq "home" and value eq "john@example.org"]', ["u-jsmith"]],
+          ['emails[type eq "work" and value eq "john@example.org"]', []],
+          ['userName sw "j" and not (externalId eq "x")', ["u-jsmith"]],
+          ['userName sw "b" and not (externalId eq "bjensen")', []],
+          ['userName co "%_" or userName eq "typed"', ["u-percent", "u-typed"]],
+          ['userName co "ul" or userName eq "JSmith"', ["u-jsmith"]],
+          ['meta.lastModified gt "2011-05-13T04:42:34Z"', await ids("t1", "User", { filter: filterOf('meta.lastModified gt "2011-05-13T04:42:34Z"') })],
+        ];
+        for (const [text, want] of [...expectations, ...expectations]) {
+          expect((await ids("t1", "User", { filter: filterOf(text) })).sort(), text).toEqual([...want].sort());
+          expect((await store.transaction((s) => s.queryResources("t1", "User", { filter: filterOf(text), count: 0 }))).totalResults, text).toBe(want.length);
+        }
+        // Another tenant binds its own id into the same shapes.
+        expect(await ids("t2", "User", { filter: filterOf('userName eq "JSMITH"') })).toEqual([]);
+      });
+
       it("tells the total on every kind of page, whether it could be read off the page or had to be counted", async () => {
         const total = async (query: ResourceQuery) => (await store.transaction((s) => s.queryResources("t1", "User", query))).totalResults;
         const bjensen = filterOf('userName eq "BJENSEN@example.COM"');
