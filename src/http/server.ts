@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { ScimError } from "../scim/errors.js";
+import { recordEvents, type RecordingStore } from "../events/record-events.js";
 import type { Store, Tenant } from "../store/store.js";
 import { DEFAULT_LIMITS, type ScimLimits } from "./config.js";
 import { handleError, loggedErrorOf } from "./errors.js";
@@ -21,6 +22,8 @@ export interface AppOptions {
 
 export interface RosterApp {
   readonly app: FastifyInstance;
+  /** The store every request goes through: it records change events (src/events/). */
+  readonly store: RecordingStore;
   /** Flushes the request log; call before reading it in tests. */
   flushRequestLog(): Promise<void>;
   close(): Promise<void>;
@@ -35,6 +38,8 @@ export interface RunningServer {
   /** `http://host:port` as bound (the real port when 0 was asked for). */
   readonly url: string;
   readonly app: FastifyInstance;
+  /** The store every request goes through: it records change events (src/events/). */
+  readonly store: RecordingStore;
   flushRequestLog(): Promise<void>;
   /** Stops accepting connections, drains in-flight requests, flushes the request log and closes the store. */
   close(): Promise<void>;
@@ -42,8 +47,9 @@ export interface RunningServer {
 
 const TENANT_PATH = /^\/scim\/v2\/([^/?]+)/;
 
-/** Builds the HTTP application (SCIM API and health check) without listening. */
+/** Builds the HTTP application (SCIM API, management API and health check) without listening; every write records its change events. */
 export async function buildApp(options: AppOptions): Promise<RosterApp> {
+  const store = recordEvents(options.store);
   const limits: ScimLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const publicUrl = options.publicUrl?.replace(/\/+$/, "");
   const app = Fastify({
@@ -61,7 +67,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
       return handleError(error, request, reply);
     },
   });
-  const requestLog = new RequestLogWriter(options.store, options.requestLogRetention ?? 10_000);
+  const requestLog = new RequestLogWriter(store, options.requestLogRetention ?? 10_000);
   const tenantsBySlug = new Map<string, Tenant>();
 
   // Only JSON bodies: any other media type (text/plain included) is 415.
@@ -87,7 +93,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     if (slug === undefined) return undefined;
     const cached = tenantsBySlug.get(slug);
     if (cached !== undefined) return cached;
-    const found = await options.store.transaction((session) => session.findTenantBySlug(slug)).catch(() => undefined);
+    const found = await store.transaction((session) => session.findTenantBySlug(slug)).catch(() => undefined);
     if (found !== undefined) tenantsBySlug.set(slug, found);
     return found;
   }
@@ -135,18 +141,19 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
 
   app.get("/healthz", async (_request, reply) => {
     try {
-      await options.store.ping();
+      await store.ping();
       return reply.code(200).send({ status: "ok" });
     } catch {
       return reply.code(503).send({ status: "unavailable", detail: "the database is not reachable" });
     }
   });
 
-  await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store: options.store, limits, publicUrl });
-  await app.register(apiRoutes, { prefix: API_PREFIX, store: options.store });
+  await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store, limits, publicUrl });
+  await app.register(apiRoutes, { prefix: API_PREFIX, store });
 
   return {
     app,
+    store,
     flushRequestLog,
     async close() {
       await app.close();
@@ -166,6 +173,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     app: roster.app,
+    store: roster.store,
     flushRequestLog: roster.flushRequestLog,
     async close() {
       await roster.close();
