@@ -162,16 +162,18 @@ export class RecordingSession implements StoreSession {
   async addMembers(tenantId: string, groupId: string, members: readonly MemberRef[]): Promise<readonly string[]> {
     const added = await this.inner.addMembers(tenantId, groupId, members);
     if (added.length === 0) return added;
-    const kinds = new Map(members.map((member) => [member.id, member.kind]));
+    // In the order the use case gave them (the order of the request), whatever order the database answered in.
+    const inserted = new Set(added);
     const notes = this.notesOf(tenantId);
-    for (const id of added) noteAdded(notes, groupId, id, kinds.get(id) ?? "User");
+    for (const member of members) if (inserted.delete(member.id)) noteAdded(notes, groupId, member.id, member.kind);
     return added;
   }
 
   async removeMembers(tenantId: string, groupId: string, memberIds: readonly string[]): Promise<readonly string[]> {
     const removed = await this.inner.removeMembers(tenantId, groupId, memberIds);
+    const deleted = new Set(removed);
     const notes = this.notesOf(tenantId);
-    for (const id of removed) noteRemoved(notes, groupId, id, undefined);
+    for (const id of memberIds) if (deleted.delete(id)) noteRemoved(notes, groupId, id, undefined);
     return removed;
   }
 
