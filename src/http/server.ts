@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { ScimError } from "../scim/errors.js";
 import { recordEvents, type RecordingStore } from "../events/record-events.js";
+import { startEventPruner } from "../events/retention.js";
 import type { Store, Tenant } from "../store/store.js";
 import { DEFAULT_LIMITS, type ScimLimits } from "./config.js";
 import { handleError, loggedErrorOf } from "./errors.js";
@@ -32,6 +33,8 @@ export interface RosterApp {
 export interface ServerOptions extends AppOptions {
   readonly host: string;
   readonly port: number;
+  /** Removes change events older than this many days, at start and then hourly (`roster serve`); none are removed when absent. */
+  readonly eventRetentionDays?: number;
 }
 
 export interface RunningServer {
@@ -167,6 +170,17 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const roster = await buildApp(options);
   await roster.app.listen({ host: options.host, port: options.port });
+  const log = roster.app.log;
+  const pruner =
+    options.eventRetentionDays === undefined
+      ? undefined
+      : startEventPruner(roster.store, {
+          retentionDays: options.eventRetentionDays,
+          onRun: (outcome) => {
+            if ("error" in outcome) log.error({ err: outcome.error }, "pruning expired change events failed; retrying in an hour");
+            else if (outcome.removed > 0) log.info({ removed: outcome.removed }, "pruned expired change events");
+          },
+        });
   const address = roster.app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : options.port;
   const host = options.host === "0.0.0.0" || options.host === "::" ? "localhost" : options.host;
@@ -176,6 +190,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store: roster.store,
     flushRequestLog: roster.flushRequestLog,
     async close() {
+      await pruner?.stop();
       await roster.close();
       await options.store.close();
     },

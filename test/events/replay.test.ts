@@ -113,6 +113,7 @@ function modelView(model: Model): { users: unknown[]; groups: unknown[]; members
   };
   const users = [...model.users].map(([id, user]) => ({
     ...user,
+    id,
     roles: [...(model.roles.get(id) ?? [])].sort(),
     groups: [...model.members]
       .filter(([, members]) => members.has(id))
@@ -123,7 +124,8 @@ function modelView(model: Model): { users: unknown[]; groups: unknown[]; members
   for (const [groupId, list] of model.members) {
     members[groupId] = [...list].map(([id, type]) => ({ id, type, display: display(id, type) })).sort(byId);
   }
-  return { users: users.sort(byId), groups: [...model.groups.values()].sort(byId as never), members };
+  const groups = [...model.groups].map(([id, group]) => ({ ...group, id }));
+  return { users: users.sort(byId), groups: groups.sort(byId), members };
 }
 
 async function listAll(roster: EventsRoster, path: string): Promise<any[]> {
