@@ -1,12 +1,13 @@
 import { apiKeysCommand } from "./api-keys.js";
 import { UsageError, formatTable, type CliContext, type Command } from "./context.js";
+import { eventsCommand } from "./events.js";
 import { migrateCommand } from "./migrate.js";
 import { requestsCommand } from "./requests.js";
 import { serveCommand } from "./serve.js";
 import { tenantsCommand } from "./tenants.js";
 import { tokensCommand } from "./tokens.js";
 
-export const COMMANDS: readonly Command[] = [serveCommand, tenantsCommand, tokensCommand, apiKeysCommand, requestsCommand, migrateCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, tenantsCommand, tokensCommand, apiKeysCommand, requestsCommand, eventsCommand, migrateCommand];
 
 export function usage(): string {
   const rows = COMMANDS.map((command) => [`  ${command.name}`, command.summary]);

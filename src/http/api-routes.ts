@@ -14,6 +14,7 @@ import {
 import { type AppContext, createAppUser, deleteAppUser, getAppUser, listAppUsers, updateAppUser } from "../directory/app-users.js";
 import { getAppList, putAppList, ROLES_LIST } from "../directory/lists.js";
 import { ProfileCache } from "../directory/tenant-profiles.js";
+import { listAppEvents } from "../events/feed.js";
 import type { Store } from "../store/store.js";
 import { OPENAPI_DOCUMENT } from "./api-openapi.js";
 import { handleApiError, JSON_CONTENT_TYPE } from "./api-errors.js";
@@ -80,6 +81,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: "PUT", url: `${T}/roles`, handle: (c, _p, r) => putAppList(c, ROLES_LIST, r.body).then(json(200)) },
   { method: "GET", url: `${T}/lists/:name`, handle: (c, p) => getAppList(c, param(p, "name")).then(json(200)) },
   { method: "PUT", url: `${T}/lists/:name`, handle: (c, p, r) => putAppList(c, param(p, "name"), r.body).then(json(200)) },
+  { method: "GET", url: `${T}/events`, handle: (c, _p, r) => listAppEvents(c, r.query).then(json(200)) },
 ];
 
 export interface ApiRouteOptions {

@@ -293,6 +293,8 @@ export interface StoreSession {
   deleteResource(tenantId: string, kind: ResourceKind, id: string): Promise<boolean>;
   /** Filter, sort and page in SQL. Throws StoreCursorError for a bad cursor. */
   queryResources(tenantId: string, kind: ResourceKind, query: ResourceQuery): Promise<ResourcePage>;
+  /** Of the given ids (Users and Groups alike), the resources that exist in the tenant, by id; one query per 500 ids. */
+  findResources(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, StoredResource>>;
   /** Of the given ids, those that exist in the tenant (and have the given `managed` flag, when given), with their kind. */
   findKinds(tenantId: string, ids: readonly string[], options?: { readonly managed?: boolean }): Promise<ReadonlyMap<string, ResourceKind>>;
 

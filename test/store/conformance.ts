@@ -226,6 +226,28 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect([...kinds.entries()].sort()).toEqual([["g-eng", "Group"], ["u-bjensen", "User"]]);
         expect((await store.transaction((s) => s.findKinds("t2", ["u-bjensen"]))).size).toBe(0);
       });
+
+      it("reads several resources of either kind by id in one call, as findResource reads each, the tenant's only", async () => {
+        await seedDirectory("t1");
+        await store.transaction(async (s) => {
+          const found = await s.findResources("t1", ["u-bjensen", "g-eng", "missing", "u-bjensen"]);
+          expect([...found.keys()].sort()).toEqual(["g-eng", "u-bjensen"]);
+          expect(found.get("u-bjensen")).toEqual(await s.findResource("t1", "User", "u-bjensen"));
+          expect(found.get("g-eng")).toEqual(await s.findResource("t1", "Group", "g-eng"));
+          expect((await s.findResources("t2", ["u-bjensen"])).size).toBe(0);
+          expect((await s.findResources("t1", [])).size).toBe(0);
+        });
+      });
+
+      it("reads more resources by id than one statement binds (1,201 ids)", async () => {
+        const ids = Array.from({ length: 1201 }, (_, i) => `bulk-${String(i).padStart(4, "0")}`);
+        await store.transaction(async (s) => {
+          for (const id of ids) await s.insertResource(resource("t1", "User", id, { userName: id, displayName: `User ${id}` }));
+        });
+        const found = await store.transaction((s) => s.findResources("t1", [...ids, "missing"]));
+        expect(found.size).toBe(1201);
+        expect(found.get("bulk-1200")).toMatchObject({ id: "bulk-1200", kind: "User", document: { userName: "bulk-1200", displayName: "User bulk-1200" }, version: 1 });
+      });
     });
 
     describe("filters agree with evaluate.ts", () => {

@@ -317,6 +317,20 @@ export class SqlSession implements StoreSession {
     return queryResources(this.db, this.dialect, tenantId, kind, query);
   }
 
+  async findResources(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, StoredResource>> {
+    const found = new Map<string, StoredResource>();
+    for (const chunk of chunks([...new Set(ids)])) {
+      const rows = await this.db
+        .selectFrom("resources")
+        .select(["tenant_id", "id", "kind", "data", "created", "last_modified", "version", "managed"])
+        .where("tenant_id", "=", tenantId)
+        .where("id", "in", chunk)
+        .execute();
+      for (const row of rows) found.set(row.id, toStoredResource(row));
+    }
+    return found;
+  }
+
   async findKinds(tenantId: string, ids: readonly string[], options?: { readonly managed?: boolean }): Promise<ReadonlyMap<string, ResourceKind>> {
     const kinds = new Map<string, ResourceKind>();
     for (const chunk of chunks([...new Set(ids)])) {
