@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
 import { type AppGroup, type AppMember, toAppGroup } from "../directory/app-groups.js";
 import { type AppUser, toAppUser } from "../directory/app-users.js";
 import { type AppViewContext, deriveAppView, needsDeclaredRoles } from "../directory/app-view.js";
 import { ROLES_LIST } from "../directory/lists.js";
 import type { TenantProfile } from "../directory/profiles.js";
 import type { GroupRef, Member, NewEvent, ResourceKind, StoredResource, StoreSession } from "../store/store.js";
+import { newEventId } from "./event-id.js";
 import { type EventData, type EventType, MAX_MEMBERS_PER_EVENT } from "./event-types.js";
 import { groupGrantsRole, roleOfGroup } from "./roles.js";
 import { groupsNamed } from "./groups-named.js";
@@ -19,6 +19,8 @@ export interface EventContext {
   readonly profile: TenantProfile;
   /** A list as the transaction sees it (read once per transaction). */
   findList(name: string): Promise<readonly string[] | undefined>;
+  /** A resource as the transaction read or wrote it, when it did: no need to read it again. */
+  known(id: string): StoredResource | undefined;
   readonly occurredAt: string;
 }
 
@@ -83,7 +85,7 @@ export async function buildEvents(context: EventContext, notes: TenantNotes): Pr
     for (const id of note.added.keys()) if (!current.has(id)) unknown.add(id);
     for (const [id, member] of note.removed) if (member === undefined && !current.has(id)) unknown.add(id);
   }
-  await readInto(session, tenantId, unknown, current);
+  await readInto(context, unknown, current);
 
   // A group's name before the transaction (undefined: it did not exist); `now` when the transaction did not change it.
   const nameBefore = (groupId: string, now: string | null = nameOf(current.get(groupId)) ?? null): string | undefined => {
@@ -105,7 +107,7 @@ export async function buildEvents(context: EventContext, notes: TenantNotes): Pr
       for (const id of await membersOfRoleGroupsChanged(context, notes, current, declaredBefore, declaredAfter)) roleUsers.add(id);
     }
     for (const [id, note] of notes.resources) if (note.after === null) roleUsers.delete(id);
-    await readInto(session, tenantId, new Set([...roleUsers].filter((id) => !current.has(id))), current);
+    await readInto(context, new Set([...roleUsers].filter((id) => !current.has(id))), current);
     for (const id of roleUsers) if (current.get(id)?.kind !== "User") roleUsers.delete(id);
   }
 
@@ -155,7 +157,7 @@ export async function buildEvents(context: EventContext, notes: TenantNotes): Pr
 
   const events: NewEvent[] = [];
   const emit = <T extends EventType>(type: T, resource: { readonly type: ResourceKind; readonly id: string }, data: EventData[T]): void => {
-    const id = randomUUID();
+    const id = newEventId();
     const body = { id, type, tenant: context.slug, occurredAt: context.occurredAt, resource, data };
     events.push({ id, type, resourceType: resource.type, resourceId: resource.id, occurredAt: context.occurredAt, data: JSON.stringify(body) });
   };
@@ -227,10 +229,16 @@ function appMember(id: string, member: Member | undefined, current: ReadonlyMap<
   return { id, type: kind ?? "User", display: null };
 }
 
-/** Reads the resources of `ids` into `current` in one query per 500. */
-async function readInto(session: StoreSession, tenantId: string, ids: ReadonlySet<string>, current: Map<string, StoredResource>): Promise<void> {
-  if (ids.size === 0) return;
-  for (const [id, resource] of await session.findResources(tenantId, [...ids])) current.set(id, resource);
+/** Puts the resources of `ids` into `current`: those the transaction knows as they are, the others read (one query per 500). */
+async function readInto(context: EventContext, ids: ReadonlySet<string>, current: Map<string, StoredResource>): Promise<void> {
+  const missing: string[] = [];
+  for (const id of ids) {
+    const known = context.known(id);
+    if (known === undefined) missing.push(id);
+    else current.set(id, known);
+  }
+  if (missing.length === 0) return;
+  for (const [id, resource] of await context.session.findResources(context.tenantId, missing)) current.set(id, resource);
 }
 
 /**
