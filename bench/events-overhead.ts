@@ -2,9 +2,10 @@
  * What recording change events costs a write: the same SCIM use cases run against one store,
  * alternately through the raw store and through recordEvents(store), in rounds.
  *
- *   npx tsx bench/events-overhead.ts [--count N] [--rounds R] [--database sqlite|postgres]
+ *   npx tsx bench/events-overhead.ts [--count N] [--rounds R] [--database sqlite|postgres] [--concurrency C]
  *
- * Prints operations per second per round and the medians. No HTTP: the difference is the
+ * Prints operations per second per round and the medians; with --concurrency, C operations
+ * run at once (writers of one tenant then meet at the tenant's event lock on PostgreSQL). No HTTP: the difference is the
  * decorator's work and its INSERT, not the network's noise.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -21,7 +22,8 @@ import { createTestDatabase } from "../test/helpers/postgres.js";
 
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-const { values } = parseArgs({ options: { count: { type: "string" }, rounds: { type: "string" }, database: { type: "string" } } });
+const { values } = parseArgs({ options: { count: { type: "string" }, rounds: { type: "string" }, database: { type: "string" }, concurrency: { type: "string" } } });
+const concurrency = Number(values.concurrency ?? 1);
 const count = Number(values.count ?? 2000);
 const rounds = Number(values.rounds ?? 3);
 const kind = values.database ?? "sqlite";
@@ -42,7 +44,11 @@ async function timed(label: string, store: Store, operation: (scim: ScimContext,
   const scim = context(store);
   const started = performance.now();
   const cpu = process.cpuUsage();
-  for (let i = 0; i < count; i += 1) await operation(scim, i);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await operation(scim, next++);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
   const used = process.cpuUsage(cpu);
   const sample = { perSecond: count / ((performance.now() - started) / 1000), cpuMicros: (used.user + used.system) / count };
   process.stdout.write(`  ${label.padEnd(40)} ${sample.perSecond.toFixed(0).padStart(6)} ops/s  ${sample.cpuMicros.toFixed(0).padStart(6)} µs CPU/op\n`);
@@ -72,7 +78,7 @@ const workloads: [string, (scim: ScimContext, i: number) => Promise<unknown>][] 
 ];
 
 const results = new Map<string, { plain: Sample[]; recorded: Sample[] }>();
-console.log(`${count} operations per run, ${rounds} rounds, ${raw.dialect}`);
+console.log(`${count} operations per run, ${rounds} rounds, ${raw.dialect}, ${concurrency} at once`);
 for (let round = 1; round <= rounds; round += 1) {
   console.log(`round ${round}`);
   for (const [label, operation] of workloads) {
