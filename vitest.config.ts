@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 import { postgresAvailable } from "./test/helpers/postgres.js";
 
-// The HTTP, IdP and concurrency suites run twice: on SQLite ("sqlite" project, with every
+// The HTTP, management API, events, IdP and concurrency suites run twice: on SQLite ("sqlite" project, with every
 // other test) and on PostgreSQL ("postgres" project) when PostgreSQL answers. With CI set
 // and no PostgreSQL, postgresAvailable() throws: CI never silently skips PostgreSQL.
 // The PostgreSQL store suite and the multi-process tests belong to the postgres project only.
