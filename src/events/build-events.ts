@@ -118,26 +118,31 @@ export async function buildEvents(context: EventContext, notes: TenantNotes): Pr
     return current.get(id)?.kind === "User" && note?.before !== null;
   });
   if (existing.length > 0) for (const [id, groups] of await session.listGroupsOf(tenantId, existing)) groupsNow.set(id, groups);
+  // The groups each member joined, and left (or lost by deletion), in this transaction.
+  const joined = new Map<string, string[]>();
+  const left = new Map<string, string[]>();
+  const push = (map: Map<string, string[]>, key: string, value: string) => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [value]);
+    else list.push(value);
+  };
+  for (const [groupId, note] of memberships) {
+    for (const id of note.added.keys()) push(joined, id, groupId);
+    for (const id of note.removed.keys()) push(left, id, groupId);
+  }
+  for (const [groupId, note] of notes.resources) for (const member of note.membersBeforeDelete ?? []) push(left, member.value, groupId);
+
   const groupsOf = (userId: string): readonly GroupRef[] => {
     const read = groupsNow.get(userId);
     if (read !== undefined) return read;
-    const joined = memberships
-      .filter(([, note]) => note.added.has(userId))
-      .map(([groupId]): GroupRef => ({ value: groupId, display: nameOf(current.get(groupId)) ?? null }));
-    return joined.sort(byId);
+    return (joined.get(userId) ?? []).map((groupId): GroupRef => ({ value: groupId, display: nameOf(current.get(groupId)) ?? null })).sort(byId);
   };
   const groupsBefore = (userId: string): GroupRef[] => {
-    const now = new Map(groupsOf(userId).map((group) => [group.value, group.display]));
-    const left = memberships.filter(([, note]) => note.removed.has(userId)).map(([groupId]) => groupId);
-    const deleted = [...notes.resources]
-      .filter(([, note]) => note.membersBeforeDelete?.some((member) => member.value === userId) === true)
-      .map(([groupId]) => groupId);
-    const ids = [
-      ...groupsOf(userId).filter((group) => notes.memberships.get(group.value)?.added.has(userId) !== true).map((group) => group.value),
-      ...left,
-      ...deleted,
-    ];
-    return [...new Set(ids)].map((value) => ({ value, display: nameBefore(value, now.get(value)) ?? null }));
+    const now = groupsOf(userId);
+    const names = new Map(now.map((group) => [group.value, group.display]));
+    const justJoined = new Set(joined.get(userId) ?? []);
+    const ids = [...now.map((group) => group.value).filter((id) => !justJoined.has(id)), ...(left.get(userId) ?? [])];
+    return [...new Set(ids)].map((value) => ({ value, display: nameBefore(value, names.get(value)) ?? null }));
   };
 
   const snapshots = new Map<string, AppUser>();
