@@ -38,6 +38,8 @@ export class RecordingSession implements StoreSession {
    * before a change when no note holds one yet, and what events show of a resource they name.
    */
   private readonly read = new Map<string, StoredResource>();
+  /** Members as this transaction listed them (tenant id, NUL, member id): what a removal's event shows of them. */
+  private readonly listed = new Map<string, Member>();
   /** Lists this transaction read or wrote (tenant id, NUL, list name). */
   readonly lists = new Map<string, readonly string[] | undefined>();
 
@@ -205,7 +207,7 @@ export class RecordingSession implements StoreSession {
     const removed = await this.inner.removeMembers(tenantId, groupId, memberIds);
     const deleted = new Set(removed);
     const notes = this.notesOf(tenantId);
-    for (const id of memberIds) if (deleted.delete(id)) noteRemoved(notes, groupId, id, undefined);
+    for (const id of memberIds) if (deleted.delete(id)) noteRemoved(notes, groupId, id, this.listed.get(`${tenantId}\u0000${id}`));
     return removed;
   }
 
@@ -217,6 +219,13 @@ export class RecordingSession implements StoreSession {
     membershipOf(notes, groupId);
     for (const member of members) noteRemoved(notes, groupId, member.value, member);
     return count;
+  }
+
+  /** As the store's; the members it returns are remembered, for the events of their removal (a PATCH removes by filter after listing). */
+  async listMembers(tenantId: string, groupId: string, filter?: ResolvedFilter): Promise<readonly Member[]> {
+    const members = await this.inner.listMembers(tenantId, groupId, filter);
+    for (const member of members) this.listed.set(`${tenantId}\u0000${member.value}`, member);
+    return members;
   }
 
   // Recorded: the roles list (group names matching declared roles grant them).
@@ -329,9 +338,6 @@ export class RecordingSession implements StoreSession {
   }
   findResources(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, StoredResource>> {
     return this.inner.findResources(tenantId, ids);
-  }
-  listMembers(tenantId: string, groupId: string, filter?: ResolvedFilter): Promise<readonly Member[]> {
-    return this.inner.listMembers(tenantId, groupId, filter);
   }
   listMembersOfGroups(tenantId: string, groupIds: readonly string[]): Promise<ReadonlyMap<string, readonly Member[]>> {
     return this.inner.listMembersOfGroups(tenantId, groupIds);

@@ -146,6 +146,13 @@ describe("what recording events costs a write (session calls, with and without t
     expect(difference(calls.plain, calls.recorded)).toEqual({ findKinds: -1, findResources: 1, appendEvents: 1 });
     expect(total(calls.recorded) - total(calls.plain)).toBe(1);
     for (const read of ["listMembers", "listMembersOfGroups", "listMembersPage"]) expect(calls.recorded[read], read).toBeUndefined();
+
+    // Okta removes one member by filter: the members the filter matched are what the event shows.
+    const leaving = [members[0]!, members[1]!];
+    const removal = await callsOf((scim) =>
+      patchResource(scim, "Group", group, { schemas: [PATCH_OP], Operations: [{ op: "remove", path: `members[value eq "${leaving.shift()!}"]` }] }, undefined, {}, false),
+    );
+    expect(difference(removal.plain, removal.recorded)).toEqual({ appendEvents: 1 });
   });
 
   it("lists the members a PUT replaces (the event names who left), once", async () => {
