@@ -21,7 +21,7 @@ import type {
 } from "../store/store.js";
 import { groupGrantsRole } from "./roles.js";
 import type { TenantViews } from "./tenant-views.js";
-import { emptyNotes, forgetMemberships, membershipOf, noteAdded, noteRemoved, type ResourceNote, type TenantNotes } from "./transaction-notes.js";
+import { emptyNotes, forgetMemberships, noteAdded, noteRemoved, type ResourceNote, type TenantNotes } from "./transaction-notes.js";
 
 /**
  * The session a use case gets from the recording store (docs/decisions/0010-change-events.md).
@@ -216,7 +216,6 @@ export class RecordingSession implements StoreSession {
     const members = await this.inner.listMembers(tenantId, groupId);
     const count = await this.inner.removeAllMembers(tenantId, groupId);
     const notes = this.notesOf(tenantId);
-    membershipOf(notes, groupId);
     for (const member of members) noteRemoved(notes, groupId, member.value, member);
     return count;
   }
