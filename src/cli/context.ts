@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { recordEvents, type RecordingStore } from "../events/record-events.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
 
@@ -125,8 +126,8 @@ export function scimBaseUrl(baseUrl: string, slug: string): string {
   return `${baseUrl}/scim/v2/${slug}`;
 }
 
-/** Opens the store (openStore creates a SQLite file's folder) and brings its schema up to date. */
-export async function openMigratedStore(database: string): Promise<Store> {
+/** Opens the store (openStore creates a SQLite file's folder) and brings its schema up to date; its writes record change events. */
+export async function openMigratedStore(database: string): Promise<RecordingStore> {
   const store = await openStore(database);
   try {
     await store.migrate();
@@ -134,7 +135,7 @@ export async function openMigratedStore(database: string): Promise<Store> {
     await store.close();
     throw error;
   }
-  return store;
+  return recordEvents(store);
 }
 
 export async function withStore<T>(database: string, fn: (store: Store) => Promise<T>): Promise<T> {

@@ -1,5 +1,6 @@
 import { apiKeysCommand } from "./api-keys.js";
 import { UsageError, formatTable, type CliContext, type Command } from "./context.js";
+import { eventsCommand } from "./events.js";
 import { migrateCommand } from "./migrate.js";
 import { requestsCommand } from "./requests.js";
 import { serveCommand } from "./serve.js";
@@ -7,7 +8,7 @@ import { tenantsCommand } from "./tenants.js";
 import { tokensCommand } from "./tokens.js";
 import { webhooksCommand } from "./webhooks.js";
 
-export const COMMANDS: readonly Command[] = [serveCommand, tenantsCommand, tokensCommand, apiKeysCommand, webhooksCommand, requestsCommand, migrateCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, tenantsCommand, tokensCommand, apiKeysCommand, webhooksCommand, requestsCommand, eventsCommand, migrateCommand];
 
 export function usage(): string {
   const rows = COMMANDS.map((command) => [`  ${command.name}`, command.summary]);

@@ -3,12 +3,13 @@ import { type Dispatcher, startDispatcher } from "../events/dispatcher.js";
 import { type DispatcherSettings, DispatcherSettingsError, readDispatcherSettings } from "../events/dispatcher-settings.js";
 import { readSecretKey, type SecretKey, SecretKeyError } from "../events/secret-box.js";
 import { assertSecretKeyOpensWebhooks } from "../events/webhooks.js";
+import { checkRetentionDays, DEFAULT_EVENT_RETENTION_DAYS } from "../events/retention.js";
 import type { RunningServer } from "../http/server.js";
 import {
   CliError,
-  UsageError,
   DATABASE_OPTION,
   HELP_OPTION,
+  UsageError,
   expectPositionals,
   openMigratedStore,
   parseCommandArgs,
@@ -17,11 +18,13 @@ import {
   resolvePort,
   resolvePublicUrl,
   scimBaseUrl,
+  type CliContext,
   type Command,
 } from "./context.js";
+import { stopRequested } from "./signals.js";
 
 const USAGE = `Usage:
-  roster serve [--port N] [--host H] [--database URL|PATH] [--public-url URL]
+  roster serve [--port N] [--host H] [--database URL|PATH] [--public-url URL] [--event-retention-days N]
 
 Runs the SCIM server. Migrations run on start; on first start with no tenants, the tenant
 "default" is created. SIGTERM or SIGINT stops accepting connections, lets in-flight
@@ -38,6 +41,9 @@ Options:
   --database          database URL or SQLite path (env ROSTER_DATABASE_URL, default ./data/roster.db)
   --public-url        URL the IdP uses to reach Roster, e.g. behind a proxy or tunnel
                       (env ROSTER_PUBLIC_URL); used in printed URLs and meta.location
+  --event-retention-days
+                      change events older than this are removed, at start and hourly
+                      (env ROSTER_EVENT_RETENTION_DAYS, default ${DEFAULT_EVENT_RETENTION_DAYS}; docs/events.md)
   -h, --help          show this help`;
 
 const OPTIONS = {
@@ -46,9 +52,8 @@ const OPTIONS = {
   port: { type: "string" },
   host: { type: "string" },
   "public-url": { type: "string" },
+  "event-retention-days": { type: "string" },
 } as const;
-
-const STOP_SIGNALS = ["SIGTERM", "SIGINT"] as const;
 
 export const serveCommand: Command = {
   name: "serve",
@@ -66,6 +71,7 @@ export const serveCommand: Command = {
     const host = resolveHost(values.host, ctx);
     const publicUrl = resolvePublicUrl(values["public-url"], ctx);
     const { key, settings } = webhookConfiguration(ctx.env);
+    const eventRetentionDays = resolveEventRetentionDays(values["event-retention-days"], ctx);
     const stop = stopRequested();
 
     // Loaded here so that the other commands start without loading Fastify.
@@ -84,9 +90,13 @@ export const serveCommand: Command = {
         port,
         ...(publicUrl === undefined ? {} : { publicUrl }),
         ...(key === undefined ? {} : { secretKey: key }),
+        eventRetentionDays,
         log: true,
       });
-      dispatcher = startDispatcher({ store, key, settings, log: running.app.log });
+      const started = startDispatcher({ store, key, settings, log: running.app.log });
+      dispatcher = started;
+      // Deliveries of this process's own commits go out at once; other processes' are found by polling.
+      running.store.onEventsCommitted(() => started.wake());
       const baseUrl = publicUrl ?? running.url;
       ctx.out(`Roster listening on ${running.url}`);
       for (const tenant of tenants) ctx.out(`SCIM base URL for tenant "${tenant.slug}": ${scimBaseUrl(baseUrl, tenant.slug)}`);
@@ -117,21 +127,12 @@ function webhookConfiguration(env: Readonly<Record<string, string | undefined>>)
   }
 }
 
-/** Resolves on the first SIGTERM/SIGINT; a second one exits at once. */
-function stopRequested(): { signal: Promise<string>; dispose(): void } {
-  let received = false;
-  let resolve: (signal: string) => void = () => undefined;
-  const signal = new Promise<string>((r) => (resolve = r));
-  const onSignal = (name: NodeJS.Signals) => {
-    if (received) process.exit(130);
-    received = true;
-    resolve(name);
-  };
-  for (const name of STOP_SIGNALS) process.on(name, onSignal);
-  return {
-    signal,
-    dispose: () => {
-      for (const name of STOP_SIGNALS) process.off(name, onSignal);
-    },
-  };
+/** `--event-retention-days`, else ROSTER_EVENT_RETENTION_DAYS, else 30. */
+function resolveEventRetentionDays(flag: string | undefined, ctx: CliContext): number {
+  const env = ctx.env["ROSTER_EVENT_RETENTION_DAYS"];
+  const [text, source] = flag !== undefined ? [flag, "--event-retention-days"] : env !== undefined && env !== "" ? [env, "ROSTER_EVENT_RETENTION_DAYS"] : [undefined, ""];
+  if (text === undefined) return DEFAULT_EVENT_RETENTION_DAYS;
+  const checked = checkRetentionDays(text, source);
+  if (!checked.ok) throw new UsageError(checked.reason);
+  return checked.days;
 }

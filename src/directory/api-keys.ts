@@ -34,7 +34,7 @@ export async function revokeApiKey(store: Store, id: string, now: Date = new Dat
 /** The unrevoked key a presented secret is; undefined when malformed, unknown or revoked. */
 export async function authenticateApiKey(store: Store, presented: string): Promise<ApiKeyRecord | undefined> {
   if (!API_KEY_SHAPE.test(presented)) return undefined;
-  return store.transaction((session) => session.findActiveApiKey(hashToken(presented)));
+  return store.read((session) => session.findActiveApiKey(hashToken(presented)));
 }
 
 /** Whether the key may act on the tenant: a tenant key on its own tenant only, an administrator key on all. */

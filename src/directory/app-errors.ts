@@ -7,6 +7,7 @@ import type { ScimError } from "../scim/errors.js";
 export const APP_ERROR_CODES = [
   "invalidRequest",
   "invalidCursor",
+  "cursorExpired",
   "unauthorized",
   "forbidden",
   "notFound",

@@ -15,6 +15,7 @@ import type {
   Member,
   ResourceKind,
   ScimDocument,
+  ReadSession,
   Store,
   StoreSession,
   StoredResource,
@@ -96,7 +97,7 @@ function groupRefJson(context: ScimContext, group: GroupRef): Record<string, unk
 /** Loads what lives outside the documents (members of groups, groups of users) for a page of resources, in one query. */
 export async function loadExternal(
   context: ScimContext,
-  session: StoreSession,
+  session: ReadSession,
   kind: ResourceKind,
   resources: readonly StoredResource[],
   projection: Projection,
@@ -148,7 +149,7 @@ export function serveResource(
 
 async function serveOne(
   context: ScimContext,
-  session: StoreSession,
+  session: ReadSession,
   resource: StoredResource,
   projection: Projection,
 ): Promise<ServedResource> {
@@ -196,7 +197,7 @@ export async function getResource(
   id: string,
   projection: Projection,
 ): Promise<ServedResource> {
-  return context.store.transaction(async (session) => {
+  return context.store.read(async (session) => {
     const resource = visibleOrNotFound(context, kind, id, await session.findResource(context.tenant.id, kind, id));
     return serveOne(context, session, resource, projection);
   });
@@ -204,7 +205,7 @@ export async function getResource(
 
 /** The version of a resource, for a conditional GET answered without a body. Undefined when missing. */
 export async function findVersion(context: ScimContext, kind: ResourceKind, id: string): Promise<number | undefined> {
-  return context.store.transaction(async (session) => {
+  return context.store.read(async (session) => {
     const resource = await session.findResource(context.tenant.id, kind, id);
     return resource === undefined || !isVisible(context.visibility, resource) ? undefined : resource.version;
   });

@@ -5,7 +5,7 @@ import { resolveFilter } from "../scim/filter/resolve.js";
 import { parseAttributePath, resolveAttributePath } from "../scim/path.js";
 import { parseAttributeList } from "../scim/resource/project.js";
 import { serializeListResponse } from "../scim/resource/list.js";
-import type { ResourceKind, ResourceQuery, SortSpec, StoreSession } from "../store/store.js";
+import type { ReadSession, ResourceKind, ResourceQuery, SortSpec } from "../store/store.js";
 import { StoreCursorError } from "../store/store.js";
 import { loadExternal, serveResource, type Projection, type ScimContext } from "./resources.js";
 import { visibleManaged } from "./visibility.js";
@@ -167,7 +167,7 @@ function pageSize(params: ListParams, limits: PagingLimits): number {
 
 async function queryKind(
   context: ScimContext,
-  session: StoreSession,
+  session: ReadSession,
   kind: ResourceKind,
   query: ResourceQuery,
   projection: Projection,
@@ -202,7 +202,7 @@ export async function listResources(
     ...(sort === undefined ? {} : { sort }),
     ...(params.cursor === undefined ? { startIndex } : { cursor: params.cursor }),
   };
-  const page = await context.store.transaction((session) => queryKind(context, session, kind, query, projection));
+  const page = await context.store.read((session) => queryKind(context, session, kind, query, projection));
   return serializeListResponse({
     resources: page.resources,
     totalResults: page.totalResults,
@@ -245,7 +245,7 @@ export async function searchAll(
   if (plans.length === 0 && firstError !== undefined) throw firstError;
   const count = pageSize(params, limits);
   const startIndex = Math.max(params.startIndex ?? 1, 1);
-  return context.store.transaction(async (session) => {
+  return context.store.read(async (session) => {
     let skip = startIndex - 1;
     let remaining = count;
     let totalResults = 0;

@@ -68,7 +68,7 @@ export class ProfileCache {
     if (version === 0) return PLAIN;
     const cached = this.entries.get(tenant.id);
     if (cached !== undefined && cached.version >= version) return cached.value;
-    const stored = await this.store.transaction((session) => session.findTenantProfile(tenant.id));
+    const stored = await this.store.read((session) => session.findTenantProfile(tenant.id));
     if (stored === undefined) return PLAIN;
     // Stored profiles were validated on write; a failure here is a bug, not user input.
     const value = stored.source === null ? PLAIN : profiled(loadProfile(stored.source, `profile of tenant "${tenant.slug}"`));

@@ -133,16 +133,12 @@ export async function authenticateToken(
   // no secret-dependent comparison happens here. A principal's state is checked by the
   // same lookup, on every request: deactivating the principal stops its tokens at once.
   const hash = hashToken(presented);
-  return store.transaction(async (session) => {
-    const found = await session.findActiveToken(hash);
-    if (found === undefined) return undefined;
-    if (isStale(found.token.lastUsed, now)) {
-      const at = now.toISOString();
-      await session.touchToken(found.token.id, at);
-      return { tenant: found.tenant, token: { ...found.token, lastUsed: at } };
-    }
-    return found;
-  });
+  // A read without a write lock; lastUsed is written at most once a LAST_USED_RESOLUTION_MS.
+  const found = await store.read((session) => session.findActiveToken(hash));
+  if (found === undefined || !isStale(found.token.lastUsed, now)) return found;
+  const at = now.toISOString();
+  await store.transaction((session) => session.touchToken(found.token.id, at));
+  return { tenant: found.tenant, token: { ...found.token, lastUsed: at } };
 }
 
 function isStale(lastUsed: string | null, now: Date): boolean {

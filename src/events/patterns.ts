@@ -1,20 +1,4 @@
-/** Every event type Roster records (docs/decisions/0010-change-events.md); a webhook subscribes to some of them. */
-export const EVENT_TYPES = [
-  "user.created",
-  "user.updated",
-  "user.deactivated",
-  "user.reactivated",
-  "user.deleted",
-  "group.created",
-  "group.updated",
-  "group.deleted",
-  "group.member_added",
-  "group.member_removed",
-  "role.granted",
-  "role.revoked",
-] as const;
-
-export type EventType = (typeof EVENT_TYPES)[number];
+import { EVENT_TYPES } from "./event-types.js";
 
 /** What a webhook created without a list of event types receives: everything. */
 export const ALL_EVENTS = "*";

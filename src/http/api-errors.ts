@@ -13,6 +13,7 @@ export const APP_ERROR_STATUS: Readonly<Record<AppErrorCode, number>> = {
   notFound: 404,
   userNameTaken: 409,
   managedByIdentityProvider: 409,
+  cursorExpired: 410,
   payloadTooLarge: 413,
   unsupportedMediaType: 415,
   internal: 500,

@@ -1,3 +1,5 @@
+import { EVENT_TYPES } from "../events/event-types.js";
+
 /**
  * The OpenAPI 3.1 description of the management API, served at /api/v1/openapi.json.
  * Written by hand (it is documentation); test/api/openapi.test.ts keeps its paths and
@@ -165,6 +167,26 @@ export const OPENAPI_DOCUMENT = {
         responses: { "200": ok("Names as stored.", names), ...COMMON_ERRORS },
       },
     },
+    "/tenants/{tenant}/events": {
+      parameters: [TENANT],
+      get: {
+        operationId: "listEvents",
+        summary: "The tenant's change events in commit order (docs/events.md); poll with nextCursor to follow them.",
+        parameters: [
+          queryParam("after", { type: "string", pattern: "^[0-9]{1,15}$" }, "nextCursor of the previous page (or an event's sequence), unchanged; absent: from the oldest event retention kept."),
+          queryParam("limit", { type: "integer", minimum: 1, maximum: 1000, default: 100 }, "Page size."),
+        ],
+        responses: {
+          "200": ok("A page of events; nextCursor is always present, also when data is empty.", {
+            type: "object",
+            required: ["data", "nextCursor"],
+            properties: { data: { type: "array", items: ref("Event") }, nextCursor: { type: "string", description: "Pass it as after to continue." } },
+          }),
+          ...COMMON_ERRORS,
+          "410": error("cursorExpired: retention removed events after this cursor; rebuild from the users and groups endpoints."),
+        },
+      },
+    },
     "/tenants/{tenant}/webhooks": {
       parameters: [TENANT],
       get: {
@@ -241,6 +263,7 @@ export const OPENAPI_DOCUMENT = {
                 enum: [
                   "invalidRequest",
                   "invalidCursor",
+                  "cursorExpired",
                   "unauthorized",
                   "forbidden",
                   "notFound",
@@ -350,6 +373,34 @@ export const OPENAPI_DOCUMENT = {
       Member: {
         type: "object",
         properties: { id: { type: "string" }, type: { type: "string", enum: ["User", "Group"] }, display: { type: ["string", "null"] } },
+      },
+      Event: {
+        type: "object",
+        required: ["id", "type", "tenant", "occurredAt", "resource", "data", "sequence"],
+        properties: {
+          id: { type: "string", format: "uuid", description: "Also the webhook-id of its deliveries." },
+          type: { type: "string", enum: [...EVENT_TYPES] },
+          tenant: { type: "string", description: "The tenant's slug." },
+          occurredAt: { type: "string", format: "date-time" },
+          resource: {
+            type: "object",
+            description: "What the event is about (membership events: the group; role events: the user).",
+            properties: { type: { type: "string", enum: ["User", "Group"] }, id: { type: "string" } },
+          },
+          data: {
+            type: "object",
+            description:
+              "user.*: {user, previous?}; group.created/updated/deleted: {group, previous?}; group.member_added/removed: {group, members (at most 1,000)}; role.granted/revoked: {user, role}. previous: the changed fields with their former values.",
+            properties: {
+              user: ref("User"),
+              group: ref("Group"),
+              members: { type: "array", items: ref("Member"), maxItems: 1000 },
+              role: { type: "string" },
+              previous: { type: "object" },
+            },
+          },
+          sequence: { type: "integer", description: "The event's position in the tenant's feed; a valid after." },
+        },
       },
     },
   },

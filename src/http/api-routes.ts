@@ -24,6 +24,7 @@ import {
   replayWebhookFromBody,
   updateWebhook,
 } from "../events/webhooks.js";
+import { listAppEvents } from "../events/feed.js";
 import type { Store } from "../store/store.js";
 import { OPENAPI_DOCUMENT } from "./api-openapi.js";
 import { handleApiError, JSON_CONTENT_TYPE } from "./api-errors.js";
@@ -113,6 +114,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handle: (c, p, r) => listWebhookDeliveriesFromQuery(c.store, c.tenant, param(p, "id"), r.query).then(json(200)),
   },
   { method: "POST", url: `${T}/webhooks/:id/replay`, handle: (c, p, r) => replayWebhookFromBody(c.store, c.tenant, param(p, "id"), r.body).then(json(200)) },
+  { method: "GET", url: `${T}/events`, handle: (c, _p, r) => listAppEvents(c, r.query).then(json(200)) },
 ];
 
 export interface ApiRouteOptions {
@@ -128,7 +130,7 @@ async function authorize(options: ApiRouteOptions, profiles: ProfileCache, reque
   if (presented === undefined) throw new AppError("unauthorized", "missing API key: send Authorization: Bearer <key> (see: roster api-keys create)");
   const key = await authenticateApiKey(store, presented);
   if (key === undefined) throw new AppError("unauthorized", "the API key is not valid (unknown or revoked)");
-  const tenant = await store.transaction((session) => session.findTenantBySlug(slug));
+  const tenant = await store.read((session) => session.findTenantBySlug(slug));
   // A tenant key learns nothing about other tenants, existing or not.
   if (tenant === undefined && key.tenantId === null) throw new AppError("notFound", `tenant "${slug}" does not exist`);
   if (tenant === undefined || !apiKeyAllows(key, tenant)) {

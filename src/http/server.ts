@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { ScimError } from "../scim/errors.js";
+import { recordEvents, type RecordingStore } from "../events/record-events.js";
+import { startEventPruner } from "../events/retention.js";
 import type { Store, Tenant } from "../store/store.js";
 import { DEFAULT_LIMITS, type ScimLimits } from "./config.js";
 import { handleError, loggedErrorOf } from "./errors.js";
@@ -24,6 +26,8 @@ export interface AppOptions {
 
 export interface RosterApp {
   readonly app: FastifyInstance;
+  /** The store every request goes through: it records change events (src/events/). */
+  readonly store: RecordingStore;
   /** Flushes the request log; call before reading it in tests. */
   flushRequestLog(): Promise<void>;
   close(): Promise<void>;
@@ -32,12 +36,16 @@ export interface RosterApp {
 export interface ServerOptions extends AppOptions {
   readonly host: string;
   readonly port: number;
+  /** Removes change events older than this many days, at start and then hourly (`roster serve`); none are removed when absent. */
+  readonly eventRetentionDays?: number;
 }
 
 export interface RunningServer {
   /** `http://host:port` as bound (the real port when 0 was asked for). */
   readonly url: string;
   readonly app: FastifyInstance;
+  /** The store every request goes through: it records change events (src/events/). */
+  readonly store: RecordingStore;
   flushRequestLog(): Promise<void>;
   /** Stops accepting connections, drains in-flight requests, flushes the request log and closes the store. */
   close(): Promise<void>;
@@ -45,8 +53,9 @@ export interface RunningServer {
 
 const TENANT_PATH = /^\/scim\/v2\/([^/?]+)/;
 
-/** Builds the HTTP application (SCIM API and health check) without listening. */
+/** Builds the HTTP application (SCIM API, management API and health check) without listening; every write records its change events. */
 export async function buildApp(options: AppOptions): Promise<RosterApp> {
+  const store = recordEvents(options.store);
   const limits: ScimLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const publicUrl = options.publicUrl?.replace(/\/+$/, "");
   const app = Fastify({
@@ -64,7 +73,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
       return handleError(error, request, reply);
     },
   });
-  const requestLog = new RequestLogWriter(options.store, options.requestLogRetention ?? 10_000);
+  const requestLog = new RequestLogWriter(store, options.requestLogRetention ?? 10_000);
   const tenantsBySlug = new Map<string, Tenant>();
 
   // Only JSON bodies: any other media type (text/plain included) is 415.
@@ -90,7 +99,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     if (slug === undefined) return undefined;
     const cached = tenantsBySlug.get(slug);
     if (cached !== undefined) return cached;
-    const found = await options.store.transaction((session) => session.findTenantBySlug(slug)).catch(() => undefined);
+    const found = await store.read((session) => session.findTenantBySlug(slug)).catch(() => undefined);
     if (found !== undefined) tenantsBySlug.set(slug, found);
     return found;
   }
@@ -138,18 +147,19 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
 
   app.get("/healthz", async (_request, reply) => {
     try {
-      await options.store.ping();
+      await store.ping();
       return reply.code(200).send({ status: "ok" });
     } catch {
       return reply.code(503).send({ status: "unavailable", detail: "the database is not reachable" });
     }
   });
 
-  await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store: options.store, limits, publicUrl });
-  await app.register(apiRoutes, { prefix: API_PREFIX, store: options.store, ...(options.secretKey === undefined ? {} : { secretKey: options.secretKey }) });
+  await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store, limits, publicUrl });
+  await app.register(apiRoutes, { prefix: API_PREFIX, store, ...(options.secretKey === undefined ? {} : { secretKey: options.secretKey }) });
 
   return {
     app,
+    store,
     flushRequestLog,
     async close() {
       await app.close();
@@ -163,14 +173,27 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const roster = await buildApp(options);
   await roster.app.listen({ host: options.host, port: options.port });
+  const log = roster.app.log;
+  const pruner =
+    options.eventRetentionDays === undefined
+      ? undefined
+      : startEventPruner(roster.store, {
+          retentionDays: options.eventRetentionDays,
+          onRun: (outcome) => {
+            if ("error" in outcome) log.error({ err: outcome.error }, "pruning expired change events failed; retrying in an hour");
+            else if (outcome.removed > 0) log.info({ removed: outcome.removed }, "pruned expired change events");
+          },
+        });
   const address = roster.app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : options.port;
   const host = options.host === "0.0.0.0" || options.host === "::" ? "localhost" : options.host;
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     app: roster.app,
+    store: roster.store,
     flushRequestLog: roster.flushRequestLog,
     async close() {
+      await pruner?.stop();
       await roster.close();
       await options.store.close();
     },

@@ -294,7 +294,39 @@ export interface Store {
   close(): Promise<void>;
   /** Runs `fn` in one transaction (serialisable enough that unique checks and membership rows cannot race). */
   transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` for reads only, without a write lock or BEGIN/COMMIT: each statement sees what
+   * was committed when it ran (within a PostgreSQL READ COMMITTED transaction each statement
+   * does too). For the request paths that only read: a token lookup, GET, list and search.
+   */
+  read<T>(fn: (session: ReadSession) => Promise<T>): Promise<T>;
 }
+
+/** What a read-only path may ask of the store (`Store.read`); every StoreSession is one. */
+export type ReadSession = Pick<
+  StoreSession,
+  | "findTenantBySlug"
+  | "listTenants"
+  | "findTenantProfile"
+  | "findActiveToken"
+  | "listTokens"
+  | "findActiveApiKey"
+  | "listApiKeys"
+  | "findList"
+  | "listRequestLog"
+  | "listEvents"
+  | "eventBounds"
+  | "eventSeqBefore"
+  | "queryResources"
+  | "findKinds"
+  | "listMembers"
+  | "listMembersOfGroups"
+  | "listGroupsOf"
+  | "listMembersPage"
+> & {
+  /** Undefined when missing (no row lock: nothing is written after it). */
+  findResource(tenantId: string, kind: ResourceKind, id: string): Promise<StoredResource | undefined>;
+};
 
 export interface StoreSession {
   // Tenants
@@ -403,6 +435,8 @@ export interface StoreSession {
   deleteResource(tenantId: string, kind: ResourceKind, id: string): Promise<boolean>;
   /** Filter, sort and page in SQL. Throws StoreCursorError for a bad cursor. */
   queryResources(tenantId: string, kind: ResourceKind, query: ResourceQuery): Promise<ResourcePage>;
+  /** Of the given ids (Users and Groups alike), the resources that exist in the tenant, by id; one query per 500 ids. */
+  findResources(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, StoredResource>>;
   /** Of the given ids, those that exist in the tenant (and have the given `managed` flag, when given), with their kind. */
   findKinds(tenantId: string, ids: readonly string[], options?: { readonly managed?: boolean }): Promise<ReadonlyMap<string, ResourceKind>>;
 

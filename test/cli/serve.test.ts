@@ -1,6 +1,9 @@
 import type { ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { getTenantBySlug } from "../../src/directory/tenants.js";
+import { recordEvents } from "../../src/events/record-events.js";
+import { openStore } from "../../src/store/open-store.js";
 import { assertBuilt, cliEnv, lastLine, runRoster, spawnRoster, tempDatabase } from "./run-cli.js";
 
 let db: Awaited<ReturnType<typeof tempDatabase>>;
@@ -145,6 +148,7 @@ describe("roster serve", () => {
     [["--port", "70000"], /--port "70000" is not a port/],
     [["--port", "http"], /--port "http" is not a port/],
     [["--public-url", "scim.example.com"], /--public-url "scim.example.com" is not an absolute URL/],
+    [["--event-retention-days", "0"], /--event-retention-days "0" is not a number of days; expected an integer from 1 to 36500/],
   ])("exits 2 with one line for %j", async (args, pattern) => {
     const result = await runRoster(["serve", ...args], env);
     expect(result.code).toBe(2);
@@ -159,9 +163,47 @@ describe("roster serve", () => {
   });
 });
 
+describe("roster serve and change events", () => {
+  it("exits 2 with one line for a bad ROSTER_EVENT_RETENTION_DAYS", async () => {
+    const result = await runRoster(["serve"], { ...env, ROSTER_EVENT_RETENTION_DAYS: "a month" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('roster: ROSTER_EVENT_RETENTION_DAYS "a month" is not a number of days; expected an integer from 1 to 36500\n');
+  });
+
+  it("removes events older than --event-retention-days as it starts, keeping the newer ones", async () => {
+    expect((await runRoster(["tenants", "create", "acme"], env)).code).toBe(0);
+    const store = await openStore(db.path);
+    try {
+      const tenant = await getTenantBySlug(store, "acme");
+      const insert = async (id: string, daysAgo: number) => {
+        const recording = recordEvents(store, { clock: () => new Date(Date.now() - daysAgo * 86_400_000).toISOString() });
+        const at = new Date().toISOString();
+        await recording.transaction((session) =>
+          session.insertResource({ tenantId: tenant.id, id, kind: "User", document: { userName: id }, created: at, lastModified: at, version: 1 }),
+        );
+      };
+      await insert("nine-days-old", 9);
+      await insert("three-days-old", 3);
+      const kept = async () => (await store.transaction((session) => session.listEvents(tenant.id, 0, 10))).map((event) => event.resourceId);
+      expect(await kept()).toEqual(["nine-days-old", "three-days-old"]);
+      const running = await serve(["--event-retention-days", "7"]);
+      let remaining: string[] = [];
+      await until(() => remaining.length === 1, 500, async () => {
+        remaining = await kept();
+      });
+      expect(remaining).toEqual(["three-days-old"]);
+      running.child.kill("SIGTERM");
+      expect(await running.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 /** Waits for a condition that another event will make true; bounded so a broken server fails the test instead of hanging it. */
-async function until(condition: () => boolean, attempts = 500): Promise<void> {
+async function until(condition: () => boolean, attempts = 500, refresh?: () => Promise<void>): Promise<void> {
   for (let attempt = 0; attempt < attempts; attempt += 1) {
+    await refresh?.();
     if (condition()) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

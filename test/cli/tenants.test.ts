@@ -92,10 +92,10 @@ describe("roster", () => {
     const result = await runRoster(["--help"], env);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: roster <command>/);
-    for (const name of ["serve", "tenants", "tokens", "requests", "migrate"]) expect(result.stdout).toContain(`  ${name}`);
+    for (const name of ["serve", "tenants", "tokens", "requests", "events", "migrate"]) expect(result.stdout).toContain(`  ${name}`);
   });
 
-  it.each(["serve", "tenants", "tokens", "requests", "migrate"])("prints usage of %s and exits 0 for `%s --help`", async (name) => {
+  it.each(["serve", "tenants", "tokens", "requests", "events", "migrate"])("prints usage of %s and exits 0 for `%s --help`", async (name) => {
     const result = await runRoster([name, "--help"], env);
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout).toContain(`roster ${name}`);

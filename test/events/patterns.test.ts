@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EVENT_TYPES, eventTypeMatches, parseEventPatterns } from "../../src/events/patterns.js";
+import { EVENT_TYPES } from "../../src/events/event-types.js";
+import { eventTypeMatches, parseEventPatterns } from "../../src/events/patterns.js";
 
 describe("event type patterns", () => {
   it.each([

@@ -226,6 +226,28 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect([...kinds.entries()].sort()).toEqual([["g-eng", "Group"], ["u-bjensen", "User"]]);
         expect((await store.transaction((s) => s.findKinds("t2", ["u-bjensen"]))).size).toBe(0);
       });
+
+      it("reads several resources of either kind by id in one call, as findResource reads each, the tenant's only", async () => {
+        await seedDirectory("t1");
+        await store.transaction(async (s) => {
+          const found = await s.findResources("t1", ["u-bjensen", "g-eng", "missing", "u-bjensen"]);
+          expect([...found.keys()].sort()).toEqual(["g-eng", "u-bjensen"]);
+          expect(found.get("u-bjensen")).toEqual(await s.findResource("t1", "User", "u-bjensen"));
+          expect(found.get("g-eng")).toEqual(await s.findResource("t1", "Group", "g-eng"));
+          expect((await s.findResources("t2", ["u-bjensen"])).size).toBe(0);
+          expect((await s.findResources("t1", [])).size).toBe(0);
+        });
+      });
+
+      it("reads more resources by id than one statement binds (1,201 ids)", async () => {
+        const ids = Array.from({ length: 1201 }, (_, i) => `bulk-${String(i).padStart(4, "0")}`);
+        await store.transaction(async (s) => {
+          for (const id of ids) await s.insertResource(resource("t1", "User", id, { userName: id, displayName: `User ${id}` }));
+        });
+        const found = await store.transaction((s) => s.findResources("t1", [...ids, "missing"]));
+        expect(found.size).toBe(1201);
+        expect(found.get("bulk-1200")).toMatchObject({ id: "bulk-1200", kind: "User", document: { userName: "bulk-1200", displayName: "User bulk-1200" }, version: 1 });
+      });
     });
 
     describe("filters agree with evaluate.ts", () => {
@@ -322,6 +344,54 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(page.nextCursor).toBeUndefined();
         expect(await ids("t1", "User", { sort, startIndex: 5, count: 10 })).toEqual(["u-ulrich"]);
         expect(await ids("t1", "User", { sort, startIndex: 9, count: 10 })).toEqual([]);
+      });
+
+      it("binds each query's own values into SQL compiled for an earlier query of the same shape", async () => {
+        // The first query of each shape compiles it; the later ones only bind (prepared-query.ts).
+        const expectations: [string, string[]][] = [
+          ['userName eq "JSMITH"', ["u-jsmith"]],
+          ['userName eq "bjensen@example.COM"', ["u-bjensen"]],
+          ['userName eq "ülrich"', ["u-ulrich"]],
+          ['userName eq "nobody"', []],
+          ['externalId eq "bjensen"', ["u-bjensen"]],
+          ['externalId eq "BJENSEN"', []],
+          ['externalId eq "ULR"', ["u-ulrich"]],
+          ['emails[type eq "home" and value eq "john@example.org"]', ["u-jsmith"]],
+          ['emails[type eq "work" and value eq "john@example.org"]', []],
+          ['userName sw "j" and not (externalId eq "x")', ["u-jsmith"]],
+          ['userName sw "b" and not (externalId eq "bjensen")', []],
+          ['userName co "%_" or userName eq "typed"', ["u-percent", "u-typed"]],
+          ['userName co "ul" or userName eq "JSmith"', ["u-jsmith"]],
+          ['meta.lastModified gt "2011-05-13T04:42:34Z"', await ids("t1", "User", { filter: filterOf('meta.lastModified gt "2011-05-13T04:42:34Z"') })],
+        ];
+        for (const [text, want] of [...expectations, ...expectations]) {
+          expect((await ids("t1", "User", { filter: filterOf(text) })).sort(), text).toEqual([...want].sort());
+          expect((await store.transaction((s) => s.queryResources("t1", "User", { filter: filterOf(text), count: 0 }))).totalResults, text).toBe(want.length);
+        }
+        // Another tenant binds its own id into the same shapes.
+        expect(await ids("t2", "User", { filter: filterOf('userName eq "JSMITH"') })).toEqual([]);
+      });
+
+      it("tells the total on every kind of page, whether it could be read off the page or had to be counted", async () => {
+        const total = async (query: ResourceQuery) => (await store.transaction((s) => s.queryResources("t1", "User", query))).totalResults;
+        const bjensen = filterOf('userName eq "BJENSEN@example.COM"');
+        const nobody = filterOf('userName eq "nobody"');
+        // 5 users: short pages, full pages, pages past the end, a page ending exactly at the end.
+        for (const [startIndex, count] of [[1, 10], [1, 5], [1, 4], [4, 2], [5, 1], [5, 10], [6, 10], [9, 3], [1, 1]] as const) {
+          expect(await total({ startIndex, count }), `startIndex ${startIndex}, count ${count}`).toBe(5);
+        }
+        expect(await total({ filter: bjensen, count: 100 })).toBe(1);
+        expect(await total({ filter: bjensen, startIndex: 2, count: 100 })).toBe(1);
+        expect(await total({ filter: nobody, count: 100 })).toBe(0);
+        expect(await total({ filter: nobody, startIndex: 3, count: 100 })).toBe(0);
+        expect(await total({ count: 0 })).toBe(5);
+        expect(await total({ cursor: "", count: 10 })).toBe(5);
+        expect(await total({ cursor: "", count: 5 })).toBe(5);
+        const first = await store.transaction((s) => s.queryResources("t1", "User", { cursor: "", count: 2 }));
+        expect(first.totalResults).toBe(5);
+        const last = await store.transaction((s) => s.queryResources("t1", "User", { cursor: first.nextCursor!, count: 10 }));
+        expect(last).toMatchObject({ totalResults: 5 });
+        expect(last.resources).toHaveLength(3);
       });
 
       describe("cursor paging walks every resource once", () => {

@@ -39,6 +39,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
       migrate: () => store.migrate(),
       ping: () => store.ping(),
       transaction: (fn) => store.transaction(fn),
+      read: (fn) => store.read(fn),
       async close() {
         await store.close();
         await database.query(`drop schema "${schema}" cascade`);

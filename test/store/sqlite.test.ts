@@ -42,6 +42,36 @@ describe("openStore (SQLite)", () => {
     expect(outcomes.sort()).toEqual(["StoreConflictError", "won"]);
   }, 30_000);
 
+  it("reads (Store.read) while another connection holds the write lock, from the last commit", async () => {
+    // A transaction here would wait on BEGIN IMMEDIATE (better-sqlite3 waits synchronously,
+    // up to the busy timeout) and then fail with SQLITE_BUSY.
+    const file = join(directory, "read-lock", "roster.db");
+    const writer = await openStore(file, { migrate: true });
+    const reader = await openStore(file);
+    try {
+      await writer.transaction((s) => s.createTenant({ id: "t1", slug: "acme", created: "2026-01-01T00:00:00.000Z" }));
+      // Connections open (and set their pragmas) on first use, as a server's do at start.
+      await reader.read((s) => s.listTenants());
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holding = writer.transaction(async (s) => {
+        await s.createTenant({ id: "t2", slug: "globex", created: "2026-01-01T00:00:00.000Z" });
+        locked();
+        await held;
+      });
+      await isLocked;
+      expect((await reader.read((s) => s.listTenants())).map((t) => t.slug)).toEqual(["acme"]);
+      release();
+      await holding;
+      expect((await reader.read((s) => s.listTenants())).map((t) => t.slug)).toEqual(["acme", "globex"]);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+
   it("opens an in-memory database", async () => {
     const store = await openStore(":memory:", { migrate: true });
     await store.ping();

@@ -2,7 +2,7 @@ import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Dispatcher, startDispatcher } from "../../src/events/dispatcher.js";
 import type { DispatcherSettings } from "../../src/events/dispatcher-settings.js";
-import { EVENT_TYPES } from "../../src/events/patterns.js";
+import { EVENT_TYPES } from "../../src/events/event-types.js";
 import type { SecretKey } from "../../src/events/secret-box.js";
 import { type CreatedWebhook, createWebhook, listWebhookDeliveries, replayWebhook, setWebhookEnabled } from "../../src/events/webhooks.js";
 import type { Tenant } from "../../src/store/store.js";

@@ -175,6 +175,11 @@ export const POSTGRES_DIALECT: SqlDialect = {
     await sql`select pg_advisory_xact_lock(hashtext('roster.events'), hashtext(${tenantId}))`.execute(db);
   },
 
+  async read<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    // Each statement takes a pooled connection for itself: no BEGIN/COMMIT round trips.
+    return fn(db);
+  },
+
   async transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     // READ COMMITTED; writers that read-modify-write a resource lock its row first (lockForUpdate).
     return db.transaction().execute(fn);

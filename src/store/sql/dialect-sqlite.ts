@@ -142,6 +142,12 @@ export const SQLITE_DIALECT: SqlDialect = {
     // BEGIN IMMEDIATE already serialises every writer.
   },
 
+  async read<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    // The connection is held (Kysely's mutex) but no transaction is opened: in WAL mode each
+    // statement reads the last committed state without taking the write lock.
+    return db.connection().execute(fn);
+  },
+
   async transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     // One connection per Kysely instance (Kysely's SQLite driver holds a mutex), so
     // transactions of one process queue here; BEGIN IMMEDIATE takes the write lock up

@@ -68,6 +68,8 @@ export interface SqlDialect {
    * already serialise.
    */
   lockTenantEvents(db: Kysely<Database>, tenantId: string): Promise<void>;
+  /** Runs `fn` for reads only: no BEGIN, no write lock (`Store.read`). */
+  read<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Runs `fn` in one read-write transaction that serialises with other writers where the database needs it. */
   transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
 }

@@ -6,6 +6,7 @@ import { memberRowElement } from "./collections.js";
 import { FilterCompiler } from "./compile-filter.js";
 import type { SqlDialect } from "./dialect.js";
 import { toMember } from "./mappers.js";
+import { PreparedQuery } from "./prepared-query.js";
 import type { Database } from "./schema.js";
 
 // Membership is one row per (group, member): every operation touches only the rows it names.
@@ -80,24 +81,35 @@ export async function listMembersOfGroups(db: Kysely<Database>, tenantId: string
   return result;
 }
 
+function groupsOf(managed: boolean | undefined) {
+  return new PreparedQuery((db, param, size) => {
+    let query = db
+      .selectFrom("group_members as gm")
+      .innerJoin("resources as g", (join) => join.onRef("g.tenant_id", "=", "gm.tenant_id").onRef("g.id", "=", "gm.group_id"))
+      .select(["gm.member_id", "gm.group_id", "g.display"])
+      .where("gm.tenant_id", "=", param(0))
+      .where("gm.member_id", "in", Array.from({ length: size }, (_, index) => param(index + 1)));
+    if (managed !== undefined) query = query.where("g.managed", "=", managed ? 1 : 0);
+    // No ORDER BY: to skip a sort SQLite would scan the primary key over every membership
+    // row of the tenant instead of the (tenant_id, member_id, group_id) index (migration 0003).
+    return query;
+  });
+}
+
+/** Prepared per `managed` filter and per number of ids (up to CHUNK shapes each). */
+const GROUPS_OF = { any: groupsOf(undefined), managed: groupsOf(true), unmanaged: groupsOf(false) };
+
 export async function listGroupsOf(
   db: Kysely<Database>,
+  dialect: SqlDialect,
   tenantId: string,
   memberIds: readonly string[],
   managed?: boolean,
 ): Promise<ReadonlyMap<string, readonly GroupRef[]>> {
   const result = new Map<string, GroupRef[]>(memberIds.map((id) => [id, []]));
   for (const chunk of chunks([...new Set(memberIds)])) {
-    let query = db
-      .selectFrom("group_members as gm")
-      .innerJoin("resources as g", (join) => join.onRef("g.tenant_id", "=", "gm.tenant_id").onRef("g.id", "=", "gm.group_id"))
-      .select(["gm.member_id", "gm.group_id", "g.display"])
-      .where("gm.tenant_id", "=", tenantId)
-      .where("gm.member_id", "in", chunk);
-    if (managed !== undefined) query = query.where("g.managed", "=", managed ? 1 : 0);
-    // No ORDER BY: to skip a sort SQLite would scan the primary key over every membership
-    // row of the tenant instead of the (tenant_id, member_id, group_id) index (migration 0003).
-    const rows = await query.execute();
+    const query = GROUPS_OF[managed === undefined ? "any" : managed ? "managed" : "unmanaged"];
+    const rows = await query.execute(db, dialect, [tenantId, ...chunk], chunk.length);
     for (const row of rows) result.get(row.member_id)?.push({ value: row.group_id, display: row.display });
   }
   // Group ids are UUIDs (ASCII), so UTF-16 order is code point order, as the dialects compare.

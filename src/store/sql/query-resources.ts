@@ -1,13 +1,20 @@
-import { type Kysely, type RawBuilder, type SqlBool, sql } from "kysely";
+import { type Compilable, type Kysely, type RawBuilder, type SqlBool, sql } from "kysely";
+import type { ResolvedFilter, ResolvedPath } from "../../scim/filter/ast.js";
 import type { ResourceKind, ResourcePage, ResourceQuery, StoredResource } from "../store.js";
 import { FilterCompiler } from "./compile-filter.js";
 import { type CursorPosition, decodeCursor, encodeCursor, queryFingerprint } from "./cursor.js";
 import type { SqlDialect } from "./dialect.js";
 import { toStoredResource } from "./mappers.js";
+import { bind, numberStandIn, ShapeCache, shapeOf, standIn } from "./prepared-query.js";
 import { TRUE } from "./scalar.js";
 import type { Database } from "./schema.js";
 
-/** Filters, counts, sorts and pages in SQL; nothing is filtered or counted in memory. */
+/**
+ * Filters, counts, sorts and pages in SQL; nothing is filtered or counted in memory. The
+ * count query runs only when the page itself cannot tell the total. Index pages and counts
+ * are compiled once per query shape (prepared-query.ts): an Okta lookup by userName binds
+ * its values into SQL compiled for the first lookup of that shape.
+ */
 export async function queryResources(
   db: Kysely<Database>,
   dialect: SqlDialect,
@@ -15,20 +22,52 @@ export async function queryResources(
   kind: ResourceKind,
   query: ResourceQuery,
 ): Promise<ResourcePage> {
+  const count = Math.max(0, Math.trunc(query.count));
+  const countAll = async () => {
+    const [row] = await runShaped(db, dialect, "count", tenantId, kind, query, [], (built) => built.base.select((eb) => eb.fn.countAll().as("total")));
+    return Number((row as { total: unknown } | undefined)?.total ?? 0);
+  };
+  if (count === 0) return { totalResults: await countAll(), resources: [] };
+
+  if (query.cursor === undefined) {
+    const offset = Math.max(1, Math.trunc(query.startIndex ?? 1)) - 1;
+    const rows = (await runShaped(db, dialect, "page", tenantId, kind, query, [count, offset], (built, numbers) =>
+      built.page.limit(numbers[0]!).offset(numbers[1]!),
+    )) as ResourceRow[];
+    // A short page that starts inside the result set ends it: the total is known without counting
+    // (an Okta lookup by userName, the last page of an import).
+    const known = rows.length < count && (rows.length > 0 || offset === 0);
+    return { totalResults: known ? offset + rows.length : await countAll(), resources: rows.map(toStoredResource) };
+  }
+
+  const scope = query.managed === undefined ? kind : `${kind}/${query.managed ? "managed" : "unmanaged"}`;
+  const fingerprint = queryFingerprint(`${tenantId}/${scope}`, query.filter, query.sort);
+  const position = query.cursor === "" ? undefined : decodeCursor(query.cursor, fingerprint);
+  const { page: unpaged, sortKey, descending } = buildQuery(db, dialect, tenantId, kind, query);
+  let page = unpaged;
+  if (position !== undefined) page = page.where(after(sortKey, position, descending));
+  const rows = await page.limit(count + 1).execute();
+  const resources: StoredResource[] = rows.slice(0, count).map(toStoredResource);
+  const last = rows[count - 1];
+  // The first page holds every match when there is no next one.
+  const totalResults = position === undefined && rows.length <= count ? rows.length : await countAll();
+  if (rows.length <= count || last === undefined) return { totalResults, resources };
+  const sortValue = last.sort_key;
+  const nextCursor = encodeCursor(fingerprint, {
+    sortValue: typeof sortValue === "number" || typeof sortValue === "string" ? sortValue : sortValue === null || sortValue === undefined ? null : String(sortValue),
+    id: last.id,
+  });
+  return { totalResults, resources, nextCursor };
+}
+
+type ResourceRow = Parameters<typeof toStoredResource>[0];
+
+/** The filtered rows (`base`) and the sorted page of them (`page`), not yet limited. */
+function buildQuery(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, kind: ResourceKind, query: Pick<ResourceQuery, "filter" | "sort" | "managed">) {
   const compiler = new FilterCompiler(dialect, { kind, alias: "r" });
   const where = query.filter === undefined ? TRUE : compiler.compile(query.filter);
   let base = db.selectFrom("resources as r").where("r.tenant_id", "=", tenantId).where("r.kind", "=", kind).where(where);
   if (query.managed !== undefined) base = base.where("r.managed", "=", query.managed ? 1 : 0);
-
-  const scope = query.managed === undefined ? kind : `${kind}/${query.managed ? "managed" : "unmanaged"}`;
-  const fingerprint = queryFingerprint(`${tenantId}/${scope}`, query.filter, query.sort);
-  const position = query.cursor === undefined || query.cursor === "" ? undefined : decodeCursor(query.cursor, fingerprint);
-
-  const counted = await base.select((eb) => eb.fn.countAll().as("total")).executeTakeFirstOrThrow();
-  const totalResults = Number(counted.total);
-  const count = Math.max(0, Math.trunc(query.count));
-  if (count === 0) return { totalResults, resources: [] };
-
   // A typed NULL: PostgreSQL refuses a bare constant in ORDER BY.
   const sortKey: RawBuilder<unknown> = query.sort === undefined ? sql`cast(null as text)` : compiler.sortKey(query.sort.path);
   const descending = query.sort?.order === "descending";
@@ -40,24 +79,97 @@ export async function queryResources(
   // matching row for each page instead of walking the (tenant_id, id) key (Okta import).
   if (query.sort !== undefined) page = page.orderBy(sql`(${sortKey}) is null`, descending ? "desc" : "asc").orderBy(sortKey, descending ? "desc" : "asc");
   page = page.orderBy("r.id");
+  return { base, page, sortKey, descending };
+}
 
-  if (query.cursor === undefined) {
-    const offset = Math.max(1, Math.trunc(query.startIndex ?? 1)) - 1;
-    const rows = await page.limit(count).offset(offset).execute();
-    return { totalResults, resources: rows.map(toStoredResource) };
+const SHAPES = new ShapeCache<unknown>();
+
+/**
+ * Runs the query `finish` makes of the built query, compiled once per shape: the filter's
+ * structure, attributes and non-string values, the sort, the scope. The tenant id, the
+ * filter's strings and `numbers` are bound per call.
+ */
+async function runShaped(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  purpose: string,
+  tenantId: string,
+  kind: ResourceKind,
+  query: ResourceQuery,
+  numbers: readonly number[],
+  finish: (built: ReturnType<typeof buildQuery>, numbers: readonly number[]) => Compilable<unknown>,
+): Promise<unknown[]> {
+  const strings: string[] = [tenantId];
+  const filter = query.filter === undefined ? undefined : withStandIns(query.filter, strings);
+  const key = `${dialect.name}|${purpose}|${kind}|${String(query.managed)}|${query.sort === undefined ? "" : `${pathKey(query.sort.path)} ${query.sort.order}`}|${filter === undefined ? "" : filterKey(filter)}`;
+  const values = [...strings, ...numbers];
+  let shape = SHAPES.get(key);
+  if (shape === undefined) {
+    const standIns = { ...query, ...(filter === undefined ? {} : { filter }) };
+    try {
+      const compiled = finish(buildQuery(db, dialect, standIn(0), kind, standIns), numbers.map((_, i) => numberStandIn(strings.length + i))).compile();
+      shape = shapeOf(compiled, values.length) ?? null;
+    } catch {
+      // A stand-in the compiler refused (it parses some values): compiled per call below.
+      shape = null;
+    }
+    SHAPES.set(key, shape);
   }
+  const compiled = shape === null ? finish(buildQuery(db, dialect, tenantId, kind, query), numbers).compile() : bind(shape, values);
+  return (await db.executeQuery(compiled)).rows;
+}
 
-  if (position !== undefined) page = page.where(after(sortKey, position, descending));
-  const rows = await page.limit(count + 1).execute();
-  const resources: StoredResource[] = rows.slice(0, count).map(toStoredResource);
-  const last = rows[count - 1];
-  if (rows.length <= count || last === undefined) return { totalResults, resources };
-  const sortValue = last.sort_key;
-  const nextCursor = encodeCursor(fingerprint, {
-    sortValue: typeof sortValue === "number" || typeof sortValue === "string" ? sortValue : sortValue === null || sortValue === undefined ? null : String(sortValue),
-    id: last.id,
-  });
-  return { totalResults, resources, nextCursor };
+/** The filter with each string value replaced by a stand-in; the values are appended to `strings`. */
+function withStandIns(filter: ResolvedFilter, strings: string[]): ResolvedFilter {
+  switch (filter.kind) {
+    case "compare":
+      if (typeof filter.value !== "string") return filter;
+      strings.push(filter.value);
+      return { ...filter, value: standIn(strings.length - 1) };
+    case "present":
+      return filter;
+    case "and":
+    case "or":
+      return { kind: filter.kind, left: withStandIns(filter.left, strings), right: withStandIns(filter.right, strings) };
+    case "not":
+      return { kind: "not", filter: withStandIns(filter.filter, strings) };
+    case "valuePath":
+      return { ...filter, filter: withStandIns(filter.filter, strings) };
+  }
+}
+
+/** Attribute definitions by identity: a tenant's schemas are built once per profile (schemas.ts). */
+const definitionIds = new WeakMap<object, number>();
+let nextDefinitionId = 0;
+
+function definitionId(definition: object): number {
+  let id = definitionIds.get(definition);
+  if (id === undefined) {
+    id = ++nextDefinitionId;
+    definitionIds.set(definition, id);
+  }
+  return id;
+}
+
+function pathKey(path: ResolvedPath): string {
+  return `${path.schema}#${path.extension ? "e" : "c"}#${definitionId(path.attribute)}#${path.subAttribute === undefined ? "" : definitionId(path.subAttribute)}`;
+}
+
+/** The filter's structure with its stand-ins (the same for every call of that shape). */
+function filterKey(filter: ResolvedFilter): string {
+  switch (filter.kind) {
+    case "compare":
+      return `(${pathKey(filter.path)} ${filter.op} ${JSON.stringify(filter.value)})`;
+    case "present":
+      return `(${pathKey(filter.path)} pr)`;
+    case "and":
+    case "or":
+      return `(${filterKey(filter.left)} ${filter.kind} ${filterKey(filter.right)})`;
+    case "not":
+      return `(not ${filterKey(filter.filter)})`;
+    case "valuePath":
+      return `(${pathKey(filter.path)}[${filterKey(filter.filter)}])`;
+  }
 }
 
 /** Keyset condition: rows strictly after `position` in (sort key, nulls last ascending and first descending; id) order. */

@@ -35,6 +35,7 @@ import { chunks } from "./chunks.js";
 import { appendEvents, eventBounds, eventSeqBefore, listEvents, pruneEvents } from "./events.js";
 import { toApiKeyRecord, toEmailRows, toRequestLogEntry, toResourceRow, toStoredResource, toTenant, toTokenRecord } from "./mappers.js";
 import { addMembers, listGroupsOf, listMembers, listMembersOfGroups, listMembersPage, removeAllMembers, removeMembers } from "./memberships.js";
+import { PreparedQuery } from "./prepared-query.js";
 import { queryResources } from "./query-resources.js";
 import type { Database } from "./schema.js";
 import {
@@ -60,6 +61,34 @@ export const USER_NAME_INDEX: UniqueIndex = {
   table: "resources",
   columns: ["tenant_id", "managed", "name_ci"],
 };
+
+const ACTIVE_TOKEN = new PreparedQuery((db, param) =>
+  db
+    .selectFrom("tokens as k")
+    .innerJoin("tenants as t", "t.id", "k.tenant_id")
+    .selectAll("k")
+    .select(["t.slug as tenant_slug", "t.created as tenant_created", "t.profile_version as tenant_profile_version"])
+    // A token with a principal works only while that user exists, is unmanaged and active: checked on every lookup.
+    .leftJoin("resources as p", (join) => join.onRef("p.tenant_id", "=", "k.tenant_id").onRef("p.id", "=", "k.principal_id"))
+    .where("k.hash", "=", param(0))
+    .where("k.revoked", "is", null)
+    .where((eb) => eb.or([eb("k.principal_id", "is", null), eb.and([eb("p.kind", "=", "User"), eb("p.managed", "=", 0), eb("p.active", "=", 1)])])),
+);
+
+function resourceById(lock: boolean) {
+  return new PreparedQuery((db, param, _size, dialect) => {
+    const query = db
+      .selectFrom("resources")
+      .select(["tenant_id", "id", "kind", "data", "created", "last_modified", "version", "managed"])
+      .where("tenant_id", "=", param(0))
+      .where("kind", "=", param(1) as ResourceKind)
+      .where("id", "=", param(2));
+    return lock ? dialect.lockForUpdate(query) : query;
+  });
+}
+
+const RESOURCE_BY_ID = resourceById(false);
+const RESOURCE_BY_ID_LOCKED = resourceById(true);
 
 /** One transaction's view of the database; `db` is bound to the transaction's connection. */
 export class SqlSession implements StoreSession {
@@ -121,19 +150,7 @@ export class SqlSession implements StoreSession {
   }
 
   async findActiveToken(hash: string): Promise<{ readonly token: TokenRecord; readonly tenant: Tenant } | undefined> {
-    const row = await this.db
-      .selectFrom("tokens as k")
-      .innerJoin("tenants as t", "t.id", "k.tenant_id")
-      .selectAll("k")
-      .select(["t.slug as tenant_slug", "t.created as tenant_created", "t.profile_version as tenant_profile_version"])
-      // A token with a principal works only while that user exists, is unmanaged and active: checked on every lookup.
-      .leftJoin("resources as p", (join) => join.onRef("p.tenant_id", "=", "k.tenant_id").onRef("p.id", "=", "k.principal_id"))
-      .where("k.hash", "=", hash)
-      .where("k.revoked", "is", null)
-      .where((eb) =>
-        eb.or([eb("k.principal_id", "is", null), eb.and([eb("p.kind", "=", "User"), eb("p.managed", "=", 0), eb("p.active", "=", 1)])]),
-      )
-      .executeTakeFirst();
+    const [row] = await ACTIVE_TOKEN.execute(this.db, this.dialect, [hash]);
     if (row === undefined) return undefined;
     return { token: toTokenRecord(row), tenant: toTenant({ id: row.tenant_id, slug: row.tenant_slug, created: row.tenant_created, profile_version: row.tenant_profile_version }) };
   }
@@ -310,14 +327,8 @@ export class SqlSession implements StoreSession {
   }
 
   async findResource(tenantId: string, kind: ResourceKind, id: string, options?: { lock?: boolean }): Promise<StoredResource | undefined> {
-    let query = this.db
-      .selectFrom("resources")
-      .select(["tenant_id", "id", "kind", "data", "created", "last_modified", "version", "managed"])
-      .where("tenant_id", "=", tenantId)
-      .where("kind", "=", kind)
-      .where("id", "=", id);
-    if (options?.lock === true) query = this.dialect.lockForUpdate(query);
-    const row = await query.executeTakeFirst();
+    const query = options?.lock === true ? RESOURCE_BY_ID_LOCKED : RESOURCE_BY_ID;
+    const [row] = await query.execute(this.db, this.dialect, [tenantId, kind, id]);
     return row === undefined ? undefined : toStoredResource(row);
   }
 
@@ -373,6 +384,20 @@ export class SqlSession implements StoreSession {
     return queryResources(this.db, this.dialect, tenantId, kind, query);
   }
 
+  async findResources(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, StoredResource>> {
+    const found = new Map<string, StoredResource>();
+    for (const chunk of chunks([...new Set(ids)])) {
+      const rows = await this.db
+        .selectFrom("resources")
+        .select(["tenant_id", "id", "kind", "data", "created", "last_modified", "version", "managed"])
+        .where("tenant_id", "=", tenantId)
+        .where("id", "in", chunk)
+        .execute();
+      for (const row of rows) found.set(row.id, toStoredResource(row));
+    }
+    return found;
+  }
+
   async findKinds(tenantId: string, ids: readonly string[], options?: { readonly managed?: boolean }): Promise<ReadonlyMap<string, ResourceKind>> {
     const kinds = new Map<string, ResourceKind>();
     for (const chunk of chunks([...new Set(ids)])) {
@@ -405,7 +430,7 @@ export class SqlSession implements StoreSession {
   }
 
   listGroupsOf(tenantId: string, memberIds: readonly string[], options?: { readonly managed?: boolean }): Promise<ReadonlyMap<string, readonly GroupRef[]>> {
-    return listGroupsOf(this.db, tenantId, memberIds, options?.managed);
+    return listGroupsOf(this.db, this.dialect, tenantId, memberIds, options?.managed);
   }
 
   listMembersPage(tenantId: string, groupId: string, page: { readonly limit: number; readonly after?: string }): Promise<readonly Member[]> {

@@ -1,5 +1,5 @@
 import { type Kysely, Migrator, sql } from "kysely";
-import { type Store, type StoreSession, StoreUnavailableError } from "../store.js";
+import { type ReadSession, type Store, type StoreSession, StoreUnavailableError } from "../store.js";
 import type { SqlDialect } from "./dialect.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -42,9 +42,17 @@ export class SqlStore implements Store {
     await this.db.destroy();
   }
 
-  async transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
+    return this.unavailableAsStoreError(() => this.sqlDialect.transaction(this.db, (db) => fn(new SqlSession(db, this.sqlDialect))));
+  }
+
+  read<T>(fn: (session: ReadSession) => Promise<T>): Promise<T> {
+    return this.unavailableAsStoreError(() => this.sqlDialect.read(this.db, (db) => fn(new SqlSession(db, this.sqlDialect))));
+  }
+
+  private async unavailableAsStoreError<T>(run: () => Promise<T>): Promise<T> {
     try {
-      return await this.sqlDialect.transaction(this.db, (db) => fn(new SqlSession(db, this.sqlDialect)));
+      return await run();
     } catch (error) {
       if (this.sqlDialect.isUnavailable(error)) {
         throw new StoreUnavailableError(`database unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

@@ -1,0 +1,275 @@
+import { randomUUID } from "node:crypto";
+import { type AppGroup, type AppMember, toAppGroup } from "../directory/app-groups.js";
+import { type AppUser, toAppUser } from "../directory/app-users.js";
+import { type AppViewContext, deriveAppView, needsDeclaredRoles } from "../directory/app-view.js";
+import { ROLES_LIST } from "../directory/lists.js";
+import type { TenantProfile } from "../directory/profiles.js";
+import type { GroupRef, Member, NewEvent, ResourceKind, StoredResource, StoreSession } from "../store/store.js";
+import { type EventData, type EventType, MAX_MEMBERS_PER_EVENT } from "./event-types.js";
+import { groupGrantsRole, roleOfGroup } from "./roles.js";
+import { groupsNamed } from "./groups-named.js";
+import type { ResourceNote, TenantNotes } from "./transaction-notes.js";
+
+/** What turning one tenant's notes into events needs. */
+export interface EventContext {
+  /** The real session of the transaction (reads see the transaction's own writes). */
+  readonly session: StoreSession;
+  readonly tenantId: string;
+  readonly slug: string;
+  readonly profile: TenantProfile;
+  /** A list as the transaction sees it (read once per transaction). */
+  findList(name: string): Promise<readonly string[] | undefined>;
+  readonly occurredAt: string;
+}
+
+/** The fields of a user snapshot that other events report: membership (group.member_*) and roles (role.*). */
+const REPORTED_ELSEWHERE: ReadonlySet<string> = new Set(["groups", "roles"]);
+
+function displayOf(resource: StoredResource): string | null {
+  // As the store's `display` column: displayName, else userName.
+  const { displayName, userName } = resource.document;
+  return typeof displayName === "string" ? displayName : typeof userName === "string" ? userName : null;
+}
+
+function nameOf(resource: StoredResource | null | undefined): string | undefined {
+  const name = resource?.document["displayName"];
+  return typeof name === "string" ? name : undefined;
+}
+
+/** The fields whose value differs, with their value in `before`. */
+function changedFields<T extends object>(before: T, after: T, skip: ReadonlySet<string> = new Set()): Partial<T> {
+  const previous: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(before)) {
+    if (skip.has(key)) continue;
+    if (JSON.stringify(value) !== JSON.stringify((after as Record<string, unknown>)[key])) previous[key] = value;
+  }
+  return previous as Partial<T>;
+}
+
+function chunked<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+function byId(a: GroupRef, b: GroupRef): number {
+  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+}
+
+/**
+ * Turns what one transaction changed in one tenant into its events, in this order: each
+ * changed resource's own event (in the order they were first changed), then membership
+ * events group by group (removals, then additions, at most 1,000 members each), then role
+ * changes user by user. Reads at most: the resources it does not know yet (one query per 500),
+ * the groups of the users whose snapshot it needs (one), and — only when a group granting a
+ * role is renamed or deleted, or the declared roles change — that group's members.
+ */
+export async function buildEvents(context: EventContext, notes: TenantNotes): Promise<NewEvent[]> {
+  const { session, tenantId, profile } = context;
+  const fromGroups = profile.roles.fromGroups;
+  const derivesRoles = profile.roles.fromAttribute !== undefined || fromGroups !== undefined;
+  const declaredAfter = needsDeclaredRoles(profile) ? ((await context.findList(ROLES_LIST)) ?? []) : [];
+  const declaredBefore = needsDeclaredRoles(profile) && notes.rolesListBefore !== undefined ? notes.rolesListBefore : declaredAfter;
+  const viewAfter: AppViewContext = { profile, declaredRoles: declaredAfter };
+  const viewBefore: AppViewContext = { profile, declaredRoles: declaredBefore };
+
+  // Current states: what the transaction wrote, then what it must read.
+  const current = new Map<string, StoredResource>();
+  for (const [id, note] of notes.resources) if (note.after !== null) current.set(id, note.after);
+  const memberships = [...notes.memberships].filter(([, note]) => note.added.size > 0 || note.removed.size > 0);
+  const unknown = new Set<string>();
+  for (const [groupId, note] of memberships) {
+    if (!current.has(groupId)) unknown.add(groupId);
+    for (const id of note.added.keys()) if (!current.has(id)) unknown.add(id);
+    for (const [id, member] of note.removed) if (member === undefined && !current.has(id)) unknown.add(id);
+  }
+  await readInto(session, tenantId, unknown, current);
+
+  // A group's name before the transaction (undefined: it did not exist); `now` when the transaction did not change it.
+  const nameBefore = (groupId: string, now: string | null = nameOf(current.get(groupId)) ?? null): string | undefined => {
+    const note = notes.resources.get(groupId);
+    return note === undefined ? (now ?? undefined) : nameOf(note.before);
+  };
+  const grantsBefore = (name: string | undefined) => fromGroups !== undefined && name !== undefined && groupGrantsRole(fromGroups, declaredBefore, name);
+  const grantsAfter = (name: string | undefined) => fromGroups !== undefined && name !== undefined && groupGrantsRole(fromGroups, declaredAfter, name);
+
+  // Users whose roles may have changed, and the users each event must show.
+  const roleUsers = new Set<string>();
+  if (derivesRoles) {
+    for (const [id, note] of notes.resources) if (note.kind === "User" && note.after !== null) roleUsers.add(id);
+    if (fromGroups !== undefined) {
+      for (const [groupId, note] of memberships) {
+        if (!grantsBefore(nameBefore(groupId)) && !grantsAfter(nameOf(current.get(groupId)))) continue;
+        for (const id of [...note.added.keys(), ...note.removed.keys()]) roleUsers.add(id);
+      }
+      for (const id of await membersOfRoleGroupsChanged(context, notes, current, declaredBefore, declaredAfter)) roleUsers.add(id);
+    }
+    for (const [id, note] of notes.resources) if (note.after === null) roleUsers.delete(id);
+    await readInto(session, tenantId, new Set([...roleUsers].filter((id) => !current.has(id))), current);
+    for (const id of roleUsers) if (current.get(id)?.kind !== "User") roleUsers.delete(id);
+  }
+
+  // Each user's groups now: read for users that existed before, known for those created here.
+  const groupsNow = new Map<string, readonly GroupRef[]>();
+  const existing = [...new Set([...notes.resources.keys(), ...roleUsers])].filter((id) => {
+    const note = notes.resources.get(id);
+    return current.get(id)?.kind === "User" && note?.before !== null;
+  });
+  if (existing.length > 0) for (const [id, groups] of await session.listGroupsOf(tenantId, existing)) groupsNow.set(id, groups);
+  const groupsOf = (userId: string): readonly GroupRef[] => {
+    const read = groupsNow.get(userId);
+    if (read !== undefined) return read;
+    const joined = memberships
+      .filter(([, note]) => note.added.has(userId))
+      .map(([groupId]): GroupRef => ({ value: groupId, display: nameOf(current.get(groupId)) ?? null }));
+    return joined.sort(byId);
+  };
+  const groupsBefore = (userId: string): GroupRef[] => {
+    const now = new Map(groupsOf(userId).map((group) => [group.value, group.display]));
+    const left = memberships.filter(([, note]) => note.removed.has(userId)).map(([groupId]) => groupId);
+    const deleted = [...notes.resources]
+      .filter(([, note]) => note.membersBeforeDelete?.some((member) => member.value === userId) === true)
+      .map(([groupId]) => groupId);
+    const ids = [
+      ...groupsOf(userId).filter((group) => notes.memberships.get(group.value)?.added.has(userId) !== true).map((group) => group.value),
+      ...left,
+      ...deleted,
+    ];
+    return [...new Set(ids)].map((value) => ({ value, display: nameBefore(value, now.get(value)) ?? null }));
+  };
+
+  const snapshots = new Map<string, AppUser>();
+  const userNow = (id: string): AppUser => {
+    let snapshot = snapshots.get(id);
+    if (snapshot === undefined) {
+      snapshot = toAppUser(current.get(id) as StoredResource, groupsOf(id), viewAfter);
+      snapshots.set(id, snapshot);
+    }
+    return snapshot;
+  };
+  const groupNow = (id: string): AppGroup => {
+    const group = current.get(id);
+    if (group === undefined) throw new Error(`events: group ${JSON.stringify(id)} changed members but cannot be read`);
+    return toAppGroup(group);
+  };
+
+  const events: NewEvent[] = [];
+  const emit = <T extends EventType>(type: T, resource: { readonly type: ResourceKind; readonly id: string }, data: EventData[T]): void => {
+    const id = randomUUID();
+    const body = { id, type, tenant: context.slug, occurredAt: context.occurredAt, resource, data };
+    events.push({ id, type, resourceType: resource.type, resourceId: resource.id, occurredAt: context.occurredAt, data: JSON.stringify(body) });
+  };
+
+  for (const [id, note] of notes.resources) {
+    if (note.kind === "User") userEvent(note, id);
+    else groupEvent(note, id);
+  }
+
+  function userEvent(note: ResourceNote, id: string): void {
+    const resource = { type: "User" as const, id };
+    if (note.before === null) {
+      if (note.after !== null) emit("user.created", resource, { user: userNow(id) });
+      return;
+    }
+    if (note.after === null) {
+      emit("user.deleted", resource, { user: toAppUser(note.before, note.groupsBeforeDelete ?? [], viewBefore) });
+      return;
+    }
+    const user = userNow(id);
+    const previous = changedFields(toAppUser(note.before, groupsOf(id), viewBefore), user, REPORTED_ELSEWHERE);
+    if (Object.keys(previous).length === 0) return;
+    const type = previous.active === undefined ? "user.updated" : user.active ? "user.reactivated" : "user.deactivated";
+    emit(type, resource, { user, previous });
+  }
+
+  function groupEvent(note: ResourceNote, id: string): void {
+    const resource = { type: "Group" as const, id };
+    if (note.before === null) {
+      if (note.after !== null) emit("group.created", resource, { group: toAppGroup(note.after) });
+      return;
+    }
+    if (note.after === null) {
+      emit("group.deleted", resource, { group: toAppGroup(note.before) });
+      return;
+    }
+    const group = toAppGroup(note.after);
+    const previous = changedFields(toAppGroup(note.before), group);
+    // A membership change moves updatedAt; the member events carry the group as it is now.
+    const membersChanged = memberships.some(([groupId]) => groupId === id);
+    const changed = Object.keys(previous).filter((key) => !(membersChanged && key === "updatedAt"));
+    if (changed.length > 0) emit("group.updated", resource, { group, previous });
+  }
+
+  for (const [groupId, note] of memberships) {
+    const group = groupNow(groupId);
+    const resource = { type: "Group" as const, id: groupId };
+    const removed = [...note.removed].map(([id, member]) => appMember(id, member, current));
+    const added = [...note.added].map(([id, kind]) => appMember(id, undefined, current, kind));
+    for (const members of chunked(removed, MAX_MEMBERS_PER_EVENT)) emit("group.member_removed", resource, { group, members });
+    for (const members of chunked(added, MAX_MEMBERS_PER_EVENT)) emit("group.member_added", resource, { group, members });
+  }
+
+  for (const id of roleUsers) {
+    const note = notes.resources.get(id);
+    const before = note?.before === null ? [] : deriveAppView(viewBefore, (note?.before ?? current.get(id) as StoredResource).document, groupsBefore(id)).roles;
+    const after = deriveAppView(viewAfter, (current.get(id) as StoredResource).document, groupsOf(id)).roles;
+    const resource = { type: "User" as const, id };
+    for (const role of before.filter((role) => !after.includes(role))) emit("role.revoked", resource, { user: userNow(id), role });
+    for (const role of after.filter((role) => !before.includes(role))) emit("role.granted", resource, { user: userNow(id), role });
+  }
+  return events;
+}
+
+function appMember(id: string, member: Member | undefined, current: ReadonlyMap<string, StoredResource>, kind?: ResourceKind): AppMember {
+  const resource = current.get(id);
+  if (resource !== undefined) return { id, type: resource.kind, display: displayOf(resource) };
+  if (member !== undefined) return { id, type: member.type, display: member.display };
+  return { id, type: kind ?? "User", display: null };
+}
+
+/** Reads the resources of `ids` into `current` in one query per 500. */
+async function readInto(session: StoreSession, tenantId: string, ids: ReadonlySet<string>, current: Map<string, StoredResource>): Promise<void> {
+  if (ids.size === 0) return;
+  for (const [id, resource] of await session.findResources(tenantId, [...ids])) current.set(id, resource);
+}
+
+/**
+ * Members of groups whose role changed without a membership change: a group renamed to or
+ * from a role's name, a deleted group that granted one, groups named like a role the
+ * application declared or withdrew. Proportional to those groups' sizes — the change is.
+ */
+async function membersOfRoleGroupsChanged(
+  context: EventContext,
+  notes: TenantNotes,
+  current: ReadonlyMap<string, StoredResource>,
+  declaredBefore: readonly string[],
+  declaredAfter: readonly string[],
+): Promise<Set<string>> {
+  const fromGroups = context.profile.roles.fromGroups;
+  const users = new Set<string>();
+  if (fromGroups === undefined) return users;
+  const groups = new Set<string>();
+  for (const [id, note] of notes.resources) {
+    if (note.kind !== "Group") continue;
+    for (const member of note.membersBeforeDelete ?? []) users.add(member.value);
+    if (note.before === null || note.after === null) continue;
+    const before = nameOf(note.before);
+    const after = nameOf(note.after);
+    const roleBefore = before === undefined ? undefined : roleOfGroup(fromGroups, declaredBefore, before);
+    const roleAfter = after === undefined ? undefined : roleOfGroup(fromGroups, declaredAfter, after);
+    if (roleBefore !== roleAfter) groups.add(id);
+  }
+  if (notes.rolesListBefore !== undefined && fromGroups.matchDeclaredRoles) {
+    const names = [...declaredBefore.filter((name) => !declaredAfter.includes(name)), ...declaredAfter.filter((name) => !declaredBefore.includes(name))];
+    for (const id of await groupsNamed(context.session, context.tenantId, names.filter((name) => !Object.hasOwn(fromGroups.mappings, name)))) {
+      groups.add(id);
+    }
+  }
+  const ids = [...groups].filter((id) => notes.resources.get(id)?.after !== null);
+  if (ids.length === 0) return users;
+  for (const members of (await context.session.listMembersOfGroups(context.tenantId, ids)).values()) {
+    for (const member of members) if (member.type === "User") users.add(member.value);
+  }
+  for (const id of ids) for (const member of notes.memberships.get(id)?.removed.keys() ?? []) users.add(member);
+  return users;
+}

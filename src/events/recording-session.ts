@@ -1,0 +1,359 @@
+import type { ResolvedFilter } from "../scim/filter/ast.js";
+import { ROLES_LIST } from "../directory/lists.js";
+import type {
+  ApiKeyRecord,
+  ClaimedDelivery,
+  ClaimOptions,
+  DeliveryOutcome,
+  DeliveryRecord,
+  DeliveryStatus,
+  EventTypeMatcher,
+  FanOutOptions,
+  NewWebhook,
+  SealedWebhookSecret,
+  WebhookRecord,
+  GroupRef,
+  Member,
+  MemberRef,
+  NewApiKey,
+  NewEvent,
+  NewToken,
+  RequestLogEntry,
+  ResourceKind,
+  ResourcePage,
+  ResourceQuery,
+  StoredEvent,
+  StoredProfile,
+  StoredResource,
+  StoreSession,
+  Tenant,
+  TokenRecord,
+} from "../store/store.js";
+import { groupGrantsRole } from "./roles.js";
+import type { TenantViews } from "./tenant-views.js";
+import { emptyNotes, forgetMemberships, membershipOf, noteAdded, noteRemoved, type ResourceNote, type TenantNotes } from "./transaction-notes.js";
+
+/**
+ * The session a use case gets from the recording store (docs/decisions/0010-change-events.md).
+ * Every mutation of resources, memberships and the roles list goes to the real session and is
+ * noted with the state before it — taken from what the transaction already read when it can,
+ * read once more when it cannot. Everything else passes through untouched. A method added to
+ * StoreSession must be added here, recorded or passed through: the class stops compiling until then.
+ */
+export class RecordingSession implements StoreSession {
+  /** Notes per tenant, in the order the tenants were first changed. */
+  readonly notes = new Map<string, TenantNotes>();
+  /** Resources this transaction read (tenant id, NUL, resource id): reused as the state before a change. */
+  private readonly read = new Map<string, StoredResource>();
+  /** Lists this transaction read or wrote (tenant id, NUL, list name). */
+  readonly lists = new Map<string, readonly string[] | undefined>();
+
+  constructor(
+    readonly inner: StoreSession,
+    private readonly views: TenantViews,
+  ) {}
+
+  private notesOf(tenantId: string): TenantNotes {
+    let notes = this.notes.get(tenantId);
+    if (notes === undefined) {
+      notes = emptyNotes();
+      this.notes.set(tenantId, notes);
+    }
+    return notes;
+  }
+
+  /** The resource as it was before this transaction changed it; undefined when it does not exist. */
+  private async stateBefore(tenantId: string, id: string, kind?: ResourceKind): Promise<StoredResource | undefined> {
+    const read = this.read.get(`${tenantId}\u0000${id}`);
+    if (read !== undefined) return read;
+    if (kind !== undefined) return this.inner.findResource(tenantId, kind, id);
+    return (await this.inner.findResources(tenantId, [id])).get(id);
+  }
+
+  /** The note of a resource about to change, made with its state before unless one exists; undefined when it does not exist. */
+  private async noteOf(tenantId: string, id: string, kind?: ResourceKind): Promise<ResourceNote | undefined> {
+    const notes = this.notesOf(tenantId);
+    const existing = notes.resources.get(id);
+    if (existing !== undefined) return existing;
+    const before = await this.stateBefore(tenantId, id, kind);
+    if (before === undefined) return undefined;
+    return { kind: before.kind, before, after: before };
+  }
+
+  private keep(tenantId: string, note: ResourceNote): void {
+    const id = (note.after ?? note.before)?.id;
+    if (id !== undefined) this.notesOf(tenantId).resources.set(id, note);
+  }
+
+  // Recorded: resources.
+
+  async insertResource(resource: StoredResource): Promise<void> {
+    await this.inner.insertResource(resource);
+    this.keep(resource.tenantId, { kind: resource.kind, before: null, after: resource });
+  }
+
+  async findResource(tenantId: string, kind: ResourceKind, id: string, options?: { lock?: boolean }): Promise<StoredResource | undefined> {
+    const resource = await this.inner.findResource(tenantId, kind, id, options);
+    if (resource !== undefined) this.read.set(`${tenantId}\u0000${id}`, resource);
+    return resource;
+  }
+
+  async updateResource(resource: StoredResource): Promise<void> {
+    const note = await this.noteOf(resource.tenantId, resource.id, resource.kind);
+    await this.inner.updateResource(resource);
+    if (note === undefined) return;
+    note.after = { ...resource, ...(note.after?.managed === false ? { managed: false } : {}) };
+    this.keep(resource.tenantId, note);
+  }
+
+  async linkResource(resource: StoredResource): Promise<void> {
+    const note = await this.noteOf(resource.tenantId, resource.id, resource.kind);
+    await this.inner.linkResource(resource);
+    if (note === undefined) return;
+    const { managed: _managed, ...linked } = resource;
+    note.after = linked;
+    this.keep(resource.tenantId, note);
+  }
+
+  async touchResource(tenantId: string, id: string, lastModified: string, version: number): Promise<void> {
+    const note = await this.noteOf(tenantId, id);
+    await this.inner.touchResource(tenantId, id, lastModified, version);
+    if (note?.after === null || note?.after === undefined) return;
+    note.after = { ...note.after, lastModified, version };
+    this.keep(tenantId, note);
+  }
+
+  async deleteResource(tenantId: string, kind: ResourceKind, id: string): Promise<boolean> {
+    const note = await this.noteOf(tenantId, id, kind);
+    const current = note?.after;
+    if (note !== undefined && current !== null && current !== undefined) {
+      if (kind === "User") {
+        note.groupsBeforeDelete = (await this.inner.listGroupsOf(tenantId, [id])).get(id) ?? [];
+      } else if (await this.grantsRole(tenantId, current)) {
+        note.membersBeforeDelete = await this.membersBeforeTransaction(tenantId, id);
+      }
+    }
+    const deleted = await this.inner.deleteResource(tenantId, kind, id);
+    if (!deleted || note === undefined) return deleted;
+    const notes = this.notesOf(tenantId);
+    forgetMemberships(notes, id);
+    if (note.before === null) {
+      notes.resources.delete(id);
+      return deleted;
+    }
+    note.after = null;
+    this.keep(tenantId, note);
+    return deleted;
+  }
+
+  /** Whether the group's name grants a role under the tenant's profile (only then do its members matter to roles). */
+  private async grantsRole(tenantId: string, group: StoredResource): Promise<boolean> {
+    const profile = await this.views.profileOf(this.inner, tenantId);
+    const fromGroups = profile.roles.fromGroups;
+    if (fromGroups === undefined) return false;
+    const declared = fromGroups.matchDeclaredRoles ? ((await this.findList(tenantId, ROLES_LIST)) ?? []) : [];
+    const name = group.document["displayName"];
+    const before = this.notes.get(tenantId)?.rolesListBefore;
+    return typeof name === "string" && (groupGrantsRole(fromGroups, declared, name) || (before !== undefined && groupGrantsRole(fromGroups, before, name)));
+  }
+
+  /** The group's members as they were when the transaction began: those now, less those it added, plus those it removed. */
+  private async membersBeforeTransaction(tenantId: string, groupId: string): Promise<Member[]> {
+    const now = await this.inner.listMembers(tenantId, groupId);
+    const note = this.notes.get(tenantId)?.memberships.get(groupId);
+    if (note === undefined) return [...now];
+    const kept = now.filter((member) => !note.added.has(member.value));
+    const removed = [...note.removed].map(([value, member]): Member => member ?? { value, type: "User", display: null });
+    return [...kept, ...removed];
+  }
+
+  // Recorded: memberships.
+
+  async addMembers(tenantId: string, groupId: string, members: readonly MemberRef[]): Promise<readonly string[]> {
+    const added = await this.inner.addMembers(tenantId, groupId, members);
+    if (added.length === 0) return added;
+    // In the order the use case gave them (the order of the request), whatever order the database answered in.
+    const inserted = new Set(added);
+    const notes = this.notesOf(tenantId);
+    for (const member of members) if (inserted.delete(member.id)) noteAdded(notes, groupId, member.id, member.kind);
+    return added;
+  }
+
+  async removeMembers(tenantId: string, groupId: string, memberIds: readonly string[]): Promise<readonly string[]> {
+    const removed = await this.inner.removeMembers(tenantId, groupId, memberIds);
+    const deleted = new Set(removed);
+    const notes = this.notesOf(tenantId);
+    for (const id of memberIds) if (deleted.delete(id)) noteRemoved(notes, groupId, id, undefined);
+    return removed;
+  }
+
+  async removeAllMembers(tenantId: string, groupId: string): Promise<number> {
+    // Which members leave is part of the event; removing them all costs as much anyway.
+    const members = await this.inner.listMembers(tenantId, groupId);
+    const count = await this.inner.removeAllMembers(tenantId, groupId);
+    const notes = this.notesOf(tenantId);
+    membershipOf(notes, groupId);
+    for (const member of members) noteRemoved(notes, groupId, member.value, member);
+    return count;
+  }
+
+  // Recorded: the roles list (group names matching declared roles grant them).
+
+  async putList(tenantId: string, name: string, entries: readonly string[], at: string): Promise<void> {
+    if (name === ROLES_LIST) {
+      const before = await this.findList(tenantId, name);
+      const notes = this.notesOf(tenantId);
+      if (notes.rolesListBefore === undefined) notes.rolesListBefore = before ?? [];
+    }
+    await this.inner.putList(tenantId, name, entries, at);
+    this.lists.set(`${tenantId}\u0000${name}`, entries);
+  }
+
+  async findList(tenantId: string, name: string): Promise<readonly string[] | undefined> {
+    const key = `${tenantId}\u0000${name}`;
+    if (this.lists.has(key)) return this.lists.get(key);
+    const entries = await this.inner.findList(tenantId, name);
+    this.lists.set(key, entries);
+    return entries;
+  }
+
+  // Observed: tenants as read (their slug and profile version).
+
+  async createTenant(tenant: Tenant): Promise<Tenant> {
+    const created = await this.inner.createTenant(tenant);
+    this.views.observe(created);
+    return created;
+  }
+
+  async findTenantBySlug(slug: string): Promise<Tenant | undefined> {
+    const tenant = await this.inner.findTenantBySlug(slug);
+    if (tenant !== undefined) this.views.observe(tenant);
+    return tenant;
+  }
+
+  async listTenants(): Promise<readonly Tenant[]> {
+    const tenants = await this.inner.listTenants();
+    for (const tenant of tenants) this.views.observe(tenant);
+    return tenants;
+  }
+
+  async setTenantProfile(tenantId: string, source: string | null): Promise<number | undefined> {
+    const version = await this.inner.setTenantProfile(tenantId, source);
+    if (version !== undefined) this.views.observeProfileVersion(tenantId, version);
+    return version;
+  }
+
+  async findActiveToken(hash: string): Promise<{ readonly token: TokenRecord; readonly tenant: Tenant } | undefined> {
+    const found = await this.inner.findActiveToken(hash);
+    if (found !== undefined) this.views.observe(found.tenant);
+    return found;
+  }
+
+  // Passed through.
+
+  findTenantProfile(tenantId: string): Promise<StoredProfile | undefined> {
+    return this.inner.findTenantProfile(tenantId);
+  }
+  insertToken(token: NewToken, created: string): Promise<TokenRecord> {
+    return this.inner.insertToken(token, created);
+  }
+  listTokens(tenantId: string): Promise<readonly TokenRecord[]> {
+    return this.inner.listTokens(tenantId);
+  }
+  revokeToken(id: string, at: string): Promise<boolean> {
+    return this.inner.revokeToken(id, at);
+  }
+  touchToken(id: string, at: string): Promise<void> {
+    return this.inner.touchToken(id, at);
+  }
+  insertApiKey(key: NewApiKey, created: string): Promise<ApiKeyRecord> {
+    return this.inner.insertApiKey(key, created);
+  }
+  findActiveApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
+    return this.inner.findActiveApiKey(hash);
+  }
+  listApiKeys(): Promise<readonly ApiKeyRecord[]> {
+    return this.inner.listApiKeys();
+  }
+  revokeApiKey(id: string, at: string): Promise<boolean> {
+    return this.inner.revokeApiKey(id, at);
+  }
+  appendRequestLog(entry: RequestLogEntry): Promise<void> {
+    return this.inner.appendRequestLog(entry);
+  }
+  listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]> {
+    return this.inner.listRequestLog(tenantId, limit);
+  }
+  pruneRequestLog(tenantId: string, keep: number): Promise<number> {
+    return this.inner.pruneRequestLog(tenantId, keep);
+  }
+  appendEvents(tenantId: string, events: readonly NewEvent[]): Promise<void> {
+    return this.inner.appendEvents(tenantId, events);
+  }
+  listEvents(tenantId: string, after: number, limit: number): Promise<readonly StoredEvent[]> {
+    return this.inner.listEvents(tenantId, after, limit);
+  }
+  eventBounds(tenantId: string): Promise<{ readonly last: number; readonly pruned: number }> {
+    return this.inner.eventBounds(tenantId);
+  }
+  eventSeqBefore(tenantId: string, at: string): Promise<number> {
+    return this.inner.eventSeqBefore(tenantId, at);
+  }
+  pruneEvents(tenantId: string, before: string): Promise<number> {
+    return this.inner.pruneEvents(tenantId, before);
+  }
+  insertWebhook(webhook: NewWebhook, created: string): Promise<WebhookRecord> {
+    return this.inner.insertWebhook(webhook, created);
+  }
+  findWebhook(id: string): Promise<WebhookRecord | undefined> {
+    return this.inner.findWebhook(id);
+  }
+  listWebhooks(tenantId: string): Promise<readonly WebhookRecord[]> {
+    return this.inner.listWebhooks(tenantId);
+  }
+  listWebhookSecrets(): Promise<readonly SealedWebhookSecret[]> {
+    return this.inner.listWebhookSecrets();
+  }
+  updateWebhook(id: string, changes: { readonly enabled: boolean; readonly cursorSeq?: number }, at: string): Promise<boolean> {
+    return this.inner.updateWebhook(id, changes, at);
+  }
+  deleteWebhook(id: string): Promise<boolean> {
+    return this.inner.deleteWebhook(id);
+  }
+  fanOutDeliveries(options: FanOutOptions): Promise<{ readonly webhooks: number; readonly deliveries: number }> {
+    return this.inner.fanOutDeliveries(options);
+  }
+  claimDeliveries(options: ClaimOptions): Promise<readonly ClaimedDelivery[]> {
+    return this.inner.claimDeliveries(options);
+  }
+  recordDeliveryOutcome(outcome: DeliveryOutcome): Promise<boolean> {
+    return this.inner.recordDeliveryOutcome(outcome);
+  }
+  listDeliveries(webhookId: string, query: { readonly status?: DeliveryStatus; readonly limit: number; readonly before?: number }): Promise<readonly DeliveryRecord[]> {
+    return this.inner.listDeliveries(webhookId, query);
+  }
+  replayDeliveries(webhookId: string, after: number, at: string, matches: EventTypeMatcher): Promise<number> {
+    return this.inner.replayDeliveries(webhookId, after, at, matches);
+  }
+  queryResources(tenantId: string, kind: ResourceKind, query: ResourceQuery): Promise<ResourcePage> {
+    return this.inner.queryResources(tenantId, kind, query);
+  }
+  findResources(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, StoredResource>> {
+    return this.inner.findResources(tenantId, ids);
+  }
+  findKinds(tenantId: string, ids: readonly string[], options?: { readonly managed?: boolean }): Promise<ReadonlyMap<string, ResourceKind>> {
+    return this.inner.findKinds(tenantId, ids, options);
+  }
+  listMembers(tenantId: string, groupId: string, filter?: ResolvedFilter): Promise<readonly Member[]> {
+    return this.inner.listMembers(tenantId, groupId, filter);
+  }
+  listMembersOfGroups(tenantId: string, groupIds: readonly string[]): Promise<ReadonlyMap<string, readonly Member[]>> {
+    return this.inner.listMembersOfGroups(tenantId, groupIds);
+  }
+  listGroupsOf(tenantId: string, memberIds: readonly string[], options?: { readonly managed?: boolean }): Promise<ReadonlyMap<string, readonly GroupRef[]>> {
+    return this.inner.listGroupsOf(tenantId, memberIds, options);
+  }
+  listMembersPage(tenantId: string, groupId: string, page: { readonly limit: number; readonly after?: string }): Promise<readonly Member[]> {
+    return this.inner.listMembersPage(tenantId, groupId, page);
+  }
+}
