@@ -163,8 +163,12 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     while (!stopping) {
       woken = false;
       try {
-        const made = await fanOut();
-        if (key !== undefined) {
+        // A read first: on SQLite a write transaction takes the database's write lock, so an
+        // idle dispatcher must not open one at every poll.
+        const at = new Date().toISOString();
+        const work = await store.read((session) => session.hasDeliveryWork(at));
+        const made = work ? await fanOut() : 0;
+        if (key !== undefined && work) {
           await claim();
         } else if (made > 0 && !warnedNoKey) {
           warnedNoKey = true;

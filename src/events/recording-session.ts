@@ -326,6 +326,9 @@ export class RecordingSession implements StoreSession {
   claimDeliveries(options: ClaimOptions): Promise<readonly ClaimedDelivery[]> {
     return this.inner.claimDeliveries(options);
   }
+  hasDeliveryWork(at: string): Promise<boolean> {
+    return this.inner.hasDeliveryWork(at);
+  }
   recordDeliveryOutcome(outcome: DeliveryOutcome): Promise<boolean> {
     return this.inner.recordDeliveryOutcome(outcome);
   }

@@ -3,7 +3,7 @@ import { isIP } from "node:net";
 import { AppError } from "../directory/app-errors.js";
 import { type AppPage, objectBody, parsePaging } from "../directory/app-paging.js";
 import { now } from "../directory/clock.js";
-import { DELIVERY_STATUSES, type DeliveryRecord, type DeliveryStatus, type Store, type StoreSession, type Tenant, type WebhookRecord } from "../store/store.js";
+import { DELIVERY_STATUSES, type DeliveryRecord, type DeliveryStatus, type ReadSession, type Store, type Tenant, type WebhookRecord } from "../store/store.js";
 import { ALL_EVENTS, eventTypeMatches, parseEventPatterns } from "./patterns.js";
 import { MAKE_SECRET_KEY, openSecret, SECRET_KEY_VARIABLE, type SecretKey, SecretKeyError, sealSecret } from "./secret-box.js";
 import { generateWebhookSecret } from "./signature.js";
@@ -118,7 +118,7 @@ export function parseWebhookEvents(value: unknown, where = "events"): readonly s
 
 /** Checks that `key` opens every stored webhook secret; throws SecretKeyError naming the first it does not (key changed). */
 export async function assertSecretKeyOpensWebhooks(store: Store, key: SecretKey | undefined): Promise<number> {
-  const sealed = await store.transaction((session) => session.listWebhookSecrets());
+  const sealed = await store.read((session) => session.listWebhookSecrets());
   if (sealed.length === 0) return 0;
   if (key === undefined) {
     throw new SecretKeyError(
@@ -156,11 +156,11 @@ export async function createWebhook(store: Store, tenant: Tenant, body: unknown,
 }
 
 export async function listWebhooks(store: Store, tenant: Tenant): Promise<readonly WebhookView[]> {
-  const records = await store.transaction((session) => session.listWebhooks(tenant.id));
+  const records = await store.read((session) => session.listWebhooks(tenant.id));
   return records.map(toWebhookView);
 }
 
-async function getRecord(session: StoreSession, tenant: Tenant | undefined, id: string): Promise<WebhookRecord> {
+async function getRecord(session: Pick<ReadSession, "findWebhook">, tenant: Tenant | undefined, id: string): Promise<WebhookRecord> {
   const record = await session.findWebhook(id);
   if (record === undefined || (tenant !== undefined && record.tenantId !== tenant.id)) {
     const where = tenant === undefined ? "" : ` in tenant "${tenant.slug}"`;
@@ -170,7 +170,7 @@ async function getRecord(session: StoreSession, tenant: Tenant | undefined, id: 
 }
 
 export async function getWebhook(store: Store, tenant: Tenant | undefined, id: string): Promise<WebhookView> {
-  return toWebhookView(await store.transaction((session) => getRecord(session, tenant, id)));
+  return toWebhookView(await store.read((session) => getRecord(session, tenant, id)));
 }
 
 /**
@@ -224,7 +224,7 @@ export async function listWebhookDeliveries(
     if (!/^[1-9]\d{0,15}$/.test(query.cursor)) throw new AppError("invalidCursor", "cursor: pass nextCursor unchanged, with the same status");
     before = Number(query.cursor);
   }
-  const records = await store.transaction(async (session) => {
+  const records = await store.read(async (session) => {
     await getRecord(session, tenant, id);
     const options = { limit: query.limit, ...(query.status === undefined ? {} : { status: query.status }), ...(before === undefined ? {} : { before }) };
     return session.listDeliveries(id, options);

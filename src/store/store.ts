@@ -323,6 +323,11 @@ export type ReadSession = Pick<
   | "listMembersOfGroups"
   | "listGroupsOf"
   | "listMembersPage"
+  | "findWebhook"
+  | "listWebhooks"
+  | "listWebhookSecrets"
+  | "listDeliveries"
+  | "hasDeliveryWork"
 > & {
   /** Undefined when missing (no row lock: nothing is written after it). */
   findResource(tenantId: string, kind: ResourceKind, id: string): Promise<StoredResource | undefined>;
@@ -410,6 +415,8 @@ export interface StoreSession {
    * claimed delivery gets `lease_until`, one more attempt and `lastAttemptAt`.
    */
   claimDeliveries(options: ClaimOptions): Promise<readonly ClaimedDelivery[]>;
+  /** Whether fanOutDeliveries or claimDeliveries at `at` would find anything: a cheap read to skip their write transactions. */
+  hasDeliveryWork(at: string): Promise<boolean>;
   /** Records an attempt's outcome and ends the lease; false (nothing changed) when the claim is stale or the delivery gone. */
   recordDeliveryOutcome(outcome: DeliveryOutcome): Promise<boolean>;
   /** The webhook's deliveries, newest first, with `seq` below `before` when given, of one status when given. */

@@ -303,6 +303,35 @@ export function describeWebhookConformance(name: string, makeStore: () => Promis
       });
     });
 
+    describe("hasDeliveryWork", () => {
+      it("is true exactly while fan-out or a claim would find something", async () => {
+        const work = (at: string) => store.read((s) => s.hasDeliveryWork(at));
+        expect(await work(T1)).toBe(false);
+        await store.transaction(async (s) => {
+          await s.insertWebhook(webhook("w1", "t1", ["user.*"]), T0);
+          await s.appendEvents("t1", [event("g", "group.created", "g1")]);
+        });
+        expect(await work(T1)).toBe(true);
+        await store.transaction((s) => fanOut(s));
+        // Fan-out moved the cursor past an event no pattern matched: nothing to do.
+        expect(await work(T1)).toBe(false);
+        await store.transaction(async (s) => {
+          await s.appendEvents("t1", [event("a", "user.created", "u1"), event("b", "user.updated", "u1")]);
+          await fanOut(s);
+        });
+        expect(await work(T1)).toBe(true);
+        const [a] = await store.transaction((s) => claim(s, T1, 10, T2));
+        // a is leased until T2 and b is behind it.
+        expect(await work(T1)).toBe(false);
+        expect(await work(T2)).toBe(true);
+        await store.transaction((s) => s.recordDeliveryOutcome({ status: "pending", id: a!.delivery.id, attempt: 1, at: T1, nextAttemptAt: T3, httpStatus: 500, error: "HTTP 500" }));
+        expect(await work(T2)).toBe(false);
+        expect(await work(T3)).toBe(true);
+        await store.transaction((s) => s.updateWebhook("w1", { enabled: false }, T1));
+        expect(await work(T3)).toBe(false);
+      });
+    });
+
     describe("replay", () => {
       it("makes new deliveries for the matching events after a sequence number, up to the cursor", async () => {
         await store.transaction(async (s) => {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTenant } from "../../src/directory/tenants.js";
+import { createToken } from "../../src/directory/tokens.js";
 import { type CreatedWebhook, createWebhook, listWebhookDeliveries } from "../../src/events/webhooks.js";
 import { parseSecretKey } from "../../src/events/secret-box.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -12,7 +13,8 @@ import type { Store, Tenant } from "../../src/store/store.js";
 import { assertBuilt } from "../cli/run-cli.js";
 import { type RosterProcess, startRosterProcess } from "../concurrency/multi-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.js";
-import { testDatabaseKind } from "../helpers/roster.js";
+import { scimFetch, testDatabaseKind } from "../helpers/roster.js";
+import { USER_SCHEMA } from "../concurrency/support.js";
 import { startReceiver, type Receiver } from "./receiver.js";
 import { appendTestEvents, eventually, fastSettingsEnv, newKeyText } from "./support.js";
 
@@ -136,5 +138,39 @@ describe("roster serve delivering webhooks", () => {
     receiver.behave(() => ({ status: 200 }));
     await serve();
     await receiver.waitFor("the released delivery sent at once by the next process", () => receiver!.accepted().length === 1);
+  }, 60_000);
+
+  it("delivers after a restart a user created over SCIM when the process was SIGKILLed right after answering 201", async () => {
+    const port = await freePort();
+    const webhook = await webhookTo(`http://127.0.0.1:${port}/hook`);
+    const { token } = await createToken(store, tenant, "okta");
+    const first = await serve();
+    const created = await scimFetch(`${first.url}/scim/v2/acme/Users`, token, { body: { schemas: [USER_SCHEMA], userName: "dana@example.com", active: true } });
+    expect(created.status).toBe(201);
+    kill(first);
+    await first.stop();
+    // Committed with its event; nothing could be delivered: the receiver is not listening yet.
+    const feed = await store.transaction((s) => s.listEvents(tenant.id, 0, 10));
+    expect(feed.map((e) => [e.type, e.resourceId])).toEqual([["user.created", created.body.id]]);
+    expect((await deliveries(webhook.id)).filter((d) => d.status !== "pending")).toEqual([]);
+
+    receiver = await startReceiver(port);
+    await serve();
+    await receiver.waitFor("the user.created event", () => receiver!.accepted().length === 1);
+    const event = JSON.parse(receiver.accepted()[0]!.body);
+    expect(event).toMatchObject({ type: "user.created", tenant: "acme", resource: { type: "User", id: created.body.id }, data: { user: { userName: "dana@example.com" } } });
+  }, 60_000);
+
+  it("sends its own commits at once, with polling turned off", async () => {
+    receiver = await startReceiver();
+    await webhookTo(`${receiver.url}/hook`);
+    const { token } = await createToken(store, tenant, "okta");
+    const roster = await serve({ ROSTER_WEBHOOK_POLL_MS: "3600000" });
+    // Its first turn found nothing; it sleeps for an hour unless a commit wakes it.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const created = await scimFetch(`${roster.url}/scim/v2/acme/Users`, token, { body: { schemas: [USER_SCHEMA], userName: "fox@example.com", active: true } });
+    expect(created.status).toBe(201);
+    await receiver.waitFor("the event of the process's own commit", () => receiver!.accepted().length === 1);
+    expect(JSON.parse(receiver.accepted()[0]!.body)).toMatchObject({ type: "user.created", resource: { id: created.body.id } });
   }, 60_000);
 });

@@ -43,6 +43,7 @@ import {
   deleteWebhook,
   fanOutDeliveries,
   findWebhook,
+  hasDeliveryWork,
   insertWebhook,
   listDeliveries,
   listWebhooks,
@@ -254,6 +255,10 @@ export class SqlSession implements StoreSession {
 
   claimDeliveries(options: ClaimOptions): Promise<readonly ClaimedDelivery[]> {
     return claimDeliveries(this.db, this.dialect, options);
+  }
+
+  hasDeliveryWork(at: string): Promise<boolean> {
+    return hasDeliveryWork(this.db, at);
   }
 
   recordDeliveryOutcome(outcome: DeliveryOutcome): Promise<boolean> {

@@ -207,15 +207,15 @@ export async function fanOutDeliveries(
   return { webhooks: advanced, deliveries };
 }
 
-export async function claimDeliveries(db: Kysely<Database>, dialect: SqlDialect, options: ClaimOptions): Promise<readonly ClaimedDelivery[]> {
-  if (options.limit <= 0) return [];
-  const due = dialect.lockSkippingLocked(
+/** Pending deliveries of enabled webhooks, due at `at`, not leased, and first of their webhook and resource key. */
+function dueDeliveries(db: Kysely<Database>, at: string) {
+  return (
     db
       .selectFrom("deliveries as d")
       .select("d.id")
       .where("d.status", "=", "pending")
-      .where("d.next_attempt_at", "<=", options.at)
-      .where((eb) => eb.or([eb("d.lease_until", "is", null), eb("d.lease_until", "<=", options.at)]))
+      .where("d.next_attempt_at", "<=", at)
+      .where((eb) => eb.or([eb("d.lease_until", "is", null), eb("d.lease_until", "<=", at)]))
       .where("d.webhook_id", "in", (eb) => eb.selectFrom("webhooks").select("webhooks.id").where("webhooks.enabled", "=", 1))
       // Per-resource order: nothing of the same webhook and resource key is pending before it.
       .where((eb) =>
@@ -236,10 +236,24 @@ export async function claimDeliveries(db: Kysely<Database>, dialect: SqlDialect,
           ),
         ),
       )
-      .orderBy("d.next_attempt_at")
-      .orderBy("d.seq")
-      .limit(options.limit),
   );
+}
+
+export async function hasDeliveryWork(db: Kysely<Database>, at: string): Promise<boolean> {
+  const behind = await db
+    .selectFrom("webhooks as w")
+    .select("w.id")
+    .where("w.enabled", "=", 1)
+    .where((eb) => eb.exists(eb.selectFrom("events as e").select("e.seq").whereRef("e.tenant_id", "=", "w.tenant_id").whereRef("e.seq", ">", "w.cursor_seq")))
+    .limit(1)
+    .executeTakeFirst();
+  if (behind !== undefined) return true;
+  return (await dueDeliveries(db, at).limit(1).executeTakeFirst()) !== undefined;
+}
+
+export async function claimDeliveries(db: Kysely<Database>, dialect: SqlDialect, options: ClaimOptions): Promise<readonly ClaimedDelivery[]> {
+  if (options.limit <= 0) return [];
+  const due = dialect.lockSkippingLocked(dueDeliveries(db, options.at).orderBy("d.next_attempt_at").orderBy("d.seq").limit(options.limit));
   const claimed = await db
     .updateTable("deliveries")
     .set((eb) => ({ lease_until: options.leaseUntil, attempts: eb("attempts", "+", 1), last_attempt_at: options.at }))
