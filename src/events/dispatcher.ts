@@ -37,6 +37,8 @@ export interface Dispatcher {
 const FAN_OUT_WEBHOOKS = 50;
 const FAN_OUT_EVENTS = 500;
 const FAN_OUT_ROUNDS = 20;
+/** The shortest time between the starts of two turns of the loop. */
+const WAKE_GAP_MS = 200;
 /** How long close() lets attempts in flight finish before abandoning them. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -161,6 +163,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
 
   async function run(): Promise<void> {
     while (!stopping) {
+      const began = Date.now();
       woken = false;
       try {
         // A read first: on SQLite a write transaction takes the database's write lock, so an
@@ -179,6 +182,10 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         report(`webhook dispatcher: ${messageOf(error)}; trying again in ${settings.pollMs} ms`);
       }
       if (!stopping && !woken) await sleep(settings.pollMs);
+      // Wakes closer together than WAKE_GAP_MS make one turn: under a burst of commits, one
+      // fan-out transaction serves many of them instead of competing with each for the database.
+      const until = began + Math.min(WAKE_GAP_MS, settings.pollMs);
+      while (!stopping && Date.now() < until) await sleep(until - Date.now());
     }
   }
 

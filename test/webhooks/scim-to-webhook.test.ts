@@ -106,7 +106,11 @@ describe("SCIM changes delivered as webhooks", () => {
     for (let i = 0; i < 20; i += 1) await scim("/Users", { body: { schemas: [USER_SCHEMA], userName: `user${i}@example.com` } }, 201);
     await receiver.waitFor("deliveries held by the receiver", () => receiver.held().length > 0);
     expect(await scim("/Users?count=0", { method: "GET" }, 200)).toMatchObject({ totalResults: 20 });
-    const pending = await listWebhookDeliveries(roster.store, acme.tenant, webhook.id, { limit: 100, status: "pending" });
-    expect(pending.data).toHaveLength(20);
+    // Every event waits for the receiver: none is lost, none has failed.
+    await eventually(
+      "20 pending deliveries",
+      () => listWebhookDeliveries(roster.store, acme.tenant, webhook.id, { limit: 100 }),
+      (page) => page.data.length === 20 && page.data.every((d) => d.status === "pending"),
+    );
   });
 });
