@@ -6,8 +6,9 @@ import { requestsCommand } from "./requests.js";
 import { serveCommand } from "./serve.js";
 import { tenantsCommand } from "./tenants.js";
 import { tokensCommand } from "./tokens.js";
+import { webhooksCommand } from "./webhooks.js";
 
-export const COMMANDS: readonly Command[] = [serveCommand, tenantsCommand, tokensCommand, apiKeysCommand, requestsCommand, eventsCommand, migrateCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, tenantsCommand, tokensCommand, apiKeysCommand, webhooksCommand, requestsCommand, eventsCommand, migrateCommand];
 
 export function usage(): string {
   const rows = COMMANDS.map((command) => [`  ${command.name}`, command.summary]);

@@ -1,7 +1,12 @@
 import { ensureDefaultTenant } from "../directory/tenants.js";
+import { type Dispatcher, startDispatcher } from "../events/dispatcher.js";
+import { type DispatcherSettings, DispatcherSettingsError, readDispatcherSettings } from "../events/dispatcher-settings.js";
+import { readSecretKey, type SecretKey, SecretKeyError } from "../events/secret-box.js";
+import { assertSecretKeyOpensWebhooks } from "../events/webhooks.js";
 import { checkRetentionDays, DEFAULT_EVENT_RETENTION_DAYS } from "../events/retention.js";
 import type { RunningServer } from "../http/server.js";
 import {
+  CliError,
   DATABASE_OPTION,
   HELP_OPTION,
   UsageError,
@@ -24,6 +29,11 @@ const USAGE = `Usage:
 Runs the SCIM server. Migrations run on start; on first start with no tenants, the tenant
 "default" is created. SIGTERM or SIGINT stops accepting connections, lets in-flight
 requests finish, then exits 0.
+
+It also delivers webhooks (docs/webhooks.md). With webhooks configured it needs
+ROSTER_SECRET_KEY, the key their signing secrets were encrypted with, and refuses to
+start without it or with another key. ROSTER_WEBHOOK_TIMEOUT_MS, _RETRY_BASE_MS,
+_MAX_ATTEMPTS, _LEASE_MS, _POLL_MS and _CONCURRENCY tune delivery (docs/operations.md).
 
 Options:
   --port              port to listen on, 0 for any free port (env ROSTER_PORT, default 8080)
@@ -60,6 +70,7 @@ export const serveCommand: Command = {
     const port = resolvePort(values.port, ctx);
     const host = resolveHost(values.host, ctx);
     const publicUrl = resolvePublicUrl(values["public-url"], ctx);
+    const { key, settings } = webhookConfiguration(ctx.env);
     const eventRetentionDays = resolveEventRetentionDays(values["event-retention-days"], ctx);
     const stop = stopRequested();
 
@@ -67,9 +78,25 @@ export const serveCommand: Command = {
     const { startServer } = await import("../http/server.js");
     const store = await openMigratedStore(resolveDatabase(values.database, ctx));
     let running: RunningServer;
+    let dispatcher: Dispatcher;
     try {
+      await assertSecretKeyOpensWebhooks(store, key).catch((error: unknown) => {
+        throw error instanceof SecretKeyError ? new CliError(`serve: ${error.message}`) : error;
+      });
       const tenants = await ensureDefaultTenant(store);
-      running = await startServer({ store, host, port, ...(publicUrl === undefined ? {} : { publicUrl }), eventRetentionDays, log: true });
+      running = await startServer({
+        store,
+        host,
+        port,
+        ...(publicUrl === undefined ? {} : { publicUrl }),
+        ...(key === undefined ? {} : { secretKey: key }),
+        eventRetentionDays,
+        log: true,
+      });
+      const started = startDispatcher({ store, key, settings, log: running.app.log });
+      dispatcher = started;
+      // Deliveries of this process's own commits go out at once; other processes' are found by polling.
+      running.store.onEventsCommitted(() => started.wake());
       const baseUrl = publicUrl ?? running.url;
       ctx.out(`Roster listening on ${running.url}`);
       for (const tenant of tenants) ctx.out(`SCIM base URL for tenant "${tenant.slug}": ${scimBaseUrl(baseUrl, tenant.slug)}`);
@@ -81,12 +108,24 @@ export const serveCommand: Command = {
     }
     const signal = await stop.signal;
     ctx.err(`roster: ${signal} received; finishing in-flight requests`);
+    // Deliveries in flight get a moment to finish; the rest are released for another attempt.
+    await dispatcher.close();
     // Closes the store too, once the last in-flight request has finished.
     await running.close();
     stop.dispose();
     return 0;
   },
 };
+
+/** ROSTER_SECRET_KEY and the ROSTER_WEBHOOK_* settings; a malformed one is a UsageError naming it. */
+function webhookConfiguration(env: Readonly<Record<string, string | undefined>>): { key: SecretKey | undefined; settings: DispatcherSettings } {
+  try {
+    return { key: readSecretKey(env), settings: readDispatcherSettings(env) };
+  } catch (error) {
+    if (error instanceof SecretKeyError || error instanceof DispatcherSettingsError) throw new UsageError(`serve: ${error.message}`);
+    throw error;
+  }
+}
 
 /** `--event-retention-days`, else ROSTER_EVENT_RETENTION_DAYS, else 30. */
 function resolveEventRetentionDays(flag: string | undefined, ctx: CliContext): number {

@@ -16,6 +16,7 @@ export const APP_ERROR_CODES = [
   "payloadTooLarge",
   "unsupportedMediaType",
   "unavailable",
+  "notConfigured",
   "internal",
 ] as const;
 

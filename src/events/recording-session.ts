@@ -2,6 +2,16 @@ import type { ResolvedFilter } from "../scim/filter/ast.js";
 import { ROLES_LIST } from "../directory/lists.js";
 import type {
   ApiKeyRecord,
+  ClaimedDelivery,
+  ClaimOptions,
+  DeliveryOutcome,
+  DeliveryRecord,
+  DeliveryStatus,
+  EventTypeMatcher,
+  FanOutOptions,
+  NewWebhook,
+  SealedWebhookSecret,
+  WebhookRecord,
   GroupRef,
   Member,
   MemberRef,
@@ -331,6 +341,42 @@ export class RecordingSession implements StoreSession {
   }
   pruneEvents(tenantId: string, before: string): Promise<number> {
     return this.inner.pruneEvents(tenantId, before);
+  }
+  insertWebhook(webhook: NewWebhook, created: string): Promise<WebhookRecord> {
+    return this.inner.insertWebhook(webhook, created);
+  }
+  findWebhook(id: string): Promise<WebhookRecord | undefined> {
+    return this.inner.findWebhook(id);
+  }
+  listWebhooks(tenantId: string): Promise<readonly WebhookRecord[]> {
+    return this.inner.listWebhooks(tenantId);
+  }
+  listWebhookSecrets(): Promise<readonly SealedWebhookSecret[]> {
+    return this.inner.listWebhookSecrets();
+  }
+  updateWebhook(id: string, changes: { readonly enabled: boolean; readonly cursorSeq?: number }, at: string): Promise<boolean> {
+    return this.inner.updateWebhook(id, changes, at);
+  }
+  deleteWebhook(id: string): Promise<boolean> {
+    return this.inner.deleteWebhook(id);
+  }
+  fanOutDeliveries(options: FanOutOptions): Promise<{ readonly webhooks: number; readonly deliveries: number }> {
+    return this.inner.fanOutDeliveries(options);
+  }
+  claimDeliveries(options: ClaimOptions): Promise<readonly ClaimedDelivery[]> {
+    return this.inner.claimDeliveries(options);
+  }
+  hasDeliveryWork(at: string): Promise<boolean> {
+    return this.inner.hasDeliveryWork(at);
+  }
+  recordDeliveryOutcome(outcome: DeliveryOutcome): Promise<boolean> {
+    return this.inner.recordDeliveryOutcome(outcome);
+  }
+  listDeliveries(webhookId: string, query: { readonly status?: DeliveryStatus; readonly limit: number; readonly before?: number }): Promise<readonly DeliveryRecord[]> {
+    return this.inner.listDeliveries(webhookId, query);
+  }
+  replayDeliveries(webhookId: string, after: number, at: string, matches: EventTypeMatcher): Promise<number> {
+    return this.inner.replayDeliveries(webhookId, after, at, matches);
   }
   queryResources(tenantId: string, kind: ResourceKind, query: ResourceQuery): Promise<ResourcePage> {
     return this.inner.queryResources(tenantId, kind, query);

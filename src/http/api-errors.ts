@@ -17,6 +17,7 @@ export const APP_ERROR_STATUS: Readonly<Record<AppErrorCode, number>> = {
   payloadTooLarge: 413,
   unsupportedMediaType: 415,
   internal: 500,
+  notConfigured: 501,
   unavailable: 503,
 };
 

@@ -15,7 +15,7 @@ const COMMON_ERRORS = {
   "400": error("invalidRequest or invalidCursor: the message says what was wrong and where."),
   "401": error("unauthorized: no API key, or an unknown or revoked one."),
   "403": error("forbidden: the key belongs to another tenant."),
-  "404": error("notFound: no such tenant (administrator keys), user, group, member or list."),
+  "404": error("notFound: no such tenant (administrator keys), user, group, member, list or webhook."),
 };
 const MANAGED_ERROR = { "409": error("managedByIdentityProvider: the entity was created over SCIM; change it in the identity provider.") };
 
@@ -187,6 +187,65 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    "/tenants/{tenant}/webhooks": {
+      parameters: [TENANT],
+      get: {
+        operationId: "listWebhooks",
+        summary: "The tenant's webhooks, oldest first (never their secrets).",
+        responses: { "200": ok("Webhooks.", { type: "object", required: ["data"], properties: { data: { type: "array", items: ref("Webhook") } } }), ...COMMON_ERRORS },
+      },
+      post: {
+        operationId: "createWebhook",
+        summary: "Create a webhook; it receives the events committed from now on. The answer holds its signing secret, shown this once.",
+        requestBody: body(ref("WebhookInput")),
+        responses: {
+          "201": ok("Created; Location names it.", ref("CreatedWebhook")),
+          ...COMMON_ERRORS,
+          "501": error("notConfigured: the server has no ROSTER_SECRET_KEY to encrypt the signing secret with."),
+        },
+      },
+    },
+    "/tenants/{tenant}/webhooks/{id}": {
+      parameters: [TENANT, idParam("id", "The webhook's id.")],
+      get: { operationId: "getWebhook", summary: "Read one webhook.", responses: { "200": ok("The webhook.", ref("Webhook")), ...COMMON_ERRORS } },
+      patch: {
+        operationId: "updateWebhook",
+        summary: "Enable or disable a webhook. A disabled webhook receives nothing; enabled again, it receives the events from then on.",
+        requestBody: body({ type: "object", required: ["enabled"], properties: { enabled: { type: "boolean" } }, additionalProperties: false }),
+        responses: { "200": ok("The webhook as changed.", ref("Webhook")), ...COMMON_ERRORS },
+      },
+      delete: { operationId: "deleteWebhook", summary: "Delete a webhook and its deliveries.", responses: { ...NO_CONTENT, ...COMMON_ERRORS } },
+    },
+    "/tenants/{tenant}/webhooks/{id}/deliveries": {
+      parameters: [TENANT, idParam("id", "The webhook's id.")],
+      get: {
+        operationId: "listWebhookDeliveries",
+        summary: "The webhook's deliveries, newest first, with attempts, last result and next attempt.",
+        parameters: [queryParam("status", { type: "string", enum: ["pending", "succeeded", "failed"] }, "Only deliveries with this status."), ...PAGING],
+        responses: { "200": ok("A page of deliveries.", page("Delivery")), ...COMMON_ERRORS },
+      },
+    },
+    "/tenants/{tenant}/webhooks/{id}/replay": {
+      parameters: [TENANT, idParam("id", "The webhook's id.")],
+      post: {
+        operationId: "replayWebhook",
+        summary: "Send again the events after a feed cursor, or since a time, that the webhook subscribes to (new deliveries, same webhook-id).",
+        requestBody: body({
+          type: "object",
+          required: ["since"],
+          properties: { since: { type: "string", description: "A feed cursor (decimal: events after it) or an ISO 8601 time (events at or after it)." } },
+          additionalProperties: false,
+        }),
+        responses: {
+          "200": ok("How many deliveries were made, and the cursor they start after.", {
+            type: "object",
+            required: ["deliveries", "after"],
+            properties: { deliveries: { type: "integer" }, after: { type: "string" } },
+          }),
+          ...COMMON_ERRORS,
+        },
+      },
+    },
   },
   components: {
     securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key from `roster api-keys create`." } },
@@ -213,6 +272,7 @@ export const OPENAPI_DOCUMENT = {
                   "payloadTooLarge",
                   "unsupportedMediaType",
                   "internal",
+                  "notConfigured",
                   "unavailable",
                 ],
               },
@@ -265,6 +325,50 @@ export const OPENAPI_DOCUMENT = {
         type: "object",
         properties: { displayName: { type: "string" }, externalId: { type: ["string", "null"] } },
         additionalProperties: false,
+      },
+      Webhook: {
+        type: "object",
+        properties: {
+          id: { type: "string" },
+          url: { type: "string", format: "uri" },
+          events: { type: "array", items: { type: "string" }, description: "Event type patterns: *, user.*, group.*, role.* or event types" },
+          enabled: { type: "boolean" },
+          createdAt: { type: "string", format: "date-time" },
+          updatedAt: { type: "string", format: "date-time" },
+        },
+      },
+      CreatedWebhook: {
+        allOf: [
+          ref("Webhook"),
+          { type: "object", required: ["secret"], properties: { secret: { type: "string", description: "whsec_…: verifies the signatures; shown only in this answer" } } },
+        ],
+      },
+      WebhookInput: {
+        type: "object",
+        required: ["url"],
+        properties: {
+          url: { type: "string", format: "uri", description: "https, or http to localhost, 127.0.0.0/8 or ::1" },
+          events: { type: "array", items: { type: "string" }, description: "Event type patterns; default [\"*\"]" },
+        },
+        additionalProperties: false,
+      },
+      Delivery: {
+        type: "object",
+        properties: {
+          id: { type: "string" },
+          eventId: { type: "string", description: "Also the webhook-id header" },
+          eventType: { type: "string" },
+          eventSequence: { type: "integer", description: "The event's position in the tenant's feed" },
+          resource: { type: "object", properties: { type: { type: "string", enum: ["User", "Group"] }, id: { type: "string" } } },
+          status: { type: "string", enum: ["pending", "succeeded", "failed"] },
+          attempts: { type: "integer" },
+          lastAttemptAt: { type: ["string", "null"], format: "date-time" },
+          lastStatus: { type: ["integer", "null"], description: "The receiver's HTTP status at the last attempt; null when it did not answer" },
+          lastError: { type: ["string", "null"] },
+          nextAttemptAt: { type: ["string", "null"], format: "date-time", description: "null unless pending" },
+          createdAt: { type: "string", format: "date-time" },
+          completedAt: { type: ["string", "null"], format: "date-time" },
+        },
       },
       Member: {
         type: "object",

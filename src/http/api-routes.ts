@@ -14,6 +14,16 @@ import {
 import { type AppContext, createAppUser, deleteAppUser, getAppUser, listAppUsers, updateAppUser } from "../directory/app-users.js";
 import { getAppList, putAppList, ROLES_LIST } from "../directory/lists.js";
 import { ProfileCache } from "../directory/tenant-profiles.js";
+import type { SecretKey } from "../events/secret-box.js";
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listWebhookDeliveriesFromQuery,
+  listWebhooks,
+  replayWebhookFromBody,
+  updateWebhook,
+} from "../events/webhooks.js";
 import { listAppEvents } from "../events/feed.js";
 import type { Store } from "../store/store.js";
 import { OPENAPI_DOCUMENT } from "./api-openapi.js";
@@ -24,6 +34,11 @@ export const API_PREFIX = "/api/v1";
 
 type Params = Readonly<Record<string, string>>;
 type ApiRequest = FastifyRequest<{ Params: Params; Querystring: Record<string, unknown> }>;
+
+/** A use case's context, plus what the webhook routes need: the key that encrypts signing secrets. */
+interface ApiContext extends AppContext {
+  readonly secretKey: SecretKey | undefined;
+}
 
 /** What a handler answers: a status and a JSON body (none for 204), and a Location for 201. */
 interface ApiAnswer {
@@ -36,7 +51,7 @@ export interface ApiRoute {
   readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Relative to API_PREFIX, Fastify syntax (`:id`). */
   readonly url: string;
-  readonly handle: (context: AppContext, params: Params, request: ApiRequest) => Promise<ApiAnswer>;
+  readonly handle: (context: ApiContext, params: Params, request: ApiRequest) => Promise<ApiAnswer>;
 }
 
 const T = "/tenants/:tenant";
@@ -81,15 +96,36 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: "PUT", url: `${T}/roles`, handle: (c, _p, r) => putAppList(c, ROLES_LIST, r.body).then(json(200)) },
   { method: "GET", url: `${T}/lists/:name`, handle: (c, p) => getAppList(c, param(p, "name")).then(json(200)) },
   { method: "PUT", url: `${T}/lists/:name`, handle: (c, p, r) => putAppList(c, param(p, "name"), r.body).then(json(200)) },
+  { method: "GET", url: `${T}/webhooks`, handle: (c) => listWebhooks(c.store, c.tenant).then((data) => ({ status: 200, body: { data } })) },
+  {
+    method: "POST",
+    url: `${T}/webhooks`,
+    handle: async (c, p, r) => {
+      const created = await createWebhook(c.store, c.tenant, r.body, c.secretKey);
+      return { status: 201, body: created, location: `${API_PREFIX}/tenants/${param(p, "tenant")}/webhooks/${created.id}` };
+    },
+  },
+  { method: "GET", url: `${T}/webhooks/:id`, handle: (c, p) => getWebhook(c.store, c.tenant, param(p, "id")).then(json(200)) },
+  { method: "PATCH", url: `${T}/webhooks/:id`, handle: (c, p, r) => updateWebhook(c.store, c.tenant, param(p, "id"), r.body).then(json(200)) },
+  { method: "DELETE", url: `${T}/webhooks/:id`, handle: (c, p) => deleteWebhook(c.store, c.tenant, param(p, "id")).then(noContent) },
+  {
+    method: "GET",
+    url: `${T}/webhooks/:id/deliveries`,
+    handle: (c, p, r) => listWebhookDeliveriesFromQuery(c.store, c.tenant, param(p, "id"), r.query).then(json(200)),
+  },
+  { method: "POST", url: `${T}/webhooks/:id/replay`, handle: (c, p, r) => replayWebhookFromBody(c.store, c.tenant, param(p, "id"), r.body).then(json(200)) },
   { method: "GET", url: `${T}/events`, handle: (c, _p, r) => listAppEvents(c, r.query).then(json(200)) },
 ];
 
 export interface ApiRouteOptions {
   readonly store: Store;
+  /** Encrypts the signing secrets of webhooks created through the API; without it, creating one answers 501 notConfigured. */
+  readonly secretKey?: SecretKey;
 }
 
 /** Resolves the tenant of `slug` for the presented API key; 401 without a valid key, 403 for a key of another tenant. */
-async function authorize(store: Store, profiles: ProfileCache, request: FastifyRequest, slug: string): Promise<AppContext> {
+async function authorize(options: ApiRouteOptions, profiles: ProfileCache, request: FastifyRequest, slug: string): Promise<ApiContext> {
+  const { store } = options;
   const presented = bearerToken(request.headers.authorization);
   if (presented === undefined) throw new AppError("unauthorized", "missing API key: send Authorization: Bearer <key> (see: roster api-keys create)");
   const key = await authenticateApiKey(store, presented);
@@ -100,7 +136,7 @@ async function authorize(store: Store, profiles: ProfileCache, request: FastifyR
   if (tenant === undefined || !apiKeyAllows(key, tenant)) {
     throw new AppError("forbidden", `this API key is for another tenant; it cannot act on tenant "${slug}"`);
   }
-  return { store, tenant, profile: (await profiles.resolve(tenant)).profile };
+  return { store, tenant, profile: (await profiles.resolve(tenant)).profile, secretKey: options.secretKey };
 }
 
 function send(reply: FastifyReply, answer: ApiAnswer): FastifyReply {
@@ -124,7 +160,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions):
       method: route.method,
       url: route.url,
       handler: async (request: ApiRequest, reply) => {
-        const context = await authorize(options.store, profiles, request, param(request.params, "tenant"));
+        const context = await authorize(options, profiles, request, param(request.params, "tenant"));
         return send(reply, await route.handle(context, request.params, request));
       },
     });

@@ -9,6 +9,7 @@ import { handleError, loggedErrorOf } from "./errors.js";
 import { RequestLogWriter, redactBody } from "./request-log.js";
 import { scimContextOf, scimRoutes } from "./scim-routes.js";
 import { API_PREFIX, apiRoutes } from "./api-routes.js";
+import type { SecretKey } from "../events/secret-box.js";
 
 export interface AppOptions {
   readonly store: Store;
@@ -19,6 +20,8 @@ export interface AppOptions {
   readonly limits?: Partial<ScimLimits>;
   /** Request-log entries kept per tenant. */
   readonly requestLogRetention?: number;
+  /** ROSTER_SECRET_KEY: encrypts the signing secrets of webhooks created through the management API. */
+  readonly secretKey?: SecretKey;
 }
 
 export interface RosterApp {
@@ -152,7 +155,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   });
 
   await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store, limits, publicUrl });
-  await app.register(apiRoutes, { prefix: API_PREFIX, store });
+  await app.register(apiRoutes, { prefix: API_PREFIX, store, ...(options.secretKey === undefined ? {} : { secretKey: options.secretKey }) });
 
   return {
     app,

@@ -90,6 +90,111 @@ export interface StoredEvent extends NewEvent {
   readonly seq: number;
 }
 
+// Webhooks and their deliveries (docs/webhooks.md)
+
+/** A webhook as listed; its secret stays in the store (sealed) and is read only to sign. */
+export interface WebhookRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly url: string;
+  /** Validated event type patterns (`user.*`, `group.member_added`, `*`). */
+  readonly events: readonly string[];
+  readonly enabled: boolean;
+  /** The last event `seq` of the tenant turned into deliveries for this webhook. */
+  readonly cursorSeq: number;
+  readonly created: string;
+  readonly updated: string;
+}
+
+export interface NewWebhook {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly url: string;
+  readonly events: readonly string[];
+  /** The signing secret, already encrypted (src/events/secret-box.ts). */
+  readonly sealedSecret: string;
+  /** Where fan-out starts: the tenant's last event `seq` at creation. */
+  readonly cursorSeq: number;
+}
+
+/** A webhook's encrypted signing secret, for checking that the configured key opens it. */
+export interface SealedWebhookSecret {
+  readonly webhookId: string;
+  readonly tenantId: string;
+  readonly sealedSecret: string;
+}
+
+export type DeliveryStatus = "pending" | "succeeded" | "failed";
+
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ["pending", "succeeded", "failed"];
+
+/** One event to send to one webhook, and how its attempts went. */
+export interface DeliveryRecord {
+  /** Position in the store, newest highest: the paging key of listDeliveries. */
+  readonly seq: number;
+  readonly id: string;
+  readonly webhookId: string;
+  readonly tenantId: string;
+  readonly eventSeq: number;
+  readonly eventId: string;
+  readonly eventType: string;
+  /** `<resource type>:<resource id>`: deliveries of one key go out one at a time, in event order. */
+  readonly resourceKey: string;
+  readonly status: DeliveryStatus;
+  /** Attempts started so far (a claim counts one, even if its process died before the answer). */
+  readonly attempts: number;
+  /** When a pending delivery is due next. */
+  readonly nextAttemptAt: string;
+  /** While a process is sending it: until when its claim holds. */
+  readonly leaseUntil: string | null;
+  readonly lastAttemptAt: string | null;
+  /** The receiver's HTTP status of the last attempt; null when it did not answer. */
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
+  readonly created: string;
+  readonly completed: string | null;
+}
+
+/** A delivery claimed for sending, with what sending needs. `event` is undefined when retention removed it. */
+export interface ClaimedDelivery {
+  readonly delivery: DeliveryRecord;
+  readonly url: string;
+  readonly sealedSecret: string;
+  readonly event: { readonly id: string; readonly data: string } | undefined;
+}
+
+/** The outcome of one claimed attempt; `attempt` is the delivery's `attempts` as claimed (a stale claim changes nothing). */
+export type DeliveryOutcome =
+  | { readonly status: "succeeded"; readonly id: string; readonly attempt: number; readonly at: string; readonly httpStatus: number }
+  | {
+      readonly status: "pending";
+      readonly id: string;
+      readonly attempt: number;
+      readonly at: string;
+      readonly nextAttemptAt: string;
+      readonly httpStatus: number | null;
+      readonly error: string;
+    }
+  | { readonly status: "failed"; readonly id: string; readonly attempt: number; readonly at: string; readonly httpStatus: number | null; readonly error: string };
+
+/** Decides whether an event of `type` goes to a webhook with these patterns (src/events/patterns.ts). */
+export type EventTypeMatcher = (patterns: readonly string[], type: string) => boolean;
+
+export interface FanOutOptions {
+  /** Webhooks handled per call. */
+  readonly webhooks: number;
+  /** Events read per webhook per call. */
+  readonly events: number;
+  readonly at: string;
+  readonly matches: EventTypeMatcher;
+}
+
+export interface ClaimOptions {
+  readonly limit: number;
+  readonly at: string;
+  readonly leaseUntil: string;
+}
+
 /** One stored User or Group. `version` grows by one on every change, membership included. */
 export interface StoredResource {
   readonly tenantId: string;
@@ -218,6 +323,11 @@ export type ReadSession = Pick<
   | "listMembersOfGroups"
   | "listGroupsOf"
   | "listMembersPage"
+  | "findWebhook"
+  | "listWebhooks"
+  | "listWebhookSecrets"
+  | "listDeliveries"
+  | "hasDeliveryWork"
 > & {
   /** Undefined when missing (no row lock: nothing is written after it). */
   findResource(tenantId: string, kind: ResourceKind, id: string): Promise<StoredResource | undefined>;
@@ -277,6 +387,45 @@ export interface StoreSession {
   eventSeqBefore(tenantId: string, at: string): Promise<number>;
   /** Removes the tenant's events that occurred before `before` and raises the pruned mark; returns how many. */
   pruneEvents(tenantId: string, before: string): Promise<number>;
+
+  // Webhooks and deliveries (docs/webhooks.md)
+  insertWebhook(webhook: NewWebhook, created: string): Promise<WebhookRecord>;
+  /** Undefined when missing. */
+  findWebhook(id: string): Promise<WebhookRecord | undefined>;
+  /** The tenant's webhooks, oldest first. */
+  listWebhooks(tenantId: string): Promise<readonly WebhookRecord[]>;
+  /** Every webhook's sealed secret, all tenants. */
+  listWebhookSecrets(): Promise<readonly SealedWebhookSecret[]>;
+  /** Sets `enabled` (and the cursor, when given); false when the webhook is missing. */
+  updateWebhook(id: string, changes: { readonly enabled: boolean; readonly cursorSeq?: number }, at: string): Promise<boolean>;
+  /** Removes the webhook and its deliveries; false when missing. */
+  deleteWebhook(id: string): Promise<boolean>;
+  /**
+   * For up to `options.webhooks` enabled webhooks whose tenant has events after their cursor —
+   * skipping, without waiting, any another transaction is fanning out — inserts a pending
+   * delivery (due at once) for each of up to `options.events` events after the cursor that
+   * `matches` the webhook's patterns, and moves the cursor past every event read. Returns how
+   * many webhooks advanced (0: nothing left to fan out) and how many deliveries were made.
+   */
+  fanOutDeliveries(options: FanOutOptions): Promise<{ readonly webhooks: number; readonly deliveries: number }>;
+  /**
+   * Claims up to `limit` pending deliveries of enabled webhooks that are due at `at`, not
+   * leased (or whose lease expired), and not behind an earlier pending delivery of the same
+   * webhook and resource key; skips, without waiting, rows another transaction holds. Each
+   * claimed delivery gets `lease_until`, one more attempt and `lastAttemptAt`.
+   */
+  claimDeliveries(options: ClaimOptions): Promise<readonly ClaimedDelivery[]>;
+  /** Whether fanOutDeliveries or claimDeliveries at `at` would find anything: a cheap read to skip their write transactions. */
+  hasDeliveryWork(at: string): Promise<boolean>;
+  /** Records an attempt's outcome and ends the lease; false (nothing changed) when the claim is stale or the delivery gone. */
+  recordDeliveryOutcome(outcome: DeliveryOutcome): Promise<boolean>;
+  /** The webhook's deliveries, newest first, with `seq` below `before` when given, of one status when given. */
+  listDeliveries(webhookId: string, query: { readonly status?: DeliveryStatus; readonly limit: number; readonly before?: number }): Promise<readonly DeliveryRecord[]>;
+  /**
+   * New pending deliveries (due at once) for the webhook's events with `seq` above `after`
+   * and up to its cursor that `matches` its patterns; returns how many. 0 when the webhook is missing.
+   */
+  replayDeliveries(webhookId: string, after: number, at: string, matches: EventTypeMatcher): Promise<number>;
 
   // Resources
   /** Throws StoreConflictError("user.userName") when a user of the tenant has the same userName, ignoring case. */

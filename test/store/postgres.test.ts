@@ -13,6 +13,7 @@ import { describeStoreConformance } from "./conformance.js";
 import { describeManagedConformance } from "./conformance-managed.js";
 import { describeProfileConformance } from "./conformance-profiles.js";
 import { describeEventConformance } from "./conformance-events.js";
+import { describeWebhookConformance } from "./conformance-webhooks.js";
 import { filterOf, GROUP, USER } from "./fixtures.js";
 
 // Runs when PostgreSQL answers; with CI set and no PostgreSQL, postgresAvailable() throws and the file fails.
@@ -48,6 +49,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
   describeManagedConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
   describeProfileConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
   describeEventConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
+  describeWebhookConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
 
   describe("openStore (PostgreSQL)", () => {
     it("migrates once when several processes start at the same moment, and lets exactly one create a userName", async () => {

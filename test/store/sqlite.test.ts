@@ -9,6 +9,7 @@ import { describeStoreConformance } from "./conformance.js";
 import { describeManagedConformance } from "./conformance-managed.js";
 import { describeProfileConformance } from "./conformance-profiles.js";
 import { describeEventConformance } from "./conformance-events.js";
+import { describeWebhookConformance } from "./conformance-webhooks.js";
 
 const directory = mkdtempSync(join(tmpdir(), "roster-store-"));
 let n = 0;
@@ -18,6 +19,7 @@ describeStoreConformance("SQLite (temp file)", () => openStore(join(directory, `
 describeManagedConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
 describeProfileConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
 describeEventConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
+describeWebhookConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
 
 describe("openStore (SQLite)", () => {
   it.each([

@@ -1,8 +1,8 @@
 /** Bound parameters per statement stay well under every database's limit. */
 export const CHUNK = 500;
 
-export function chunks<T>(items: readonly T[]): T[][] {
+export function chunks<T>(items: readonly T[], size: number = CHUNK): T[][] {
   const result: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) result.push(items.slice(i, i + CHUNK));
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
   return result;
 }

@@ -100,6 +100,10 @@ export const POSTGRES_DIALECT: SqlDialect = {
     return query.forUpdate();
   },
 
+  lockSkippingLocked<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+    return query.forUpdate().skipLocked();
+  },
+
   isUniqueViolation(error: unknown, index: UniqueIndex): boolean {
     const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
     return code === "23505" && constraint === index.name;

@@ -107,6 +107,11 @@ export const SQLITE_DIALECT: SqlDialect = {
     return query;
   },
 
+  lockSkippingLocked<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+    // Nothing to skip: BEGIN IMMEDIATE lets one writer at a time in, and it sees every row free.
+    return query;
+  },
+
   isUniqueViolation(error: unknown, index: UniqueIndex): boolean {
     if (!(error instanceof Error) || (error as { code?: unknown }).code !== "SQLITE_CONSTRAINT_UNIQUE") return false;
     const columns = index.columns.map((column) => `${index.table}.${column}`).join(", ");

@@ -42,6 +42,12 @@ export interface SqlDialect {
   normalizeDateTime(expression: Expression<unknown>): RawBuilder<string | null>;
   /** Locks the selected rows until the transaction ends (`FOR UPDATE`); a no-op where transactions already serialise writers. */
   lockForUpdate<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+  /**
+   * Locks the selected rows until the transaction ends, leaving out rows another transaction
+   * holds instead of waiting for them (`FOR UPDATE SKIP LOCKED`): several processes claim
+   * disjoint work. A no-op where transactions already serialise writers.
+   */
+  lockSkippingLocked<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
   isUniqueViolation(error: unknown, index: UniqueIndex): boolean;
   /** The database is unreachable, locked past its timeout, or shutting down. */
   isUnavailable(error: unknown): boolean;

@@ -147,6 +147,8 @@ export interface DeliveriesTable {
   tenant_id: string;
   event_seq: number;
   event_id: string;
+  /** The event's type, kept for listings after retention removed the event; "" for rows older than migration 0007. */
+  event_type: Generated<string>;
   resource_key: string;
   status: "pending" | "succeeded" | "failed";
   attempts: number;

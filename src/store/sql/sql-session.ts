@@ -1,6 +1,16 @@
 import type { Kysely } from "kysely";
 import {
   type ApiKeyRecord,
+  type ClaimedDelivery,
+  type ClaimOptions,
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  type DeliveryStatus,
+  type EventTypeMatcher,
+  type FanOutOptions,
+  type NewWebhook,
+  type SealedWebhookSecret,
+  type WebhookRecord,
   type GroupRef,
   type Member,
   type MemberRef,
@@ -28,6 +38,20 @@ import { addMembers, listGroupsOf, listMembers, listMembersOfGroups, listMembers
 import { PreparedQuery } from "./prepared-query.js";
 import { queryResources } from "./query-resources.js";
 import type { Database } from "./schema.js";
+import {
+  claimDeliveries,
+  deleteWebhook,
+  fanOutDeliveries,
+  findWebhook,
+  hasDeliveryWork,
+  insertWebhook,
+  listDeliveries,
+  listWebhooks,
+  listWebhookSecrets,
+  recordDeliveryOutcome,
+  replayDeliveries,
+  updateWebhook,
+} from "./webhooks.js";
 
 /** A tenant's columns without its profile source, which only findTenantProfile reads. */
 const TENANT_COLUMNS = ["id", "slug", "created", "profile_version"] as const;
@@ -199,6 +223,54 @@ export class SqlSession implements StoreSession {
 
   pruneEvents(tenantId: string, before: string): Promise<number> {
     return pruneEvents(this.db, tenantId, before);
+  }
+
+  insertWebhook(webhook: NewWebhook, created: string): Promise<WebhookRecord> {
+    return insertWebhook(this.db, webhook, created);
+  }
+
+  findWebhook(id: string): Promise<WebhookRecord | undefined> {
+    return findWebhook(this.db, id);
+  }
+
+  listWebhooks(tenantId: string): Promise<readonly WebhookRecord[]> {
+    return listWebhooks(this.db, tenantId);
+  }
+
+  listWebhookSecrets(): Promise<readonly SealedWebhookSecret[]> {
+    return listWebhookSecrets(this.db);
+  }
+
+  updateWebhook(id: string, changes: { readonly enabled: boolean; readonly cursorSeq?: number }, at: string): Promise<boolean> {
+    return updateWebhook(this.db, id, changes, at);
+  }
+
+  deleteWebhook(id: string): Promise<boolean> {
+    return deleteWebhook(this.db, id);
+  }
+
+  fanOutDeliveries(options: FanOutOptions): Promise<{ readonly webhooks: number; readonly deliveries: number }> {
+    return fanOutDeliveries(this.db, this.dialect, options);
+  }
+
+  claimDeliveries(options: ClaimOptions): Promise<readonly ClaimedDelivery[]> {
+    return claimDeliveries(this.db, this.dialect, options);
+  }
+
+  hasDeliveryWork(at: string): Promise<boolean> {
+    return hasDeliveryWork(this.db, at);
+  }
+
+  recordDeliveryOutcome(outcome: DeliveryOutcome): Promise<boolean> {
+    return recordDeliveryOutcome(this.db, outcome);
+  }
+
+  listDeliveries(webhookId: string, query: { readonly status?: DeliveryStatus; readonly limit: number; readonly before?: number }): Promise<readonly DeliveryRecord[]> {
+    return listDeliveries(this.db, webhookId, query);
+  }
+
+  replayDeliveries(webhookId: string, after: number, at: string, matches: EventTypeMatcher): Promise<number> {
+    return replayDeliveries(this.db, this.dialect, webhookId, after, at, matches);
   }
 
   async appendRequestLog(entry: RequestLogEntry): Promise<void> {

@@ -6,6 +6,7 @@ import { managedAndApiKeysMigration } from "./0002-managed-and-api-keys.js";
 import { tenantProfilesMigration } from "./0004-tenant-profiles.js";
 import { requestLogNotesMigration } from "./0005-request-log-notes.js";
 import { eventsAndWebhooksMigration } from "./0006-events-and-webhooks.js";
+import { deliveryListingMigration } from "./0007-delivery-listing.js";
 
 /** A static list (no directory scanning), so migrations run the same from src/ and dist/. Names sort in order. */
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
@@ -18,6 +19,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         "0004-tenant-profiles": tenantProfilesMigration(dialect),
         "0005-request-log-notes": requestLogNotesMigration(dialect),
         "0006-events-and-webhooks": eventsAndWebhooksMigration(dialect),
+        "0007-delivery-listing": deliveryListingMigration(dialect),
       };
     },
   };
