@@ -71,12 +71,21 @@ export async function getTenantBySlug(store: Store, slug: string): Promise<Tenan
   return tenant;
 }
 
-/** Creates the `default` tenant when there is no tenant at all; returns every tenant. */
+/**
+ * Creates the `default` tenant when there is no tenant at all; returns every tenant. Two
+ * processes starting together on an empty database may both try: the one that loses reads
+ * the tenant the other created.
+ */
 export async function ensureDefaultTenant(store: Store, now: Date = new Date()): Promise<readonly Tenant[]> {
-  return store.transaction(async (session) => {
-    const existing = await session.listTenants();
-    if (existing.length > 0) return existing;
-    const created = await session.createTenant({ id: randomUUID(), slug: DEFAULT_TENANT_SLUG, created: now.toISOString() });
-    return [created];
-  });
+  try {
+    return await store.transaction(async (session) => {
+      const existing = await session.listTenants();
+      if (existing.length > 0) return existing;
+      const created = await session.createTenant({ id: randomUUID(), slug: DEFAULT_TENANT_SLUG, created: now.toISOString() });
+      return [created];
+    });
+  } catch (error) {
+    if (!(error instanceof StoreConflictError && error.constraint === "tenant.slug")) throw error;
+    return store.transaction((session) => session.listTenants());
+  }
 }

@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
 import { type AppGroup, type AppMember, toAppGroup } from "../directory/app-groups.js";
 import { type AppUser, toAppUser } from "../directory/app-users.js";
 import { type AppViewContext, deriveAppView, needsDeclaredRoles } from "../directory/app-view.js";
 import { ROLES_LIST } from "../directory/lists.js";
 import type { TenantProfile } from "../directory/profiles.js";
 import type { GroupRef, Member, NewEvent, ResourceKind, StoredResource, StoreSession } from "../store/store.js";
+import { newEventId } from "./event-id.js";
 import { type EventData, type EventType, MAX_MEMBERS_PER_EVENT } from "./event-types.js";
 import { groupGrantsRole, roleOfGroup } from "./roles.js";
 import { groupsNamed } from "./groups-named.js";
@@ -19,6 +19,8 @@ export interface EventContext {
   readonly profile: TenantProfile;
   /** A list as the transaction sees it (read once per transaction). */
   findList(name: string): Promise<readonly string[] | undefined>;
+  /** A resource as the transaction read or wrote it, when it did: no need to read it again. */
+  known(id: string): StoredResource | undefined;
   readonly occurredAt: string;
 }
 
@@ -83,7 +85,7 @@ export async function buildEvents(context: EventContext, notes: TenantNotes): Pr
     for (const id of note.added.keys()) if (!current.has(id)) unknown.add(id);
     for (const [id, member] of note.removed) if (member === undefined && !current.has(id)) unknown.add(id);
   }
-  await readInto(session, tenantId, unknown, current);
+  await readInto(context, unknown, current);
 
   // A group's name before the transaction (undefined: it did not exist); `now` when the transaction did not change it.
   const nameBefore = (groupId: string, now: string | null = nameOf(current.get(groupId)) ?? null): string | undefined => {
@@ -105,7 +107,7 @@ export async function buildEvents(context: EventContext, notes: TenantNotes): Pr
       for (const id of await membersOfRoleGroupsChanged(context, notes, current, declaredBefore, declaredAfter)) roleUsers.add(id);
     }
     for (const [id, note] of notes.resources) if (note.after === null) roleUsers.delete(id);
-    await readInto(session, tenantId, new Set([...roleUsers].filter((id) => !current.has(id))), current);
+    await readInto(context, new Set([...roleUsers].filter((id) => !current.has(id))), current);
     for (const id of roleUsers) if (current.get(id)?.kind !== "User") roleUsers.delete(id);
   }
 
@@ -116,26 +118,31 @@ export async function buildEvents(context: EventContext, notes: TenantNotes): Pr
     return current.get(id)?.kind === "User" && note?.before !== null;
   });
   if (existing.length > 0) for (const [id, groups] of await session.listGroupsOf(tenantId, existing)) groupsNow.set(id, groups);
+  // The groups each member joined, and left (or lost by deletion), in this transaction.
+  const joined = new Map<string, string[]>();
+  const left = new Map<string, string[]>();
+  const push = (map: Map<string, string[]>, key: string, value: string) => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [value]);
+    else list.push(value);
+  };
+  for (const [groupId, note] of memberships) {
+    for (const id of note.added.keys()) push(joined, id, groupId);
+    for (const id of note.removed.keys()) push(left, id, groupId);
+  }
+  for (const [groupId, note] of notes.resources) for (const member of note.membersBeforeDelete ?? []) push(left, member.value, groupId);
+
   const groupsOf = (userId: string): readonly GroupRef[] => {
     const read = groupsNow.get(userId);
     if (read !== undefined) return read;
-    const joined = memberships
-      .filter(([, note]) => note.added.has(userId))
-      .map(([groupId]): GroupRef => ({ value: groupId, display: nameOf(current.get(groupId)) ?? null }));
-    return joined.sort(byId);
+    return (joined.get(userId) ?? []).map((groupId): GroupRef => ({ value: groupId, display: nameOf(current.get(groupId)) ?? null })).sort(byId);
   };
   const groupsBefore = (userId: string): GroupRef[] => {
-    const now = new Map(groupsOf(userId).map((group) => [group.value, group.display]));
-    const left = memberships.filter(([, note]) => note.removed.has(userId)).map(([groupId]) => groupId);
-    const deleted = [...notes.resources]
-      .filter(([, note]) => note.membersBeforeDelete?.some((member) => member.value === userId) === true)
-      .map(([groupId]) => groupId);
-    const ids = [
-      ...groupsOf(userId).filter((group) => notes.memberships.get(group.value)?.added.has(userId) !== true).map((group) => group.value),
-      ...left,
-      ...deleted,
-    ];
-    return [...new Set(ids)].map((value) => ({ value, display: nameBefore(value, now.get(value)) ?? null }));
+    const now = groupsOf(userId);
+    const names = new Map(now.map((group) => [group.value, group.display]));
+    const justJoined = new Set(joined.get(userId) ?? []);
+    const ids = [...now.map((group) => group.value).filter((id) => !justJoined.has(id)), ...(left.get(userId) ?? [])];
+    return [...new Set(ids)].map((value) => ({ value, display: nameBefore(value, names.get(value)) ?? null }));
   };
 
   const snapshots = new Map<string, AppUser>();
@@ -155,7 +162,7 @@ export async function buildEvents(context: EventContext, notes: TenantNotes): Pr
 
   const events: NewEvent[] = [];
   const emit = <T extends EventType>(type: T, resource: { readonly type: ResourceKind; readonly id: string }, data: EventData[T]): void => {
-    const id = randomUUID();
+    const id = newEventId();
     const body = { id, type, tenant: context.slug, occurredAt: context.occurredAt, resource, data };
     events.push({ id, type, resourceType: resource.type, resourceId: resource.id, occurredAt: context.occurredAt, data: JSON.stringify(body) });
   };
@@ -227,10 +234,16 @@ function appMember(id: string, member: Member | undefined, current: ReadonlyMap<
   return { id, type: kind ?? "User", display: null };
 }
 
-/** Reads the resources of `ids` into `current` in one query per 500. */
-async function readInto(session: StoreSession, tenantId: string, ids: ReadonlySet<string>, current: Map<string, StoredResource>): Promise<void> {
-  if (ids.size === 0) return;
-  for (const [id, resource] of await session.findResources(tenantId, [...ids])) current.set(id, resource);
+/** Puts the resources of `ids` into `current`: those the transaction knows as they are, the others read (one query per 500). */
+async function readInto(context: EventContext, ids: ReadonlySet<string>, current: Map<string, StoredResource>): Promise<void> {
+  const missing: string[] = [];
+  for (const id of ids) {
+    const known = context.known(id);
+    if (known === undefined) missing.push(id);
+    else current.set(id, known);
+  }
+  if (missing.length === 0) return;
+  for (const [id, resource] of await context.session.findResources(context.tenantId, missing)) current.set(id, resource);
 }
 
 /**

@@ -47,6 +47,7 @@ export function recordEvents(store: Store, options: RecordEventsOptions = {}): R
           slug: await views.slugOf(session.inner, tenantId),
           profile: await views.profileOf(session.inner, tenantId),
           findList: (name) => session.findList(tenantId, name),
+          known: (id) => session.known(tenantId, id),
           occurredAt: clock(),
         },
         notes,

@@ -31,7 +31,7 @@ import type {
 } from "../store/store.js";
 import { groupGrantsRole } from "./roles.js";
 import type { TenantViews } from "./tenant-views.js";
-import { emptyNotes, forgetMemberships, membershipOf, noteAdded, noteRemoved, type ResourceNote, type TenantNotes } from "./transaction-notes.js";
+import { emptyNotes, forgetMemberships, noteAdded, noteRemoved, type ResourceNote, type TenantNotes } from "./transaction-notes.js";
 
 /**
  * The session a use case gets from the recording store (docs/decisions/0010-change-events.md).
@@ -43,8 +43,13 @@ import { emptyNotes, forgetMemberships, membershipOf, noteAdded, noteRemoved, ty
 export class RecordingSession implements StoreSession {
   /** Notes per tenant, in the order the tenants were first changed. */
   readonly notes = new Map<string, TenantNotes>();
-  /** Resources this transaction read (tenant id, NUL, resource id): reused as the state before a change. */
+  /**
+   * Resources as this transaction read or wrote them (tenant id, NUL, resource id): the state
+   * before a change when no note holds one yet, and what events show of a resource they name.
+   */
   private readonly read = new Map<string, StoredResource>();
+  /** Members as this transaction listed them (tenant id, NUL, member id): what a removal's event shows of them. */
+  private readonly listed = new Map<string, Member>();
   /** Lists this transaction read or wrote (tenant id, NUL, list name). */
   readonly lists = new Map<string, readonly string[] | undefined>();
 
@@ -52,6 +57,15 @@ export class RecordingSession implements StoreSession {
     readonly inner: StoreSession,
     private readonly views: TenantViews,
   ) {}
+
+  /** A resource as this transaction last read or wrote it; undefined when it did not (or deleted it). */
+  known(tenantId: string, id: string): StoredResource | undefined {
+    return this.read.get(`${tenantId}\u0000${id}`);
+  }
+
+  private remember(resource: StoredResource): void {
+    this.read.set(`${resource.tenantId}\u0000${resource.id}`, resource);
+  }
 
   private notesOf(tenantId: string): TenantNotes {
     let notes = this.notes.get(tenantId);
@@ -82,7 +96,10 @@ export class RecordingSession implements StoreSession {
 
   private keep(tenantId: string, note: ResourceNote): void {
     const id = (note.after ?? note.before)?.id;
-    if (id !== undefined) this.notesOf(tenantId).resources.set(id, note);
+    if (id === undefined) return;
+    this.notesOf(tenantId).resources.set(id, note);
+    if (note.after === null) this.read.delete(`${tenantId}\u0000${id}`);
+    else this.remember(note.after);
   }
 
   // Recorded: resources.
@@ -94,8 +111,24 @@ export class RecordingSession implements StoreSession {
 
   async findResource(tenantId: string, kind: ResourceKind, id: string, options?: { lock?: boolean }): Promise<StoredResource | undefined> {
     const resource = await this.inner.findResource(tenantId, kind, id, options);
-    if (resource !== undefined) this.read.set(`${tenantId}\u0000${id}`, resource);
+    if (resource !== undefined && this.notes.get(tenantId)?.resources.has(id) !== true) this.remember(resource);
     return resource;
+  }
+
+  /**
+   * As the store's findKinds, answered by reading the resources themselves (one query, as
+   * findKinds makes): the members a write names are what its membership events show.
+   */
+  async findKinds(tenantId: string, ids: readonly string[], options?: { readonly managed?: boolean }): Promise<ReadonlyMap<string, ResourceKind>> {
+    const unique = [...new Set(ids)];
+    const missing = unique.filter((id) => this.known(tenantId, id) === undefined);
+    if (missing.length > 0) for (const resource of (await this.inner.findResources(tenantId, missing)).values()) this.remember(resource);
+    const kinds = new Map<string, ResourceKind>();
+    for (const id of unique) {
+      const resource = this.known(tenantId, id);
+      if (resource !== undefined && (options?.managed === undefined || (resource.managed !== false) === options.managed)) kinds.set(id, resource.kind);
+    }
+    return kinds;
   }
 
   async updateResource(resource: StoredResource): Promise<void> {
@@ -139,6 +172,7 @@ export class RecordingSession implements StoreSession {
     forgetMemberships(notes, id);
     if (note.before === null) {
       notes.resources.delete(id);
+      this.read.delete(`${tenantId}\u0000${id}`);
       return deleted;
     }
     note.after = null;
@@ -183,7 +217,7 @@ export class RecordingSession implements StoreSession {
     const removed = await this.inner.removeMembers(tenantId, groupId, memberIds);
     const deleted = new Set(removed);
     const notes = this.notesOf(tenantId);
-    for (const id of memberIds) if (deleted.delete(id)) noteRemoved(notes, groupId, id, undefined);
+    for (const id of memberIds) if (deleted.delete(id)) noteRemoved(notes, groupId, id, this.listed.get(`${tenantId}\u0000${id}`));
     return removed;
   }
 
@@ -192,9 +226,15 @@ export class RecordingSession implements StoreSession {
     const members = await this.inner.listMembers(tenantId, groupId);
     const count = await this.inner.removeAllMembers(tenantId, groupId);
     const notes = this.notesOf(tenantId);
-    membershipOf(notes, groupId);
     for (const member of members) noteRemoved(notes, groupId, member.value, member);
     return count;
+  }
+
+  /** As the store's; the members it returns are remembered, for the events of their removal (a PATCH removes by filter after listing). */
+  async listMembers(tenantId: string, groupId: string, filter?: ResolvedFilter): Promise<readonly Member[]> {
+    const members = await this.inner.listMembers(tenantId, groupId, filter);
+    for (const member of members) this.listed.set(`${tenantId}\u0000${member.value}`, member);
+    return members;
   }
 
   // Recorded: the roles list (group names matching declared roles grant them).
@@ -346,12 +386,6 @@ export class RecordingSession implements StoreSession {
   }
   findResources(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, StoredResource>> {
     return this.inner.findResources(tenantId, ids);
-  }
-  findKinds(tenantId: string, ids: readonly string[], options?: { readonly managed?: boolean }): Promise<ReadonlyMap<string, ResourceKind>> {
-    return this.inner.findKinds(tenantId, ids, options);
-  }
-  listMembers(tenantId: string, groupId: string, filter?: ResolvedFilter): Promise<readonly Member[]> {
-    return this.inner.listMembers(tenantId, groupId, filter);
   }
   listMembersOfGroups(tenantId: string, groupIds: readonly string[]): Promise<ReadonlyMap<string, readonly Member[]>> {
     return this.inner.listMembersOfGroups(tenantId, groupIds);

@@ -31,7 +31,7 @@ export function emptyNotes(): TenantNotes {
   return { resources: new Map(), memberships: new Map() };
 }
 
-export function membershipOf(notes: TenantNotes, groupId: string): MembershipNote {
+function membershipOf(notes: TenantNotes, groupId: string): MembershipNote {
   let note = notes.memberships.get(groupId);
   if (note === undefined) {
     note = { added: new Map(), removed: new Map() };
