@@ -378,6 +378,9 @@ export class RecordingSession implements StoreSession {
   replayDeliveries(webhookId: string, after: number, at: string, matches: EventTypeMatcher): Promise<number> {
     return this.inner.replayDeliveries(webhookId, after, at, matches);
   }
+  pruneDeliveries(tenantId: string, before: string): Promise<number> {
+    return this.inner.pruneDeliveries(tenantId, before);
+  }
   queryResources(tenantId: string, kind: ResourceKind, query: ResourceQuery): Promise<ResourcePage> {
     return this.inner.queryResources(tenantId, kind, query);
   }

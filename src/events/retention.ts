@@ -15,13 +15,19 @@ export function checkRetentionDays(text: string, source: string): { ok: true; da
 
 /**
  * Removes every tenant's events older than `retentionDays` before `now` (Store.pruneEvents keeps
- * those a pending delivery still needs); returns how many were removed. One transaction per tenant.
+ * those a pending delivery still needs), and the webhook deliveries that finished before then;
+ * returns how many events were removed. One transaction per tenant.
  */
 export async function pruneExpiredEvents(store: Store, retentionDays: number, now: Date = new Date()): Promise<number> {
   const before = new Date(now.getTime() - retentionDays * DAY_MS).toISOString();
   const tenants = await store.transaction((session) => session.listTenants());
   let removed = 0;
-  for (const tenant of tenants) removed += await store.transaction((session) => session.pruneEvents(tenant.id, before));
+  for (const tenant of tenants) {
+    removed += await store.transaction(async (session) => {
+      await session.pruneDeliveries(tenant.id, before);
+      return session.pruneEvents(tenant.id, before);
+    });
+  }
   return removed;
 }
 

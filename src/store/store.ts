@@ -426,6 +426,8 @@ export interface StoreSession {
    * and up to its cursor that `matches` its patterns; returns how many. 0 when the webhook is missing.
    */
   replayDeliveries(webhookId: string, after: number, at: string, matches: EventTypeMatcher): Promise<number>;
+  /** Removes the tenant's succeeded and failed deliveries completed before `before` (never a pending one); returns how many. */
+  pruneDeliveries(tenantId: string, before: string): Promise<number>;
 
   // Resources
   /** Throws StoreConflictError("user.userName") when a user of the tenant has the same userName, ignoring case. */

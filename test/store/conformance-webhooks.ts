@@ -303,6 +303,33 @@ export function describeWebhookConformance(name: string, makeStore: () => Promis
       });
     });
 
+    it("prunes finished deliveries completed before a time, never a pending one, of one tenant only", async () => {
+      await store.transaction(async (s) => {
+        await s.insertWebhook(webhook("w1", "t1", ["*"]), T0);
+        await s.insertWebhook(webhook("w2", "t2", ["*"]), T0);
+        await s.appendEvents("t1", [event("a", "user.created", "u1"), event("b", "user.created", "u2"), event("c", "user.created", "u3")]);
+        await s.appendEvents("t2", [event("x", "user.created", "u1")]);
+        await fanOut(s);
+      });
+      const claimed = await store.transaction((s) => claim(s, T0));
+      const outcome = (eventId: string, status: "succeeded" | "failed", at: string) => {
+        const c = claimed.find((d) => d.delivery.eventId === eventId)!;
+        return status === "succeeded"
+          ? ({ status, id: c.delivery.id, attempt: 1, at, httpStatus: 200 } as const)
+          : ({ status, id: c.delivery.id, attempt: 1, at, httpStatus: 500, error: "HTTP 500" } as const);
+      };
+      await store.transaction(async (s) => {
+        await s.recordDeliveryOutcome(outcome("a", "succeeded", T0));
+        await s.recordDeliveryOutcome(outcome("b", "failed", T2));
+        await s.recordDeliveryOutcome(outcome("x", "succeeded", T0));
+      });
+      expect(await store.transaction((s) => s.pruneDeliveries("t1", T1))).toBe(1);
+      expect((await store.transaction((s) => s.listDeliveries("w1", { limit: 10 }))).map((d) => d.eventId)).toEqual(["c", "b"]);
+      expect(await store.transaction((s) => s.pruneDeliveries("t1", LATER))).toBe(1);
+      expect((await store.transaction((s) => s.listDeliveries("w1", { limit: 10 }))).map((d) => d.eventId)).toEqual(["c"]);
+      expect(await store.transaction((s) => s.listDeliveries("w2", { limit: 10 }))).toHaveLength(1);
+    });
+
     describe("hasDeliveryWork", () => {
       it("is true exactly while fan-out or a claim would find something", async () => {
         const work = (at: string) => store.read((s) => s.hasDeliveryWork(at));

@@ -48,6 +48,7 @@ import {
   listDeliveries,
   listWebhooks,
   listWebhookSecrets,
+  pruneDeliveries,
   recordDeliveryOutcome,
   replayDeliveries,
   updateWebhook,
@@ -271,6 +272,10 @@ export class SqlSession implements StoreSession {
 
   replayDeliveries(webhookId: string, after: number, at: string, matches: EventTypeMatcher): Promise<number> {
     return replayDeliveries(this.db, this.dialect, webhookId, after, at, matches);
+  }
+
+  pruneDeliveries(tenantId: string, before: string): Promise<number> {
+    return pruneDeliveries(this.db, tenantId, before);
   }
 
   async appendRequestLog(entry: RequestLogEntry): Promise<void> {

@@ -343,3 +343,13 @@ export async function replayDeliveries(
   }
   return made;
 }
+
+export async function pruneDeliveries(db: Kysely<Database>, tenantId: string, before: string): Promise<number> {
+  const result = await db
+    .deleteFrom("deliveries")
+    .where("tenant_id", "=", tenantId)
+    .where("status", "in", ["succeeded", "failed"])
+    .where("completed", "<", before)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
