@@ -1,3 +1,4 @@
+import { APP_ERROR_CODES } from "../directory/app-errors.js";
 import { EVENT_TYPES } from "../events/event-types.js";
 
 /**
@@ -260,21 +261,7 @@ export const OPENAPI_DOCUMENT = {
             properties: {
               code: {
                 type: "string",
-                enum: [
-                  "invalidRequest",
-                  "invalidCursor",
-                  "cursorExpired",
-                  "unauthorized",
-                  "forbidden",
-                  "notFound",
-                  "userNameTaken",
-                  "managedByIdentityProvider",
-                  "payloadTooLarge",
-                  "unsupportedMediaType",
-                  "internal",
-                  "notConfigured",
-                  "unavailable",
-                ],
+                enum: [...APP_ERROR_CODES],
               },
               message: { type: "string" },
             },
