@@ -40,6 +40,11 @@ export async function drive(endpoint: TenantEndpoint, next: () => LoadRequest, o
   let instance: autocannon.Instance | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stoppedEarly = false;
+  // Timed here, up to the last answer: autocannon's own `duration` is in whole seconds, and
+  // a run of a fixed `amount` ends only at its next one-second tick, both too coarse for a
+  // run that takes a second or two.
+  const started = performance.now();
+  let lastAnswerAt = started;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     timer = setTimeout(() => {
       stoppedEarly = true;
@@ -60,7 +65,13 @@ export async function drive(endpoint: TenantEndpoint, next: () => LoadRequest, o
         },
       },
     ],
-    }, (error: unknown, finished: autocannon.Result) => (error === null || error === undefined ? resolve(finished) : reject(error instanceof Error ? error : new Error(String(error)))));
+    }, (error: unknown, finished: autocannon.Result) => {
+      if (error === null || error === undefined) resolve(finished);
+      else reject(error instanceof Error ? error : new Error(String(error)));
+    });
+    instance.on("response", () => {
+      lastAnswerAt = performance.now();
+    });
   }).finally(() => clearTimeout(timer));
   const unexpected: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
@@ -69,7 +80,7 @@ export async function drive(endpoint: TenantEndpoint, next: () => LoadRequest, o
   if (result.errors > 0) unexpected["connection errors"] = result.errors;
   if (result.timeouts > 0) unexpected["timeouts"] = result.timeouts;
   if (stoppedEarly) unexpected[`stopped at the ${limitMs / 1000} s limit`] = 1;
-  const seconds = Math.max(1e-9, result.duration);
+  const seconds = Math.max(1e-9, (lastAnswerAt - started) / 1000);
   return { rate: (result.requests.total ?? 0) / seconds, p99Ms: result.latency.p99, completed: result.requests.total ?? 0, unexpected };
 }
 

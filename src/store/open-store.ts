@@ -43,14 +43,23 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
   if (path === undefined) return openPostgresStore(databaseUrl, options);
   if (path.length === 0) throw new Error(`database URL "${databaseUrl}" names no file`);
   let database: Database.Database;
+  let reader: Database.Database | undefined;
   try {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     database = new Database(path);
     prepareSqliteDatabase(database, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
+    // A file database gets a second, read-only connection for Store.read: in WAL mode it
+    // reads the last commit while the first one writes (a group commit may be open there).
+    if (path !== ":memory:") {
+      reader = new Database(path, { readonly: true, fileMustExist: true });
+      prepareSqliteDatabase(reader, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
+    }
   } catch (error) {
     throw new StoreUnavailableError(`cannot open SQLite database "${path}": ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const store = new SqlStore(new Kysely<Tables>({ dialect: new RosterSqliteDialect({ database }) }), SQLITE_DIALECT);
+  const db = new Kysely<Tables>({ dialect: new RosterSqliteDialect({ database }) });
+  const readDb = reader === undefined ? db : new Kysely<Tables>({ dialect: new RosterSqliteDialect({ database: reader }) });
+  const store = new SqlStore(db, SQLITE_DIALECT, readDb);
   if (options.migrate === true) await store.migrate();
   return store;
 }

@@ -137,7 +137,9 @@ describe("roster serve", () => {
     running.child.stderr?.on("data", (chunk: string) => (stderr += chunk));
     running.child.kill("SIGTERM");
     await until(() => stderr.includes("SIGTERM received"));
-    socket.end(body);
+    // The body completes the request; the socket stays open both ways (a client that
+    // half-closes its side before the answer has, to Node's HTTP server, given up on it).
+    socket.write(body);
     await new Promise<void>((resolve) => socket.once("close", () => resolve()));
     expect(response).toMatch(/HTTP\/1\.1 201 Created/);
     expect(response).toContain('"userName":"drain@example.com"');

@@ -184,6 +184,10 @@ export const POSTGRES_DIALECT: SqlDialect = {
     // READ COMMITTED; writers that read-modify-write a resource lock its row first (lockForUpdate).
     return db.transaction().execute(fn);
   },
+
+  async settle(): Promise<void> {
+    // Nothing to wait for here: pg's Pool.end lets a checked-out client finish and ends it when released.
+  },
 };
 
 export interface PostgresSettings {

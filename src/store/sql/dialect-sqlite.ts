@@ -15,6 +15,7 @@ import {
 } from "kysely";
 import { foldCase, parseDateTime } from "../../scim/filter/values.js";
 import type { JsonReadAs, JsonSource, SqlDialect, UniqueIndex } from "./dialect.js";
+import { CommitGroup } from "./group-commit.js";
 import type { Database } from "./schema.js";
 
 const FOLD_FUNCTION = "roster_fold";
@@ -149,23 +150,24 @@ export const SQLITE_DIALECT: SqlDialect = {
   },
 
   async transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-    // One connection per Kysely instance (Kysely's SQLite driver holds a mutex), so
-    // transactions of one process queue here; BEGIN IMMEDIATE takes the write lock up
-    // front so read-modify-write requests of several processes serialise instead of
-    // failing on lock upgrade.
-    return db.connection().execute(async (connection) => {
-      await sql`begin immediate`.execute(connection);
-      try {
-        const result = await fn(connection);
-        await sql`commit`.execute(connection);
-        return result;
-      } catch (error) {
-        await sql`rollback`.execute(connection).catch(() => undefined);
-        throw error;
-      }
-    });
+    // One connection per Kysely instance, one write lock per file: the transactions of this
+    // process share a BEGIN IMMEDIATE … COMMIT when they arrive together (group-commit.ts);
+    // BEGIN IMMEDIATE takes the write lock up front so read-modify-write transactions of
+    // several processes serialise instead of failing on lock upgrade.
+    let group = COMMIT_GROUPS.get(db);
+    if (group === undefined) {
+      group = new CommitGroup(db);
+      COMMIT_GROUPS.set(db, group);
+    }
+    return group.transaction(fn);
+  },
+
+  async settle(db: Kysely<Database>): Promise<void> {
+    await COMMIT_GROUPS.get(db)?.settled();
   },
 };
+
+const COMMIT_GROUPS = new WeakMap<Kysely<Database>, CommitGroup>();
 
 export interface SqliteSettings {
   /** How long a writer waits for another process's write lock before failing. */
@@ -175,8 +177,10 @@ export interface SqliteSettings {
 /** Per-connection settings (docs/decisions/0002-sqlite-settings.md) and the functions the dialect relies on. */
 export function prepareSqliteDatabase(database: BetterSqlite3.Database, settings: SqliteSettings): void {
   database.pragma(`busy_timeout = ${Math.trunc(settings.busyTimeoutMs)}`);
-  if (!database.memory) database.pragma("journal_mode = WAL");
-  database.pragma("synchronous = FULL");
+  if (!database.readonly) {
+    if (!database.memory) database.pragma("journal_mode = WAL");
+    database.pragma("synchronous = FULL");
+  }
   database.pragma("foreign_keys = ON");
   database.pragma("case_sensitive_like = ON");
   database.function(FOLD_FUNCTION, { deterministic: true }, (value: unknown) =>

@@ -9,9 +9,14 @@ import { SqlSession } from "./sql-session.js";
 export class SqlStore implements Store {
   readonly dialect: "sqlite" | "postgres";
 
+  /**
+   * @param readDb where `read` runs when it is not `db`: a SQLite file's second, read-only
+   *   connection, so reads neither wait for nor see a write transaction in progress.
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sqlDialect: SqlDialect,
+    private readonly readDb: Kysely<Database> = db,
   ) {
     this.dialect = sqlDialect.name;
   }
@@ -39,6 +44,8 @@ export class SqlStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.sqlDialect.settle(this.db);
+    if (this.readDb !== this.db) await this.readDb.destroy();
     await this.db.destroy();
   }
 
@@ -47,7 +54,7 @@ export class SqlStore implements Store {
   }
 
   read<T>(fn: (session: ReadSession) => Promise<T>): Promise<T> {
-    return this.unavailableAsStoreError(() => this.sqlDialect.read(this.db, (db) => fn(new SqlSession(db, this.sqlDialect))));
+    return this.unavailableAsStoreError(() => this.sqlDialect.read(this.readDb, (db) => fn(new SqlSession(db, this.sqlDialect))));
   }
 
   private async unavailableAsStoreError<T>(run: () => Promise<T>): Promise<T> {
