@@ -21,19 +21,38 @@ export async function queryResources(
   tenantId: string,
   kind: ResourceKind,
   query: ResourceQuery,
+  memo?: ListMemo,
 ): Promise<ResourcePage> {
   const count = Math.max(0, Math.trunc(query.count));
+  const shaped = shapeQuery(dialect, tenantId, kind, query);
+  // Read before the queries whose answers are remembered under it: a commit in between
+  // changes the version, and the answer is then never reused.
+  const version = memo === undefined || query.cursor !== undefined ? undefined : await memo.version(db);
   const countAll = async () => {
-    const [row] = await runShaped(db, dialect, "count", tenantId, kind, query, [], (built) => built.base.select((eb) => eb.fn.countAll().as("total")));
-    return Number((row as { total: unknown } | undefined)?.total ?? 0);
+    const known = version === undefined ? undefined : memo?.total(shaped.memoKey, version);
+    if (known !== undefined) return known;
+    const [row] = await runShaped(db, dialect, "count", shaped, [], [], (built) => built.base.select((eb) => eb.fn.countAll().as("total")));
+    const total = Number((row as { total: unknown } | undefined)?.total ?? 0);
+    if (version !== undefined) memo?.rememberTotal(shaped.memoKey, version, total);
+    return total;
   };
   if (count === 0) return { totalResults: await countAll(), resources: [] };
 
   if (query.cursor === undefined) {
     const offset = Math.max(1, Math.trunc(query.startIndex ?? 1)) - 1;
-    const rows = (await runShaped(db, dialect, "page", tenantId, kind, query, [count, offset], (built, numbers) =>
-      built.page.limit(numbers[0]!).offset(numbers[1]!),
-    )) as ResourceRow[];
+    // Unsorted pages (id order) resume after the last id of the page before when nothing was
+    // committed since it was read: the same rows as OFFSET, without walking the skipped ones.
+    const resumable = version !== undefined && query.sort === undefined;
+    const resumeAfter = resumable && offset > 0 ? memo?.position(shaped.memoKey, offset, version) : undefined;
+    const rows = (
+      resumeAfter === undefined
+        ? await runShaped(db, dialect, "page", shaped, [], [count, offset], (built, _strings, numbers) => built.page.limit(numbers[0]!).offset(numbers[1]!))
+        : await runShaped(db, dialect, "page-after", shaped, [resumeAfter], [count], (built, strings, numbers) =>
+            built.page.where("r.id", ">", strings[0]!).limit(numbers[0]!),
+          )
+    ) as ResourceRow[];
+    const last = rows.at(-1);
+    if (resumable && rows.length === count && last !== undefined) memo?.rememberPosition(shaped.memoKey, offset + count, version, last.id);
     // A short page that starts inside the result set ends it: the total is known without counting
     // (an Okta lookup by userName, the last page of an import).
     const known = rows.length < count && (rows.length > 0 || offset === 0);
@@ -84,30 +103,50 @@ function buildQuery(db: Kysely<Database>, dialect: SqlDialect, tenantId: string,
 
 const SHAPES = new ShapeCache<unknown>();
 
+/** A list query reduced to its shape (the cache key of its compiled SQL) and its string values. */
+interface ShapedQuery {
+  readonly query: ResourceQuery;
+  readonly kind: ResourceKind;
+  readonly tenantId: string;
+  readonly key: string;
+  /** The tenant id, then the filter's strings. */
+  readonly strings: readonly string[];
+  /** The query with stand-ins for its strings. */
+  readonly standIns: ResourceQuery;
+  /** Names the query and its values: what ListMemo remembers answers under. */
+  readonly memoKey: string;
+}
+
+function shapeQuery(dialect: SqlDialect, tenantId: string, kind: ResourceKind, query: ResourceQuery): ShapedQuery {
+  const strings: string[] = [tenantId];
+  const filter = query.filter === undefined ? undefined : withStandIns(query.filter, strings);
+  const key = `${dialect.name}|${kind}|${String(query.managed)}|${query.sort === undefined ? "" : `${pathKey(query.sort.path)} ${query.sort.order}`}|${filter === undefined ? "" : filterKey(filter)}`;
+  const standIns = { ...query, ...(filter === undefined ? {} : { filter }) };
+  return { query, kind, tenantId, key, strings, standIns, memoKey: `${key}|${strings.join("\u0000")}` };
+}
+
 /**
- * Runs the query `finish` makes of the built query, compiled once per shape: the filter's
- * structure, attributes and non-string values, the sort, the scope. The tenant id, the
- * filter's strings and `numbers` are bound per call.
+ * Runs the query `finish` makes of the built query, compiled once per shape and purpose:
+ * the filter's structure, attributes and non-string values, the sort, the scope. The tenant
+ * id, the filter's strings, `extra` strings and `numbers` are bound per call.
  */
 async function runShaped(
   db: Kysely<Database>,
   dialect: SqlDialect,
   purpose: string,
-  tenantId: string,
-  kind: ResourceKind,
-  query: ResourceQuery,
+  shaped: ShapedQuery,
+  extra: readonly string[],
   numbers: readonly number[],
-  finish: (built: ReturnType<typeof buildQuery>, numbers: readonly number[]) => Compilable<unknown>,
+  finish: (built: ReturnType<typeof buildQuery>, extra: readonly string[], numbers: readonly number[]) => Compilable<unknown>,
 ): Promise<unknown[]> {
-  const strings: string[] = [tenantId];
-  const filter = query.filter === undefined ? undefined : withStandIns(query.filter, strings);
-  const key = `${dialect.name}|${purpose}|${kind}|${String(query.managed)}|${query.sort === undefined ? "" : `${pathKey(query.sort.path)} ${query.sort.order}`}|${filter === undefined ? "" : filterKey(filter)}`;
-  const values = [...strings, ...numbers];
+  const key = `${purpose}|${shaped.key}`;
+  const values = [...shaped.strings, ...extra, ...numbers];
   let shape = SHAPES.get(key);
   if (shape === undefined) {
-    const standIns = { ...query, ...(filter === undefined ? {} : { filter }) };
+    const first = shaped.strings.length;
     try {
-      const compiled = finish(buildQuery(db, dialect, standIn(0), kind, standIns), numbers.map((_, i) => numberStandIn(strings.length + i))).compile();
+      const built = buildQuery(db, dialect, standIn(0), shaped.kind, shaped.standIns);
+      const compiled = finish(built, extra.map((_, i) => standIn(first + i)), numbers.map((_, i) => numberStandIn(first + extra.length + i))).compile();
       shape = shapeOf(compiled, values.length) ?? null;
     } catch {
       // A stand-in the compiler refused (it parses some values): compiled per call below.
@@ -115,8 +154,66 @@ async function runShaped(
     }
     SHAPES.set(key, shape);
   }
-  const compiled = shape === null ? finish(buildQuery(db, dialect, tenantId, kind, query), numbers).compile() : bind(shape, values);
+  const compiled = shape === null ? finish(buildQuery(db, dialect, shaped.tenantId, shaped.kind, shaped.query), extra, numbers).compile() : bind(shape, values);
   return (await db.executeQuery(compiled)).rows;
+}
+
+/** A Map that drops its least recently used entry beyond `limit`. */
+class BoundedMap<V> {
+  private readonly entries = new Map<string, V>();
+  constructor(private readonly limit: number) {}
+  get(key: string): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value as string);
+  }
+}
+
+/**
+ * What index-paged list reads reuse while the database has not changed: the total of a
+ * query, and the id a page of it ended on. An Okta import asks for the same total a
+ * thousand times and for pages 1, 101, 201 …: without this, each page counts every match
+ * and walks past every row before it (docs/benchmarks.md).
+ *
+ * Only for a connection that never writes (SQLite's read connection, open-store.ts): its
+ * `PRAGMA data_version` changes with every commit of any other connection or process, and
+ * an answer is reused only under the version read before it was computed.
+ */
+export class ListMemo {
+  private readonly totals = new BoundedMap<{ readonly version: number; readonly total: number }>(1_000);
+  private readonly positions = new BoundedMap<{ readonly version: number; readonly id: string }>(1_000);
+
+  async version(db: Kysely<Database>): Promise<number> {
+    const { rows } = await sql<{ data_version: number }>`pragma data_version`.execute(db);
+    return Number(rows[0]?.data_version);
+  }
+
+  total(key: string, version: number): number | undefined {
+    const known = this.totals.get(key);
+    return known?.version === version ? known.total : undefined;
+  }
+
+  rememberTotal(key: string, version: number, total: number): void {
+    this.totals.set(key, { version, total });
+  }
+
+  /** The id of the row at 1-based `position` of the query, when remembered under `version`. */
+  position(key: string, position: number, version: number): string | undefined {
+    const known = this.positions.get(`${key}|${position}`);
+    return known?.version === version ? known.id : undefined;
+  }
+
+  rememberPosition(key: string, position: number, version: number, id: string): void {
+    this.positions.set(`${key}|${position}`, { version, id });
+  }
 }
 
 /** The filter with each string value replaced by a stand-in; the values are appended to `strings`. */

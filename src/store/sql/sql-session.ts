@@ -36,7 +36,7 @@ import { appendEvents, eventBounds, eventSeqBefore, listEvents, pruneEvents } fr
 import { toApiKeyRecord, toEmailRows, toRequestLogEntry, toResourceRow, toStoredResource, toTenant, toTokenRecord } from "./mappers.js";
 import { addMembers, listGroupsOf, listMembers, listMembersOfGroups, listMembersPage, removeAllMembers, removeMembers } from "./memberships.js";
 import { PreparedQuery } from "./prepared-query.js";
-import { queryResources } from "./query-resources.js";
+import { type ListMemo, queryResources } from "./query-resources.js";
 import type { Database } from "./schema.js";
 import {
   claimDeliveries,
@@ -94,9 +94,11 @@ const RESOURCE_BY_ID_LOCKED = resourceById(true);
 
 /** One transaction's view of the database; `db` is bound to the transaction's connection. */
 export class SqlSession implements StoreSession {
+  /** @param memo list answers to reuse while nothing is committed: only for a connection that never writes (query-resources.ts). */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: SqlDialect,
+    private readonly memo?: ListMemo,
   ) {}
 
   async createTenant(tenant: Tenant): Promise<Tenant> {
@@ -391,7 +393,7 @@ export class SqlSession implements StoreSession {
   }
 
   queryResources(tenantId: string, kind: ResourceKind, query: ResourceQuery): Promise<ResourcePage> {
-    return queryResources(this.db, this.dialect, tenantId, kind, query);
+    return queryResources(this.db, this.dialect, tenantId, kind, query, this.memo);
   }
 
   async findResources(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, StoredResource>> {

@@ -3,11 +3,13 @@ import { type ReadSession, type Store, type StoreSession, StoreUnavailableError 
 import type { SqlDialect } from "./dialect.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
+import { ListMemo } from "./query-resources.js";
 import { SqlSession } from "./sql-session.js";
 
 /** The one Store implementation: Kysely over whichever dialect `openStore` chose. */
 export class SqlStore implements Store {
   readonly dialect: "sqlite" | "postgres";
+  private readonly memo: ListMemo | undefined;
 
   /**
    * @param readDb where `read` runs when it is not `db`: a SQLite file's second, read-only
@@ -19,6 +21,8 @@ export class SqlStore implements Store {
     private readonly readDb: Kysely<Database> = db,
   ) {
     this.dialect = sqlDialect.name;
+    // A read connection of its own never writes, so PRAGMA data_version there tells every commit.
+    this.memo = readDb !== db && sqlDialect.name === "sqlite" ? new ListMemo() : undefined;
   }
 
   async migrate(): Promise<void> {
@@ -54,7 +58,7 @@ export class SqlStore implements Store {
   }
 
   read<T>(fn: (session: ReadSession) => Promise<T>): Promise<T> {
-    return this.unavailableAsStoreError(() => this.sqlDialect.read(this.readDb, (db) => fn(new SqlSession(db, this.sqlDialect))));
+    return this.unavailableAsStoreError(() => this.sqlDialect.read(this.readDb, (db) => fn(new SqlSession(db, this.sqlDialect, this.memo))));
   }
 
   private async unavailableAsStoreError<T>(run: () => Promise<T>): Promise<T> {

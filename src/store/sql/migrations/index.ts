@@ -7,6 +7,7 @@ import { tenantProfilesMigration } from "./0004-tenant-profiles.js";
 import { requestLogNotesMigration } from "./0005-request-log-notes.js";
 import { eventsAndWebhooksMigration } from "./0006-events-and-webhooks.js";
 import { deliveryListingMigration } from "./0007-delivery-listing.js";
+import { resourcesKindIdIndexMigration } from "./0008-resources-kind-id-index.js";
 
 /** A static list (no directory scanning), so migrations run the same from src/ and dist/. Names sort in order. */
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
@@ -20,6 +21,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         "0005-request-log-notes": requestLogNotesMigration(dialect),
         "0006-events-and-webhooks": eventsAndWebhooksMigration(dialect),
         "0007-delivery-listing": deliveryListingMigration(dialect),
+        "0008-resources-kind-id-index": resourcesKindIdIndexMigration(),
       };
     },
   };
