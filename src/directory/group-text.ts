@@ -1,5 +1,5 @@
 import { ScimError } from "../scim/errors.js";
-import type { Member } from "../store/store.js";
+import type { Member, ReadSession } from "../store/store.js";
 import { type ScimContext, resourceLocation, serveResource } from "./resources.js";
 import { isVisible } from "./visibility.js";
 
@@ -8,11 +8,16 @@ const MEMBER_PAGE = 1_000;
 /** Bounds the page loop: no group has more members than this many pages hold. */
 const MAX_MEMBER_PAGES = 100_000;
 
-export interface GroupText {
+/** Where a group's JSON text goes, piece by piece; `write` resolves when the reader is ready for more. */
+export interface TextSink {
+  write(chunk: string): Promise<void>;
+  end(chunk: string): void;
+}
+
+/** What is known of the group before its body: what the response's headers say. */
+export interface GroupHead {
   readonly version: number;
   readonly location: string;
-  /** The JSON body in pieces, in order; joined they are one SCIM Group. */
-  readonly chunks: readonly string[];
 }
 
 /** The member as `memberJson` in resources.ts writes it, built as text (one JSON.stringify per string, not per object). */
@@ -24,25 +29,56 @@ function memberText(context: ScimContext, member: Member): string {
 }
 
 /**
- * `GET /Groups/{id}` without attributes/excludedAttributes, as JSON text written page by
- * page: the members never exist as one array of objects, only as their text, once
- * (a 100 k-member group: docs/benchmarks.md). Same body as `getResource`; one transaction.
+ * `GET /Groups/{id}` without attributes/excludedAttributes, written to `open(head)` as JSON
+ * text. Same body as `getResource`, read from one snapshot (`Store.snapshot`, blocking no
+ * writer). A group that does not exist throws before `open` is called.
+ *
+ * A group whose members fit one page is read in a brief snapshot on the shared read
+ * connection and written at once. A larger one is read again in a long snapshot of its own
+ * and written one page at a time, each page only when the client has taken the one
+ * before: a 100 k-member group never exists whole in memory, as objects or as text
+ * (docs/benchmarks.md).
  */
-export async function getGroupText(context: ScimContext, id: string): Promise<GroupText> {
-  return context.store.transaction(async (session) => {
-    const group = await session.findResource(context.tenant.id, "Group", id);
-    if (group === undefined || !isVisible(context.visibility, group)) throw new ScimError("notFound", `Group "${id}" not found`);
-    const served = serveResource(context, group, undefined, {});
-    const head = JSON.stringify(served.body);
-    const chunks: string[] = [];
-    let after: string | undefined;
-    for (let page = 0; page < MAX_MEMBER_PAGES; page++) {
-      const members = await session.listMembersPage(context.tenant.id, id, { limit: MEMBER_PAGE, ...(after === undefined ? {} : { after }) });
-      if (members.length > 0) chunks.push((chunks.length === 0 ? ',"members":[' : ",") + members.map((member) => memberText(context, member)).join(","));
-      after = members.at(-1)?.value;
-      if (members.length < MEMBER_PAGE) break;
-    }
-    if (chunks.length === 0) return { version: served.version, location: served.location, chunks: [head] };
-    return { version: served.version, location: served.location, chunks: [head.slice(0, -1), ...chunks, "]}"] };
+export async function writeGroupText(context: ScimContext, id: string, open: (head: GroupHead) => TextSink): Promise<void> {
+  const small = await context.store.snapshot(async (session) => {
+    const { head, served } = await readHead(context, session, id);
+    const members = await session.listMembersPage(context.tenant.id, id, { limit: MEMBER_PAGE });
+    if (members.length >= MEMBER_PAGE) return undefined;
+    return { served, text: members.length === 0 ? head : `${head.slice(0, -1)},"members":[${membersText(context, members)}]}` };
   });
+  if (small !== undefined) {
+    open({ version: small.served.version, location: small.served.location }).end(small.text);
+    return;
+  }
+  await context.store.snapshot(
+    async (session) => {
+      const { head, served } = await readHead(context, session, id);
+      const sink = open({ version: served.version, location: served.location });
+      let opened = false;
+      let after: string | undefined;
+      for (let page = 0; page < MAX_MEMBER_PAGES; page++) {
+        const members = await session.listMembersPage(context.tenant.id, id, { limit: MEMBER_PAGE, ...(after === undefined ? {} : { after }) });
+        if (members.length > 0) {
+          await sink.write(opened ? `,${membersText(context, members)}` : `${head.slice(0, -1)},"members":[${membersText(context, members)}`);
+          opened = true;
+        }
+        after = members.at(-1)?.value;
+        if (members.length < MEMBER_PAGE) break;
+      }
+      sink.end(opened ? "]}" : head);
+    },
+    { long: true },
+  );
+}
+
+/** The group without its members, as JSON text; notFound when it does not exist or is not visible. */
+async function readHead(context: ScimContext, session: ReadSession, id: string): Promise<{ head: string; served: GroupHead }> {
+  const group = await session.findResource(context.tenant.id, "Group", id);
+  if (group === undefined || !isVisible(context.visibility, group)) throw new ScimError("notFound", `Group "${id}" not found`);
+  const served = serveResource(context, group, undefined, {});
+  return { head: JSON.stringify(served.body), served };
+}
+
+function membersText(context: ScimContext, members: readonly Member[]): string {
+  return members.map((member) => memberText(context, member)).join(",");
 }

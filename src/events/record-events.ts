@@ -66,6 +66,7 @@ export function recordEvents(store: Store, options: RecordEventsOptions = {}): R
     close: () => store.close(),
     // Reads change nothing: nothing to record.
     read: (fn) => store.read(fn),
+    snapshot: (fn, options) => store.snapshot(fn, options),
     async transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
       let appended: string[] = [];
       const result = await store.transaction(async (inner) => {

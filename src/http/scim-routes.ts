@@ -10,7 +10,7 @@ import {
   type ScimContext,
   type ServedResource,
 } from "../directory/resources.js";
-import { getGroupText } from "../directory/group-text.js";
+import { writeGroupText } from "../directory/group-text.js";
 import { assertUserSyncEnabled } from "../directory/profile-sync.js";
 import { ProfileCache } from "../directory/tenant-profiles.js";
 import { listResources, parseListParams, resolveProjection, searchAll } from "../directory/search.js";
@@ -20,7 +20,7 @@ import type { ResourceKind, Store } from "../store/store.js";
 import { authenticate } from "./auth.js";
 import type { ScimLimits } from "./config.js";
 import { resourceTypesResponse, schemasResponse, serviceProviderConfigResponse } from "./discovery.js";
-import { sendScim, sendScimText } from "./reply.js";
+import { ClientGoneError, openScimText, sendScim } from "./reply.js";
 
 export interface ScimRouteOptions {
   readonly store: Store;
@@ -119,8 +119,17 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
         }
       }
       if (kind === "Group" && projection.attributes === undefined && projection.excludedAttributes === undefined) {
-        const group = await getGroupText(scim, id);
-        return sendScimText(reply.header("ETag", formatETag(group.version)), 200, group.chunks);
+        let sink: ReturnType<typeof openScimText> | undefined;
+        try {
+          await writeGroupText(scim, id, (head) => (sink = openScimText(reply.header("ETag", formatETag(head.version)), 200)));
+        } catch (error) {
+          // Before the headers went out, the error is answered as any other; after, all that
+          // can be done is to cut the body short (the client sees an incomplete response).
+          if (sink === undefined) throw error;
+          sink.fail(error instanceof Error ? error : new Error(String(error)));
+          if (!(error instanceof ClientGoneError)) request.log.error({ err: error }, "group body cut short");
+        }
+        return reply;
       }
       return sendResource(reply, 200, await getResource(scim, kind, id, projection));
     });

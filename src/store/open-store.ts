@@ -59,7 +59,13 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
   }
   const db = new Kysely<Tables>({ dialect: new RosterSqliteDialect({ database }) });
   const readDb = reader === undefined ? db : new Kysely<Tables>({ dialect: new RosterSqliteDialect({ database: reader }) });
-  const store = new SqlStore(db, SQLITE_DIALECT, readDb);
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const openSnapshotDb = (): Kysely<Tables> => {
+    const connection = new Database(path, { readonly: true, fileMustExist: true });
+    prepareSqliteDatabase(connection, { busyTimeoutMs });
+    return new Kysely<Tables>({ dialect: new RosterSqliteDialect({ database: connection }) });
+  };
+  const store = new SqlStore(db, SQLITE_DIALECT, readDb, reader === undefined ? undefined : openSnapshotDb);
   if (options.migrate === true) await store.migrate();
   return store;
 }

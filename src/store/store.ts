@@ -300,6 +300,14 @@ export interface Store {
    * does too). For the request paths that only read: a token lookup, GET, list and search.
    */
   read<T>(fn: (session: ReadSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` over one consistent snapshot of committed data (every statement sees the same
+   * state), blocking no writer. With `long`, it holds a connection of its own for as long
+   * as `fn` runs (SQLite: one opened for it), for reads that wait on a client between
+   * statements (a large group's members written out as the client takes them); without, it
+   * shares the read connection and must not wait on anything but the database.
+   */
+  snapshot<T>(fn: (session: ReadSession) => Promise<T>, options?: { readonly long?: boolean }): Promise<T>;
 }
 
 /** What a read-only path may ask of the store (`Store.read`); every StoreSession is one. */

@@ -79,6 +79,22 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         ).rejects.toThrow("boom");
         expect(await store.transaction((s) => s.findResource("t1", "User", "u-1"))).toBeUndefined();
       });
+
+      it.each([[true], [false]])("reads one snapshot in Store.snapshot (long: %s) while writers commit", async (long) => {
+        await store.transaction((s) => s.insertResource(resource("t1", "User", "u-1", { userName: "before" })));
+        const seen = await store.snapshot(
+          async (s) => {
+            const first = await s.findResource("t1", "User", "u-1");
+            // A long snapshot has a connection of its own: a writer commits meanwhile, not waiting for it.
+            if (long) await store.transaction((w) => w.insertResource(resource("t1", "User", "u-2", { userName: "during" })));
+            const page = await s.queryResources("t1", "User", { count: 10 });
+            return { first: first?.document["userName"], ids: page.resources.map((r) => r.id) };
+          },
+          { long },
+        );
+        expect(seen).toEqual({ first: "before", ids: ["u-1"] });
+        expect((await store.read((s) => s.queryResources("t1", "User", { count: 10 }))).resources.map((r) => r.id)).toEqual(long ? ["u-1", "u-2"] : ["u-1"]);
+      });
     });
 
     describe("tenants", () => {

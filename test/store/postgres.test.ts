@@ -40,6 +40,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
       ping: () => store.ping(),
       transaction: (fn) => store.transaction(fn),
       read: (fn) => store.read(fn),
+      snapshot: (fn, options) => store.snapshot(fn, options),
       async close() {
         await store.close();
         await database.query(`drop schema "${schema}" cascade`);

@@ -185,6 +185,16 @@ export const POSTGRES_DIALECT: SqlDialect = {
     return db.transaction().execute(fn);
   },
 
+  async snapshot<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return db
+      .transaction()
+      .setIsolationLevel("repeatable read")
+      .execute(async (transaction) => {
+        await sql`set transaction read only`.execute(transaction);
+        return fn(transaction);
+      });
+  },
+
   async settle(): Promise<void> {
     // Nothing to wait for here: pg's Pool.end lets a checked-out client finish and ends it when released.
   },

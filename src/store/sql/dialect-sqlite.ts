@@ -162,6 +162,18 @@ export const SQLITE_DIALECT: SqlDialect = {
     return group.transaction(fn);
   },
 
+  async snapshot<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    // A deferred BEGIN: the first SELECT fixes the snapshot (WAL), and no write lock is taken.
+    return db.connection().execute(async (connection) => {
+      await sql`begin`.execute(connection);
+      try {
+        return await fn(connection);
+      } finally {
+        await sql`commit`.execute(connection).catch(() => undefined);
+      }
+    });
+  },
+
   async settle(db: Kysely<Database>): Promise<void> {
     await COMMIT_GROUPS.get(db)?.settled();
   },

@@ -72,6 +72,8 @@ export interface SqlDialect {
   read<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Runs `fn` in one read-write transaction that serialises with other writers where the database needs it. */
   transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** Runs `fn` in one read-only transaction whose statements all see the same snapshot. */
+  snapshot<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Waits for the transactions in progress on `db` to end (before it is closed). */
   settle(db: Kysely<Database>): Promise<void>;
 }

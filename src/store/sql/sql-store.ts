@@ -14,11 +14,14 @@ export class SqlStore implements Store {
   /**
    * @param readDb where `read` runs when it is not `db`: a SQLite file's second, read-only
    *   connection, so reads neither wait for nor see a write transaction in progress.
+   * @param openSnapshotDb opens a connection for one `snapshot` (closed after it): a SQLite
+   *   file's; without it a snapshot runs on `readDb` (PostgreSQL's pool, or SQLite's `:memory:`).
    */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sqlDialect: SqlDialect,
     private readonly readDb: Kysely<Database> = db,
+    private readonly openSnapshotDb?: () => Kysely<Database>,
   ) {
     this.dialect = sqlDialect.name;
     // A read connection of its own never writes, so PRAGMA data_version there tells every commit.
@@ -59,6 +62,17 @@ export class SqlStore implements Store {
 
   read<T>(fn: (session: ReadSession) => Promise<T>): Promise<T> {
     return this.unavailableAsStoreError(() => this.sqlDialect.read(this.readDb, (db) => fn(new SqlSession(db, this.sqlDialect, this.memo))));
+  }
+
+  snapshot<T>(fn: (session: ReadSession) => Promise<T>, options: { readonly long?: boolean } = {}): Promise<T> {
+    return this.unavailableAsStoreError(async () => {
+      const db = (options.long === true ? this.openSnapshotDb?.() : undefined) ?? this.readDb;
+      try {
+        return await this.sqlDialect.snapshot(db, (connection) => fn(new SqlSession(connection, this.sqlDialect)));
+      } finally {
+        if (db !== this.readDb) await db.destroy();
+      }
+    });
   }
 
   private async unavailableAsStoreError<T>(run: () => Promise<T>): Promise<T> {
