@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGroup, createUser, PATCH_OP } from "../concurrency/support.js";
 import { startTestRoster, type TestRoster, type TestTenant } from "../helpers/roster.js";
 
 // GET /Groups/{id} of a group larger than one page of members (1,000) is written out page by
@@ -7,42 +8,23 @@ import { startTestRoster, type TestRoster, type TestTenant } from "../helpers/ro
 // are not held up while a slow client reads, and what the client gets is the group as it was
 // when the response began.
 
-const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+const PATCH = PATCH_OP;
 const MEMBERS = 2_500;
 
 let roster: TestRoster;
 let tenant: TestTenant;
 let groupId: string;
-let userIds: string[];
+const userIds: string[] = [];
 
 beforeAll(async () => {
   roster = await startTestRoster();
   tenant = await roster.addTenant("acme");
-  const created = await tenant.scim("/Bulk", {
-    method: "POST",
-    body: {
-      schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
-      Operations: Array.from({ length: 900 }, (_, i) => ({
-        method: "POST",
-        path: "/Users",
-        bulkId: `u${i}`,
-        data: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: `member${i}@example.com` },
-      })),
-    },
-  });
-  expect(created.status).toBe(200);
-  userIds = (created.body.Operations as { location: string }[]).map((op) => op.location.split("/").at(-1) ?? "");
-  // More users than one bulk request may carry: the rest one by one.
-  for (let i = 900; i < MEMBERS; i++) {
-    const user = await tenant.scim("/Users", { method: "POST", body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: `member${i}@example.com` } });
-    userIds.push(user.body.id as string);
+  for (let i = 0; i < MEMBERS; i += 50) {
+    userIds.push(...(await Promise.all(Array.from({ length: 50 }, (_, j) => createUser(tenant, `member${i + j}@example.com`)))));
   }
-  const group = await tenant.scim("/Groups", {
-    method: "POST",
-    body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Everyone", members: userIds.map((value) => ({ value })) },
-  });
-  expect(group.status).toBe(201);
-  groupId = group.body.id as string;
+  groupId = await createGroup(tenant, "Everyone");
+  const added = await tenant.scim(`/Groups/${groupId}`, { method: "PATCH", body: { schemas: [PATCH], Operations: [{ op: "add", path: "members", value: userIds.map((value) => ({ value })) }] } });
+  expect(added.status).toBe(204);
 }, 120_000);
 
 afterAll(async () => {
