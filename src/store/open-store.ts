@@ -42,30 +42,28 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
   const path = sqlitePath(databaseUrl);
   if (path === undefined) return openPostgresStore(databaseUrl, options);
   if (path.length === 0) throw new Error(`database URL "${databaseUrl}" names no file`);
-  let database: Database.Database;
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  // Read-only connections of the same file: Store.read's (in WAL mode it reads the last
+  // commit while the writer's group commit may be open) and one per long snapshot.
+  const openReader = (): Database.Database => {
+    const connection = new Database(path, { readonly: true, fileMustExist: true });
+    prepareSqliteDatabase(connection, { busyTimeoutMs });
+    return connection;
+  };
+  let database: Database.Database | undefined;
   let reader: Database.Database | undefined;
   try {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     database = new Database(path);
-    prepareSqliteDatabase(database, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
-    // A file database gets a second, read-only connection for Store.read: in WAL mode it
-    // reads the last commit while the first one writes (a group commit may be open there).
-    if (path !== ":memory:") {
-      reader = new Database(path, { readonly: true, fileMustExist: true });
-      prepareSqliteDatabase(reader, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
-    }
+    prepareSqliteDatabase(database, { busyTimeoutMs });
+    if (path !== ":memory:") reader = openReader();
   } catch (error) {
+    database?.close();
     throw new StoreUnavailableError(`cannot open SQLite database "${path}": ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const db = new Kysely<Tables>({ dialect: new RosterSqliteDialect({ database }) });
-  const readDb = reader === undefined ? db : new Kysely<Tables>({ dialect: new RosterSqliteDialect({ database: reader }) });
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  const openSnapshotDb = (): Kysely<Tables> => {
-    const connection = new Database(path, { readonly: true, fileMustExist: true });
-    prepareSqliteDatabase(connection, { busyTimeoutMs });
-    return new Kysely<Tables>({ dialect: new RosterSqliteDialect({ database: connection }) });
-  };
-  const store = new SqlStore(db, SQLITE_DIALECT, readDb, reader === undefined ? undefined : openSnapshotDb);
+  const kysely = (connection: Database.Database) => new Kysely<Tables>({ dialect: new RosterSqliteDialect({ database: connection }) });
+  const db = kysely(database);
+  const store = new SqlStore(db, SQLITE_DIALECT, reader === undefined ? db : kysely(reader), reader === undefined ? undefined : () => kysely(openReader()));
   if (options.migrate === true) await store.migrate();
   return store;
 }
