@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import type { ResourceQuery, Store } from "../../src/store/store.js";
+import { filterOf } from "./fixtures.js";
 
 // Index pages on SQLite reuse totals and "where the last page ended" while nothing is
 // committed (ListMemo in src/store/sql/query-resources.ts). What a reader sees must be
@@ -91,6 +92,26 @@ describe("index pages while the directory changes (SQLite)", () => {
       expect((await page(store, 1, 100)).total).toBe(250);
       expect((await page(store, 1, 100, { managed: false })).total).toBe(0);
       expect((await page(store, 1, 100, { managed: true })).total).toBe(250);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("pages a filtered listing as OFFSET would, before and after a commit between pages", async () => {
+    const { store } = await seeded();
+    try {
+      // userName sw "u-01": u-0100 … u-0199 (100 users) and u-0010 … u-0019 (10).
+      const filter = filterOf('userName sw "u-01"');
+      const matching = Array.from({ length: 250 }, (_, i) => id(i + 10)).filter((userId) => userId.startsWith("u-01"));
+      const first = await page(store, 1, 40, { filter });
+      const second = await page(store, 41, 40, { filter });
+      expect(first).toEqual({ total: matching.length, ids: matching.slice(0, 40) });
+      expect(second).toEqual({ total: matching.length, ids: matching.slice(40, 80) });
+      // Sorts between u-0100 and u-0101: every later match moves one place down.
+      await addUsers(store, ["u-0100a"]);
+      const again = await page(store, 81, 40, { filter });
+      const now = [...matching, "u-0100a"].sort();
+      expect(again).toEqual({ total: now.length, ids: now.slice(80, 120) });
     } finally {
       await store.close();
     }

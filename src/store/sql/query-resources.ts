@@ -25,15 +25,20 @@ export async function queryResources(
 ): Promise<ResourcePage> {
   const count = Math.max(0, Math.trunc(query.count));
   const shaped = shapeQuery(dialect, tenantId, kind, query);
-  // Read before the queries whose answers are remembered under it: a commit in between
-  // changes the version, and the answer is then never reused.
-  const version = memo === undefined || query.cursor !== undefined ? undefined : await memo.version(db);
+  // The version is read before the queries whose answers are remembered under it (a commit
+  // in between changes it, and the answer is then never reused), and only where something
+  // may be remembered or reused: not for a lookup by filter on the first page, which finds
+  // its total on the page and pays nothing for the memo.
+  const remembering = memo !== undefined && query.cursor === undefined;
+  let version: number | undefined;
+  const versionNow = async (): Promise<number | undefined> => (remembering ? (version ??= await memo.version(db)) : undefined);
   const countAll = async () => {
-    const known = version === undefined ? undefined : memo?.total(shaped.memoKey, version);
+    const at = await versionNow();
+    const known = at === undefined ? undefined : memo?.total(shaped.memoKey, at);
     if (known !== undefined) return known;
     const [row] = await runShaped(db, dialect, "count", shaped, [], [], (built) => built.base.select((eb) => eb.fn.countAll().as("total")));
     const total = Number((row as { total: unknown } | undefined)?.total ?? 0);
-    if (version !== undefined) memo?.rememberTotal(shaped.memoKey, version, total);
+    if (at !== undefined) memo?.rememberTotal(shaped.memoKey, at, total);
     return total;
   };
   if (count === 0) return { totalResults: await countAll(), resources: [] };
@@ -42,8 +47,10 @@ export async function queryResources(
     const offset = Math.max(1, Math.trunc(query.startIndex ?? 1)) - 1;
     // Unsorted pages (id order) resume after the last id of the page before when nothing was
     // committed since it was read: the same rows as OFFSET, without walking the skipped ones.
-    const resumable = version !== undefined && query.sort === undefined;
-    const resumeAfter = resumable && offset > 0 ? memo?.position(shaped.memoKey, offset, version) : undefined;
+    // A listing without a filter (an import) is remembered from its first page on.
+    const resumable = remembering && query.sort === undefined && (offset > 0 || query.filter === undefined);
+    const at = resumable ? await versionNow() : undefined;
+    const resumeAfter = at !== undefined && offset > 0 ? memo?.position(shaped.memoKey, offset, at) : undefined;
     const rows = (
       resumeAfter === undefined
         ? await runShaped(db, dialect, "page", shaped, [], [count, offset], (built, _strings, numbers) => built.page.limit(numbers[0]!).offset(numbers[1]!))
@@ -52,7 +59,7 @@ export async function queryResources(
           )
     ) as ResourceRow[];
     const last = rows.at(-1);
-    if (resumable && rows.length === count && last !== undefined) memo?.rememberPosition(shaped.memoKey, offset + count, version, last.id);
+    if (at !== undefined && rows.length === count && last !== undefined) memo?.rememberPosition(shaped.memoKey, offset + count, at, last.id);
     // A short page that starts inside the result set ends it: the total is known without counting
     // (an Okta lookup by userName, the last page of an import).
     const known = rows.length < count && (rows.length > 0 || offset === 0);
