@@ -67,24 +67,25 @@ export function bind<R>(shape: QueryShape<R>, values: readonly unknown[]): Compi
   return { ...shape.compiled, parameters };
 }
 
-/** Shapes by key, the least recently used dropped beyond `limit`; `null` remembers a shape that cannot be reused. */
-export class ShapeCache<R> {
-  private readonly shapes = new Map<string, QueryShape<R> | null>();
+/** A Map that drops its least recently used entry beyond `limit` (shapes by key, list memo entries). */
+export class LruMap<V> {
+  private readonly entries = new Map<string, V>();
 
   constructor(private readonly limit = 1_000) {}
 
-  get(key: string): QueryShape<R> | null | undefined {
-    const shape = this.shapes.get(key);
-    if (shape !== undefined) {
-      this.shapes.delete(key);
-      this.shapes.set(key, shape);
+  get(key: string): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
     }
-    return shape;
+    return value;
   }
 
-  set(key: string, shape: QueryShape<R> | null): void {
-    this.shapes.set(key, shape);
-    if (this.shapes.size > this.limit) this.shapes.delete(this.shapes.keys().next().value as string);
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value as string);
   }
 }
 

@@ -5,7 +5,7 @@ import { FilterCompiler } from "./compile-filter.js";
 import { type CursorPosition, decodeCursor, encodeCursor, queryFingerprint } from "./cursor.js";
 import type { SqlDialect } from "./dialect.js";
 import { toStoredResource } from "./mappers.js";
-import { bind, numberStandIn, ShapeCache, shapeOf, standIn } from "./prepared-query.js";
+import { bind, LruMap, numberStandIn, type QueryShape, shapeOf, standIn } from "./prepared-query.js";
 import { TRUE } from "./scalar.js";
 import type { Database } from "./schema.js";
 
@@ -108,7 +108,8 @@ function buildQuery(db: Kysely<Database>, dialect: SqlDialect, tenantId: string,
   return { base, page, sortKey, descending };
 }
 
-const SHAPES = new ShapeCache<unknown>();
+/** Compiled shapes by key; `null` remembers a shape that cannot be reused. */
+const SHAPES = new LruMap<QueryShape<unknown> | null>();
 
 /** A list query reduced to its shape (the cache key of its compiled SQL) and its string values. */
 interface ShapedQuery {
@@ -165,25 +166,6 @@ async function runShaped(
   return (await db.executeQuery(compiled)).rows;
 }
 
-/** A Map that drops its least recently used entry beyond `limit`. */
-class BoundedMap<V> {
-  private readonly entries = new Map<string, V>();
-  constructor(private readonly limit: number) {}
-  get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
-  }
-  set(key: string, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value as string);
-  }
-}
-
 /**
  * What index-paged list reads reuse while the database has not changed: the total of a
  * query, and the id a page of it ended on. An Okta import asks for the same total a
@@ -195,8 +177,8 @@ class BoundedMap<V> {
  * an answer is reused only under the version read before it was computed.
  */
 export class ListMemo {
-  private readonly totals = new BoundedMap<{ readonly version: number; readonly total: number }>(1_000);
-  private readonly positions = new BoundedMap<{ readonly version: number; readonly id: string }>(1_000);
+  private readonly totals = new LruMap<{ readonly version: number; readonly total: number }>(1_000);
+  private readonly positions = new LruMap<{ readonly version: number; readonly id: string }>(1_000);
 
   async version(db: Kysely<Database>): Promise<number> {
     const { rows } = await sql<{ data_version: number }>`pragma data_version`.execute(db);
