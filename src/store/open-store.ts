@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Kysely } from "kysely";
 import { POSTGRES_DIALECT, createPostgresDialect } from "./sql/dialect-postgres.js";
-import { RosterSqliteDialect, SQLITE_DIALECT, prepareSqliteDatabase } from "./sql/dialect-sqlite.js";
+import { SQLITE_DIALECT, openSqliteKysely, prepareSqliteDatabase } from "./sql/dialect-sqlite.js";
 import type { Database as Tables } from "./sql/schema.js";
 import { SqlStore } from "./sql/sql-store.js";
 import { type Store, StoreUnavailableError } from "./store.js";
@@ -61,9 +61,8 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
     database?.close();
     throw new StoreUnavailableError(`cannot open SQLite database "${path}": ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const kysely = (connection: Database.Database) => new Kysely<Tables>({ dialect: new RosterSqliteDialect({ database: connection }) });
-  const db = kysely(database);
-  const store = new SqlStore(db, SQLITE_DIALECT, reader === undefined ? db : kysely(reader), reader === undefined ? undefined : () => kysely(openReader()));
+  const db = openSqliteKysely(database);
+  const store = new SqlStore(db, SQLITE_DIALECT, reader === undefined ? db : openSqliteKysely(reader), reader === undefined ? undefined : () => openSqliteKysely(openReader()));
   if (options.migrate === true) await store.migrate();
   return store;
 }

@@ -2,7 +2,6 @@ import type BetterSqlite3 from "better-sqlite3";
 import {
   type ColumnDefinitionBuilder,
   type Expression,
-  type Kysely,
   type MigrationLockOptions,
   type RawBuilder,
   type SelectQueryBuilder,
@@ -11,10 +10,12 @@ import {
   SqliteDialect,
   type DialectAdapter,
   type SqliteDatabase,
+  Kysely,
   sql,
 } from "kysely";
 import { foldCase, parseDateTime } from "../../scim/filter/values.js";
 import type { JsonReadAs, JsonSource, SqlDialect, UniqueIndex } from "./dialect.js";
+import { registerStatements, whileHeld } from "./direct-sqlite.js";
 import { CommitGroup } from "./group-commit.js";
 import type { Database } from "./schema.js";
 
@@ -146,7 +147,7 @@ export const SQLITE_DIALECT: SqlDialect = {
   async read<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     // The connection is held (Kysely's mutex) but no transaction is opened: in WAL mode each
     // statement reads the last committed state without taking the write lock.
-    return db.connection().execute(fn);
+    return db.connection().execute((connection) => whileHeld(connection, db, fn));
   },
 
   async transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
@@ -164,14 +165,16 @@ export const SQLITE_DIALECT: SqlDialect = {
 
   async snapshot<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     // A deferred BEGIN: the first SELECT fixes the snapshot (WAL), and no write lock is taken.
-    return db.connection().execute(async (connection) => {
-      await sql`begin`.execute(connection);
-      try {
-        return await fn(connection);
-      } finally {
-        await sql`commit`.execute(connection).catch(() => undefined);
-      }
-    });
+    return db.connection().execute((held) =>
+      whileHeld(held, db, async (connection) => {
+        await sql`begin`.execute(connection);
+        try {
+          return await fn(connection);
+        } finally {
+          await sql`commit`.execute(connection).catch(() => undefined);
+        }
+      }),
+    );
   },
 
   async settle(db: Kysely<Database>): Promise<void> {
@@ -245,11 +248,24 @@ export function withStatementCache(database: BetterSqlite3.Database): SqliteData
 }
 
 export class RosterSqliteDialect extends SqliteDialect {
+  /** The connection's statement cache, shared with direct execution (direct-sqlite.ts). */
+  readonly statements: SqliteDatabase;
+
   constructor(config: { readonly database: BetterSqlite3.Database }) {
-    super({ database: withStatementCache(config.database) });
+    const statements = withStatementCache(config.database);
+    super({ database: statements });
+    this.statements = statements;
   }
 
   override createAdapter(): DialectAdapter {
     return new RosterSqliteAdapter();
   }
+}
+
+/** A Kysely instance on one SQLite connection, whose held connections run compiled queries directly (direct-sqlite.ts). */
+export function openSqliteKysely(database: BetterSqlite3.Database): Kysely<Database> {
+  const dialect = new RosterSqliteDialect({ database });
+  const db = new Kysely<Database>({ dialect });
+  registerStatements(db, dialect.statements);
+  return db;
 }

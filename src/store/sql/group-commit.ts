@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { whileHeld } from "./direct-sqlite.js";
 import type { Database } from "./schema.js";
 
 /**
@@ -65,7 +66,7 @@ export class CommitGroup {
     try {
       while (this.queue.length > 0) {
         try {
-          await this.db.connection().execute((connection) => this.group(connection));
+          await this.db.connection().execute((connection) => whileHeld(connection, this.db, (held) => this.group(held)));
         } catch (error) {
           // No connection (the store is closing): nobody queued can be served.
           for (const member of this.queue.splice(0)) member.reject(error);

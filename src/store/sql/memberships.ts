@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { ResolvedFilter } from "../../scim/filter/ast.js";
 import type { GroupRef, Member, MemberRef } from "../store.js";
 import { chunks } from "./chunks.js";
@@ -89,7 +89,8 @@ function groupsOf(managed: boolean | undefined) {
       .select(["gm.member_id", "gm.group_id", "g.display"])
       .where("gm.tenant_id", "=", param(0))
       .where("gm.member_id", "in", Array.from({ length: size }, (_, index) => param(index + 1)));
-    if (managed !== undefined) query = query.where("g.managed", "=", managed ? 1 : 0);
+    // A literal, not a bound value: bound, it made SQLite re-plan the statement on every call (prepared-query.ts).
+    if (managed !== undefined) query = query.where("g.managed", "=", sql.lit(managed ? 1 : 0));
     // No ORDER BY: to skip a sort SQLite would scan the primary key over every membership
     // row of the tenant instead of the (tenant_id, member_id, group_id) index (migration 0003).
     return query;

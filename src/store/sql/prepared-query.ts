@@ -1,5 +1,6 @@
 import type { CompiledQuery, Kysely } from "kysely";
 import type { SqlDialect } from "./dialect.js";
+import { executeRows } from "./direct-sqlite.js";
 import type { Database } from "./schema.js";
 
 // Building and compiling a query with Kysely costs more CPU than SQLite's own work for a
@@ -91,8 +92,8 @@ export class LruMap<V> {
 
 /**
  * A query of fixed shape on a hot path (a token lookup, a resource by id, the groups of a
- * user), built with Kysely and compiled once per dialect and size; each call only binds its
- * string values. `build` receives `param(i)`, which stands for the i-th value of `execute`,
+ * user, a request log entry), built with Kysely and compiled once per dialect and size; each
+ * call only binds its values (strings, or any value a stand-in was passed through for). `build` receives `param(i)`, which stands for the i-th value of `execute`,
  * and `size`, the shape's size (the length of an `in` list).
  */
 export class PreparedQuery<R> {
@@ -107,7 +108,7 @@ export class PreparedQuery<R> {
     ) => { compile(): CompiledQuery<R> },
   ) {}
 
-  async execute(db: Kysely<Database>, dialect: SqlDialect, values: readonly string[], size = 0): Promise<R[]> {
+  async execute(db: Kysely<Database>, dialect: SqlDialect, values: readonly unknown[], size = 0): Promise<R[]> {
     const key = `${dialect.name}:${size}`;
     let shape = this.shapes.get(key);
     if (shape === undefined) {
@@ -117,6 +118,6 @@ export class PreparedQuery<R> {
       if (shape === undefined || shape.slots.some((slot) => "folded" in slot)) throw new Error(`prepared query cannot be reused: ${compiled.sql}`);
       this.shapes.set(key, shape);
     }
-    return (await db.executeQuery<R>(bind(shape, values))).rows;
+    return executeRows(db, bind(shape, values));
   }
 }

@@ -1,9 +1,10 @@
-import { type Compilable, type Kysely, type RawBuilder, type SqlBool, sql } from "kysely";
+import { type Compilable, CompiledQuery, type Kysely, type RawBuilder, type SqlBool, sql } from "kysely";
 import type { ResolvedFilter, ResolvedPath } from "../../scim/filter/ast.js";
 import type { ResourceKind, ResourcePage, ResourceQuery, StoredResource } from "../store.js";
 import { FilterCompiler } from "./compile-filter.js";
 import { type CursorPosition, decodeCursor, encodeCursor, queryFingerprint } from "./cursor.js";
 import type { SqlDialect } from "./dialect.js";
+import { executeRows } from "./direct-sqlite.js";
 import { toStoredResource } from "./mappers.js";
 import { bind, LruMap, numberStandIn, type QueryShape, shapeOf, standIn } from "./prepared-query.js";
 import { TRUE } from "./scalar.js";
@@ -12,8 +13,8 @@ import type { Database } from "./schema.js";
 /**
  * Filters, counts, sorts and pages in SQL; nothing is filtered or counted in memory. The
  * count query runs only when the page itself cannot tell the total. Index pages and counts
- * are compiled once per query shape (prepared-query.ts): an Okta lookup by userName binds
- * its values into SQL compiled for the first lookup of that shape.
+ * are compiled once per query shape and page size (prepared-query.ts): an Okta lookup by
+ * userName binds its values into SQL compiled for the first lookup of that shape.
  */
 export async function queryResources(
   db: Kysely<Database>,
@@ -23,7 +24,8 @@ export async function queryResources(
   query: ResourceQuery,
   memo?: ListMemo,
 ): Promise<ResourcePage> {
-  const count = Math.max(0, Math.trunc(query.count));
+  // An integer, always: it is written into the SQL as a literal (buildQuery).
+  const count = Number.isFinite(query.count) ? Math.max(0, Math.min(MAX_PAGE, Math.trunc(query.count))) : 0;
   const shaped = shapeQuery(dialect, tenantId, kind, query);
   // The version is read before the queries whose answers are remembered under it (a commit
   // in between changes it, and the answer is then never reused), and only where something
@@ -53,9 +55,9 @@ export async function queryResources(
     const resumeAfter = at !== undefined && offset > 0 ? memo?.position(shaped.memoKey, offset, at) : undefined;
     const rows = (
       resumeAfter === undefined
-        ? await runShaped(db, dialect, "page", shaped, [], [count, offset], (built, _strings, numbers) => built.page.limit(numbers[0]!).offset(numbers[1]!))
-        : await runShaped(db, dialect, "page-after", shaped, [resumeAfter], [count], (built, strings, numbers) =>
-            built.page.where("r.id", ">", strings[0]!).limit(numbers[0]!),
+        ? await runShaped(db, dialect, `page ${count}`, shaped, [], [offset], (built, _strings, numbers) => built.page.limit(sql.lit(count)).offset(numbers[0]!))
+        : await runShaped(db, dialect, `page-after ${count}`, shaped, [resumeAfter], [], (built, strings) =>
+            built.page.where("r.id", ">", strings[0]!).limit(sql.lit(count)),
           )
     ) as ResourceRow[];
     const last = rows.at(-1);
@@ -72,7 +74,7 @@ export async function queryResources(
   const { page: unpaged, sortKey, descending } = buildQuery(db, dialect, tenantId, kind, query);
   let page = unpaged;
   if (position !== undefined) page = page.where(after(sortKey, position, descending));
-  const rows = await page.limit(count + 1).execute();
+  const rows = await page.limit(sql.lit(count + 1)).execute();
   const resources: StoredResource[] = rows.slice(0, count).map(toStoredResource);
   const last = rows[count - 1];
   // The first page holds every match when there is no next one.
@@ -88,12 +90,19 @@ export async function queryResources(
 
 type ResourceRow = Parameters<typeof toStoredResource>[0];
 
+/** No page is larger (callers cap pages far lower; this only keeps the literal an integer). */
+const MAX_PAGE = 2 ** 31 - 1;
+
 /** The filtered rows (`base`) and the sorted page of them (`page`), not yet limited. */
 function buildQuery(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, kind: ResourceKind, query: Pick<ResourceQuery, "filter" | "sort" | "managed">) {
   const compiler = new FilterCompiler(dialect, { kind, alias: "r" });
   const where = query.filter === undefined ? TRUE : compiler.compile(query.filter);
-  let base = db.selectFrom("resources as r").where("r.tenant_id", "=", tenantId).where("r.kind", "=", kind).where(where);
-  if (query.managed !== undefined) base = base.where("r.managed", "=", query.managed ? 1 : 0);
+  // The kind, managed and (in queryResources) LIMIT are SQL literals, not bound values: SQLite
+  // plans with a bound value it can use (the partial indexes on kind = 'User', the LIMIT) and
+  // then plans again whenever that value is bound anew, which better-sqlite3 does on every
+  // call: an Okta lookup paid more for planning than for reading (docs/benchmarks.md).
+  let base = db.selectFrom("resources as r").where("r.tenant_id", "=", tenantId).where("r.kind", "=", sql.lit(kind)).where(where);
+  if (query.managed !== undefined) base = base.where("r.managed", "=", sql.lit(query.managed ? 1 : 0));
   // A typed NULL: PostgreSQL refuses a bare constant in ORDER BY.
   const sortKey: RawBuilder<unknown> = query.sort === undefined ? sql`cast(null as text)` : compiler.sortKey(query.sort.path);
   const descending = query.sort?.order === "descending";
@@ -163,7 +172,7 @@ async function runShaped(
     SHAPES.set(key, shape);
   }
   const compiled = shape === null ? finish(buildQuery(db, dialect, shaped.tenantId, shaped.kind, shaped.query), extra, numbers).compile() : bind(shape, values);
-  return (await db.executeQuery(compiled)).rows;
+  return executeRows(db, compiled);
 }
 
 /**
@@ -176,13 +185,15 @@ async function runShaped(
  * `PRAGMA data_version` changes with every commit of any other connection or process, and
  * an answer is reused only under the version read before it was computed.
  */
+const DATA_VERSION = CompiledQuery.raw("pragma data_version") as CompiledQuery<{ data_version: number }>;
+
 export class ListMemo {
   private readonly totals = new LruMap<{ readonly version: number; readonly total: number }>(1_000);
   private readonly positions = new LruMap<{ readonly version: number; readonly id: string }>(1_000);
 
   async version(db: Kysely<Database>): Promise<number> {
-    const { rows } = await sql<{ data_version: number }>`pragma data_version`.execute(db);
-    return Number(rows[0]?.data_version);
+    const [row] = await executeRows(db, DATA_VERSION);
+    return Number(row?.data_version);
   }
 
   total(key: string, version: number): number | undefined {

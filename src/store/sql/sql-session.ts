@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import {
   type ApiKeyRecord,
   type ClaimedDelivery,
@@ -74,8 +74,35 @@ const ACTIVE_TOKEN = new PreparedQuery((db, param) =>
     .leftJoin("resources as p", (join) => join.onRef("p.tenant_id", "=", "k.tenant_id").onRef("p.id", "=", "k.principal_id"))
     .where("k.hash", "=", param(0))
     .where("k.revoked", "is", null)
-    .where((eb) => eb.or([eb("k.principal_id", "is", null), eb.and([eb("p.kind", "=", "User"), eb("p.managed", "=", 0), eb("p.active", "=", 1)])])),
+    // Constants are SQL literals, never bound: SQLite re-plans a statement whenever a value it
+    // planned with changes, and better-sqlite3 rebinds every value on each call (prepared-query.ts).
+    .where((eb) =>
+      eb.or([eb("k.principal_id", "is", null), eb.and([eb("p.kind", "=", sql.lit("User")), eb("p.managed", "=", eb.lit(0)), eb("p.active", "=", eb.lit(1))])]),
+    ),
 );
+
+const REQUEST_LOG_COLUMNS = [
+  "tenant_id",
+  "request_id",
+  "at",
+  "method",
+  "path",
+  "status",
+  "duration_ms",
+  "scim_type",
+  "error_detail",
+  "user_agent",
+  "request_body",
+  "notes",
+] as const;
+
+// Values of every type are bound here (numbers, nulls): a raw insert passes each through untouched.
+const INSERT_REQUEST_LOG = new PreparedQuery((db, param) => {
+  const columns = sql.join(REQUEST_LOG_COLUMNS.map((column) => sql.ref(column)));
+  const values = sql.join(REQUEST_LOG_COLUMNS.map((_, index) => param(index)));
+  const insert = sql`insert into ${sql.table("request_log")} (${columns}) values (${values})`;
+  return { compile: () => insert.compile(db) };
+});
 
 function resourceById(lock: boolean) {
   return new PreparedQuery((db, param, _size, dialect) => {
@@ -281,23 +308,21 @@ export class SqlSession implements StoreSession {
   }
 
   async appendRequestLog(entry: RequestLogEntry): Promise<void> {
-    await this.db
-      .insertInto("request_log")
-      .values({
-        tenant_id: entry.tenantId,
-        request_id: entry.requestId,
-        at: entry.at,
-        method: entry.method,
-        path: entry.path,
-        status: entry.status,
-        duration_ms: entry.durationMs,
-        scim_type: entry.scimType,
-        error_detail: entry.errorDetail,
-        user_agent: entry.userAgent,
-        request_body: entry.requestBody,
-        notes: entry.notes === undefined || entry.notes.length === 0 ? null : JSON.stringify(entry.notes),
-      })
-      .execute();
+    // Written a batch at a time off the request path (request-log.ts): bound, not built, per entry.
+    await INSERT_REQUEST_LOG.execute(this.db, this.dialect, [
+      entry.tenantId,
+      entry.requestId,
+      entry.at,
+      entry.method,
+      entry.path,
+      entry.status,
+      entry.durationMs,
+      entry.scimType,
+      entry.errorDetail,
+      entry.userAgent,
+      entry.requestBody,
+      entry.notes === undefined || entry.notes.length === 0 ? null : JSON.stringify(entry.notes),
+    ]);
   }
 
   async listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]> {
