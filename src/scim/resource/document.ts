@@ -18,14 +18,27 @@ export interface AttributeContainer {
   readonly byName: ReadonlyMap<string, AttributeDefinition>;
 }
 
+// Schemas are immutable and built once per tenant profile (src/directory/schemas.ts), so
+// what is derived from one is kept by identity: every parse and projection of every
+// request asks for it.
+const INDEXES = new WeakMap<readonly AttributeDefinition[], ReadonlyMap<string, AttributeDefinition>>();
+const CONTAINERS = new WeakMap<ResourceSchema, readonly AttributeContainer[]>();
+
 export function indexAttributes(attributes: readonly AttributeDefinition[]): ReadonlyMap<string, AttributeDefinition> {
-  return new Map(attributes.map((attribute) => [attribute.name.toLowerCase(), attribute]));
+  let index = INDEXES.get(attributes);
+  if (index === undefined) {
+    index = new Map(attributes.map((attribute) => [attribute.name.toLowerCase(), attribute]));
+    INDEXES.set(attributes, index);
+  }
+  return index;
 }
 
 /** The core container (with RFC 7643 §3.1 common attributes) followed by one container per extension. */
 export function attributeContainers(schema: ResourceSchema): readonly AttributeContainer[] {
+  const known = CONTAINERS.get(schema);
+  if (known !== undefined) return known;
   const coreAttributes = [...COMMON_ATTRIBUTES, ...schema.core.attributes];
-  return [
+  const containers = [
     { schema: schema.core, extension: false, attributes: coreAttributes, byName: indexAttributes(coreAttributes) },
     ...schema.extensions.map((extension) => ({
       schema: extension,
@@ -34,6 +47,8 @@ export function attributeContainers(schema: ResourceSchema): readonly AttributeC
       byName: indexAttributes(extension.attributes),
     })),
   ];
+  CONTAINERS.set(schema, containers);
+  return containers;
 }
 
 export function isPlainObject(value: unknown): value is Readonly<Record<string, unknown>> {

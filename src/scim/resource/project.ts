@@ -74,7 +74,11 @@ export function projectResource(
   return result;
 }
 
+const NO_ATTRIBUTES: readonly AttributeDefinition[] = [];
+const NOTHING_SELECTED: Selection = { whole: false, subs: new Set() };
+
 function select(paths: readonly ResolvedPath[] | undefined, container: AttributeContainer, attribute: AttributeDefinition): Selection {
+  if (paths === undefined || paths.length === 0) return NOTHING_SELECTED;
   let whole = false;
   const subs = new Set<string>();
   for (const path of paths ?? []) {
@@ -114,7 +118,7 @@ function projectAttribute(
 }
 
 function projectComplex(attribute: AttributeDefinition, value: unknown, keepSub: (sub: AttributeDefinition) => boolean): unknown {
-  const subs = indexAttributes(attribute.subAttributes ?? []);
+  const subs = indexAttributes(attribute.subAttributes ?? NO_ATTRIBUTES);
   const projectOne = (element: unknown): unknown => {
     if (!isPlainObject(element)) return element;
     const kept: Record<string, unknown> = {};
