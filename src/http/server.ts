@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import { ScimError } from "../scim/errors.js";
 import { recordEvents, type RecordingStore } from "../events/record-events.js";
 import { startEventPruner } from "../events/retention.js";
@@ -53,6 +53,21 @@ export interface RunningServer {
 
 const TENANT_PATH = /^\/scim\/v2\/([^/?]+)/;
 
+/**
+ * One log line per answered request, with what an operator reads it for (request id,
+ * method, URL, status, milliseconds). Fastify's default writes two, serialising the whole
+ * request and reply, which cost a GET more CPU than its database work (docs/benchmarks.md).
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: Math.round(reply.elapsedTime * 100) / 100 };
+    if (error === null || error === undefined) reply.log.info(line, "request completed");
+    else reply.log.error({ ...line, err: error }, "request errored");
+  }
+}
+
 /** Builds the HTTP application (SCIM API, management API and health check) without listening; every write records its change events. */
 export async function buildApp(options: AppOptions): Promise<RosterApp> {
   const store = recordEvents(options.store);
@@ -60,6 +75,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   const publicUrl = options.publicUrl?.replace(/\/+$/, "");
   const app = Fastify({
     logger: options.log === true ? { level: "info" } : false,
+    logController: new OneLinePerRequest(),
     genReqId: (request) => {
       const given = request.headers["x-request-id"];
       return typeof given === "string" && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
@@ -88,29 +104,28 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     handleError(new ScimError("notFound", `no endpoint ${request.method} ${request.url.split("?")[0] ?? ""}`), request, reply),
   );
 
-  app.addHook("onRequest", async (request, reply) => {
+  // Hooks on every request take a callback, not a promise: each async hook costs a request
+  // a promise and a microtask turn more (docs/benchmarks.md).
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("X-Request-Id", request.id);
+    done();
   });
 
-  async function tenantForLog(request: FastifyRequest): Promise<Tenant | undefined> {
-    const authenticated = scimContextOf(request)?.tenant;
-    if (authenticated !== undefined) return authenticated;
-    const slug = TENANT_PATH.exec(request.url)?.[1];
-    if (slug === undefined) return undefined;
-    const cached = tenantsBySlug.get(slug);
-    if (cached !== undefined) return cached;
-    const found = await store.read((session) => session.findTenantBySlug(slug)).catch(() => undefined);
-    if (found !== undefined) tenantsBySlug.set(slug, found);
-    return found;
+  function lookUpTenant(slug: string): Promise<Tenant | undefined> {
+    return store.read((session) => session.findTenantBySlug(slug)).then(
+      (found) => {
+        if (found !== undefined) tenantsBySlug.set(slug, found);
+        return found;
+      },
+      () => undefined,
+    );
   }
 
   // Entries whose tenant is still being looked up (a 401 on an existing tenant's URL);
   // flushRequestLog() waits for them so that a flush covers every answered request.
   const pendingEntries = new Set<Promise<void>>();
 
-  async function recordRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const tenant = await tenantForLog(request);
-    if (tenant === undefined) return;
+  function logEntry(request: FastifyRequest, reply: FastifyReply, tenant: Tenant): void {
     const error = loggedErrorOf(request);
     const notes = scimContextOf(request)?.notes;
     const userAgent = request.headers["user-agent"];
@@ -130,14 +145,30 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     });
   }
 
-  app.addHook("onResponse", async (request, reply) => {
-    const pending = recordRequest(request, reply);
+  /** Logs a SCIM request under its tenant: the authenticated one, else the one its URL names (a 401), if it exists. */
+  function recordRequest(request: FastifyRequest, reply: FastifyReply): void {
+    const authenticated = scimContextOf(request)?.tenant;
+    if (authenticated !== undefined) return logEntry(request, reply, authenticated);
+    const slug = TENANT_PATH.exec(request.url)?.[1];
+    if (slug === undefined) return;
+    const cached = tenantsBySlug.get(slug);
+    if (cached !== undefined) return logEntry(request, reply, cached);
+    const pending = lookUpTenant(slug)
+      .then((found) => {
+        if (found !== undefined) logEntry(request, reply, found);
+      })
+      .catch((error: unknown) => request.log.error({ err: error }, "request log entry not recorded"))
+      .finally(() => pendingEntries.delete(pending));
     pendingEntries.add(pending);
+  }
+
+  app.addHook("onResponse", (request, reply, done) => {
     try {
-      await pending;
-    } finally {
-      pendingEntries.delete(pending);
+      recordRequest(request, reply);
+    } catch (error) {
+      request.log.error({ err: error }, "request log entry not recorded");
     }
+    done();
   });
 
   async function flushRequestLog(): Promise<void> {

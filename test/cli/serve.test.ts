@@ -107,6 +107,28 @@ describe("roster serve", () => {
     expect(listed[0]?.lastUsed).toEqual(expect.any(String));
   });
 
+  it("logs one JSON line per answered request with its id, method, URL, status and time", async () => {
+    const running = await serve();
+    const answer = await fetch(`${running.url}/scim/v2/default/Users?count=1`, { headers: { authorization: "Bearer roster_nope", "x-request-id": "log-line-test" } });
+    expect(answer.status).toBe(401);
+    const health = await fetch(`${running.url}/healthz`, { headers: { "x-request-id": "log-line-health" } });
+    expect(health.status).toBe(200);
+    running.child.kill("SIGTERM");
+    expect((await running.exited).code).toBe(0);
+
+    const lines = running
+      .stdout()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const about = (id: string) => lines.filter((line) => line["reqId"] === id);
+    expect(about("log-line-test")).toEqual([
+      expect.objectContaining({ level: 30, msg: "request completed", method: "GET", url: "/scim/v2/default/Users?count=1", statusCode: 401, responseTime: expect.any(Number) }),
+    ]);
+    expect(about("log-line-health")).toEqual([expect.objectContaining({ msg: "request completed", url: "/healthz", statusCode: 200 })]);
+    expect(lines.some((line) => line["msg"] === "incoming request")).toBe(false);
+  });
+
   it("finishes a request in flight when SIGTERM arrives, then exits 0", async () => {
     const running = await serve();
     const created = JSON.parse(lastLine((await runRoster(["tokens", "create", "--tenant", "default", "--json"], env)).stdout)) as {
