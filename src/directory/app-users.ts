@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newTimeOrderedId } from "./ids.js";
 import { ScimError, unwrap } from "../scim/errors.js";
 import { parseScimFilter } from "../scim/filter/parse.js";
 import { resolveFilter } from "../scim/filter/resolve.js";
@@ -208,7 +208,7 @@ export async function createAppUser(context: AppContext, body: unknown): Promise
   const timestamp = now();
   const resource: StoredResource = {
     tenantId: context.tenant.id,
-    id: randomUUID(),
+    id: newTimeOrderedId(),
     kind: "User",
     document,
     created: timestamp,

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newTimeOrderedId } from "./ids.js";
 import type { ResolvedPath } from "../scim/filter/ast.js";
 import { ScimError, unwrap } from "../scim/errors.js";
 import { parseScimFilter } from "../scim/filter/parse.js";
@@ -227,7 +227,7 @@ export async function createResource(
     const document = kind === "User" ? await applyProfileRules(context.profile, session, context.tenant.id, parsed) : parsed;
     const resource: StoredResource = {
       tenantId: context.tenant.id,
-      id: randomUUID(),
+      id: newTimeOrderedId(),
       kind,
       document,
       created: timestamp,

@@ -4,7 +4,7 @@ import { type AppViewContext, deriveAppView, needsDeclaredRoles } from "../direc
 import { ROLES_LIST } from "../directory/lists.js";
 import type { TenantProfile } from "../directory/profiles.js";
 import type { GroupRef, Member, NewEvent, ResourceKind, StoredResource, StoreSession } from "../store/store.js";
-import { newEventId } from "./event-id.js";
+import { newTimeOrderedId } from "../directory/ids.js";
 import { type EventData, type EventType, MAX_MEMBERS_PER_EVENT } from "./event-types.js";
 import { groupGrantsRole, roleOfGroup } from "./roles.js";
 import { groupsNamed } from "./groups-named.js";
@@ -162,7 +162,7 @@ export async function buildEvents(context: EventContext, notes: TenantNotes): Pr
 
   const events: NewEvent[] = [];
   const emit = <T extends EventType>(type: T, resource: { readonly type: ResourceKind; readonly id: string }, data: EventData[T]): void => {
-    const id = newEventId();
+    const id = newTimeOrderedId();
     const body = { id, type, tenant: context.slug, occurredAt: context.occurredAt, resource, data };
     events.push({ id, type, resourceType: resource.type, resourceId: resource.id, occurredAt: context.occurredAt, data: JSON.stringify(body) });
   };

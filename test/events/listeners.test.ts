@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newEventId } from "../../src/events/event-id.js";
+import { newTimeOrderedId } from "../../src/directory/ids.js";
 import { recordEvents } from "../../src/events/record-events.js";
 import { scimUser } from "../api/support.js";
 import { type EventsRoster, startEventsRoster } from "./support.js";
@@ -51,10 +51,10 @@ describe("onEventsCommitted", () => {
 
 describe("event ids", () => {
   it("are UUIDv7: version 7, RFC 9562 variant, ordered by time", () => {
-    const ids = [newEventId(1_700_000_000_000), newEventId(1_700_000_000_001), newEventId(1_800_000_000_000)];
+    const ids = [newTimeOrderedId(1_700_000_000_000), newTimeOrderedId(1_700_000_000_001), newTimeOrderedId(1_800_000_000_000)];
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect([...ids].sort()).toEqual(ids);
     expect(ids[0]!.replace(/-/g, "").slice(0, 12)).toBe((1_700_000_000_000).toString(16).padStart(12, "0"));
-    expect(new Set(Array.from({ length: 1000 }, () => newEventId(5))).size).toBe(1000);
+    expect(new Set(Array.from({ length: 1000 }, () => newTimeOrderedId(5))).size).toBe(1000);
   });
 });

@@ -42,6 +42,22 @@ function patch(operations: readonly unknown[]) {
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 describe("Users: create, read, replace, delete", () => {
+  it("assigns time-ordered ids (UUIDv7): a user or group created later has a larger id, and unsorted pages list them in creation order", async () => {
+    const t = await tenant();
+    const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await createUser(t, `ordered${i}@example.com`)).id as string);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const group = await createGroup(t, "ordered group");
+    for (const id of [...ids, group.id as string]) expect(id).toMatch(UUID_V7);
+    expect([...ids].sort()).toEqual(ids);
+    expect((group.id as string) > ids[2]!).toBe(true);
+    const listed = await t.scim("/Users?startIndex=1&count=10");
+    expect((listed.body.Resources as { id: string }[]).map((user) => user.id)).toEqual(ids);
+  });
+
   it("creates a user with Location, ETag, meta and without the password", async () => {
     const t = await tenant();
     const response = await t.scim("/Users", {
