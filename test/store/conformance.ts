@@ -195,6 +195,43 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         });
       });
 
+      it("keeps every indexed lookup right through updates that change one indexed value at a time, or none", async () => {
+        const found = async (kind: ResourceKind, filter: string) =>
+          (await store.read((s) => s.queryResources("t1", kind, { count: 10, filter: filterOf(filter) }))).resources.map((r) => r.id);
+        const doc = { userName: "carol", externalId: "x-1", displayName: "Carol", title: "one", emails: [{ value: "carol@a.example", type: "work" }] };
+        const user = resource("t1", "User", "u-9", doc);
+        const group = resource("t1", "Group", "g-9", { displayName: "Team" });
+        await store.transaction(async (s) => {
+          await s.insertResource(user);
+          await s.insertResource(group);
+        });
+        const steps: readonly (readonly [Record<string, unknown>, readonly string[], readonly string[]])[] = [
+          // [document, filters that find u-9, filters that do not]
+          [{ ...doc, title: "two" }, ['userName eq "carol"', 'externalId eq "x-1"', 'displayName eq "carol"', 'emails.value eq "carol@a.example"', 'title eq "two"'], ['title eq "one"']],
+          [{ ...doc, userName: "carol2" }, ['userName eq "CAROL2"', 'externalId eq "x-1"'], ['userName eq "carol"']],
+          [{ ...doc, userName: "carol2", externalId: "x-2" }, ['externalId eq "x-2"', 'userName eq "carol2"'], ['externalId eq "x-1"']],
+          [{ ...doc, userName: "carol2", externalId: "x-2", displayName: "Caroline" }, ['displayName eq "caroline"'], ['displayName eq "Carol"']],
+          [{ ...doc, userName: "carol2", externalId: "x-2", displayName: "Caroline", emails: [{ value: "carol@a.example", type: "home" }] }, ['emails[type eq "home"]'], ['emails[type eq "work"]']],
+          [{ ...doc, userName: "carol2", externalId: "x-2", displayName: "Caroline", emails: [{ value: "c@a.example", type: "home" }, { value: "d@a.example" }] }, ['emails.value eq "d@a.example"', 'emails.value eq "c@a.example"'], ['emails.value eq "carol@a.example"']],
+          [{ userName: "carol2" }, ['userName eq "carol2"'], ['externalId pr', 'emails pr', 'displayName pr']],
+        ];
+        let version = 1;
+        for (const [document, hits, misses] of steps) {
+          const next = { ...user, document, lastModified: tick(), version: ++version };
+          await store.transaction((s) => s.updateResource(next));
+          expect(await store.read((s) => s.findResource("t1", "User", "u-9"))).toEqual(next);
+          for (const filter of hits) expect(await found("User", filter), filter).toEqual(["u-9"]);
+          for (const filter of misses) expect(await found("User", filter), filter).toEqual([]);
+        }
+        const renamed = { ...group, document: { displayName: "Team B" }, lastModified: tick(), version: 2 };
+        await store.transaction((s) => s.updateResource(renamed));
+        expect(await found("Group", 'displayName eq "team b"')).toEqual(["g-9"]);
+        expect(await found("Group", 'displayName eq "Team"')).toEqual([]);
+        // An update naming the wrong kind changes nothing, as before.
+        await store.transaction((s) => s.updateResource({ ...renamed, kind: "User", document: { userName: "ghost" }, version: 3 }));
+        expect(await store.read((s) => s.findResource("t1", "Group", "g-9"))).toEqual(renamed);
+      });
+
       it("raises StoreConflictError user.userName when userName differs only in case", async () => {
         await store.transaction((s) => s.insertResource(resource("t1", "User", "u-1", { userName: "Ülrich" })));
         const error = await store.transaction((s) => s.insertResource(resource("t1", "User", "u-2", { userName: "üLRICH" }))).catch((e: unknown) => e);

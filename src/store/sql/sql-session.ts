@@ -119,6 +119,40 @@ function resourceById(lock: boolean) {
 const RESOURCE_BY_ID = resourceById(false);
 const RESOURCE_BY_ID_LOCKED = resourceById(true);
 
+/**
+ * What the indexes of a resource hold: its indexed columns, and its email rows (one row of
+ * the result per email; one with null email columns when it has none).
+ */
+const INDEXED_STATE = new PreparedQuery((db, param) =>
+  db
+    .selectFrom("resources as r")
+    .leftJoin("resource_emails as e", (join) => join.onRef("e.tenant_id", "=", "r.tenant_id").onRef("e.resource_id", "=", "r.id"))
+    .select(["r.kind", "r.name_ci", "r.external_id", "r.display_name_ci", "e.position", "e.value_ci", "e.type", "e.is_primary"])
+    .where("r.tenant_id", "=", param(0))
+    .where("r.id", "=", param(1)),
+);
+
+/** Set on every update; the indexed columns below are set only when their value changes. */
+const UPDATED_COLUMNS = ["display", "active", "last_modified", "version", "data"] as const;
+const INDEXED_COLUMNS = ["name_ci", "external_id", "display_name_ci"] as const;
+
+/**
+ * An UPDATE of one resource, one shape per set of changed indexed columns (bits 0-2 of
+ * `size`) and kind (bit 3). Assigning an indexed column rewrites its index entries even to
+ * the same value: SQLite decides which indexes to maintain from the SET list, and a
+ * PostgreSQL update of an indexed column loses its HOT path only when the value changes.
+ */
+const UPDATE_RESOURCE = new PreparedQuery((db, param, size) => {
+  const columns = [...UPDATED_COLUMNS, ...INDEXED_COLUMNS.filter((_, bit) => (size & (1 << bit)) !== 0)];
+  const values = Object.fromEntries(columns.map((column, index) => [column, param(index)]));
+  return db
+    .updateTable("resources")
+    .set(values)
+    .where("tenant_id", "=", param(columns.length))
+    .where("kind", "=", sql.lit((size & 8) === 0 ? "User" : "Group"))
+    .where("id", "=", param(columns.length + 1));
+});
+
 /** One transaction's view of the database; `db` is bound to the transaction's connection. */
 export class SqlSession implements StoreSession {
   /** @param memo list answers to reuse while nothing is committed: only for a connection that never writes (query-resources.ts). */
@@ -370,13 +404,33 @@ export class SqlSession implements StoreSession {
   }
 
   async updateResource(resource: StoredResource): Promise<void> {
-    const { tenant_id, id, kind, created: _created, managed: _managed, ...changes } = toResourceRow(resource);
+    // Index entries are rewritten only where a value changes: an Okta profile update (a new
+    // title) touches the row and the last_modified index, not the userName, externalId,
+    // displayName and email indexes of a million-row table (docs/benchmarks.md).
+    const row = toResourceRow(resource);
+    const stored = await INDEXED_STATE.execute(this.db, this.dialect, [row.tenant_id, row.id]);
+    const current = stored[0];
+    // As the UPDATE would: nothing to change when no resource of that kind has the id.
+    if (current === undefined || current.kind !== row.kind) return;
+    const changed = INDEXED_COLUMNS.filter((column) => current[column] !== row[column]);
+    const mask = INDEXED_COLUMNS.reduce((bits, column, bit) => (changed.includes(column) ? bits | (1 << bit) : bits), row.kind === "Group" ? 8 : 0);
+    const values = [...UPDATED_COLUMNS.map((column) => row[column]), ...changed.map((column) => row[column]), row.tenant_id, row.id];
     try {
-      await this.db.updateTable("resources").set(changes).where("tenant_id", "=", tenant_id).where("kind", "=", kind).where("id", "=", id).execute();
+      await UPDATE_RESOURCE.execute(this.db, this.dialect, values, mask);
     } catch (error) {
       throw this.userNameConflict(error, resource);
     }
-    await this.db.deleteFrom("resource_emails").where("tenant_id", "=", tenant_id).where("resource_id", "=", id).execute();
+    const emails = toEmailRows(resource);
+    const storedEmails = stored.filter((email) => email.position !== null);
+    const same =
+      emails.length === storedEmails.length &&
+      emails.every((email) =>
+        storedEmails.some(
+          (old) => Number(old.position) === email.position && old.value_ci === email.value_ci && old.type === email.type && Number(old.is_primary) === email.is_primary,
+        ),
+      );
+    if (same) return;
+    await this.db.deleteFrom("resource_emails").where("tenant_id", "=", row.tenant_id).where("resource_id", "=", row.id).execute();
     await this.insertEmails(resource);
   }
 
