@@ -4,15 +4,37 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import type { ResourceQuery, Store } from "../../src/store/store.js";
+import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { filterOf } from "./fixtures.js";
 
-// Index pages on SQLite reuse totals and "where the last page ended" while nothing is
-// committed (ListMemo in src/store/sql/query-resources.ts). What a reader sees must be
-// exactly what OFFSET paging over the current data answers, whoever committed in between.
+// Index pages reuse totals and "where the last page ended" while nothing is committed
+// (ListMemo in src/store/sql/query-resources.ts; SQLite's data version, PostgreSQL's
+// snapshot). What a reader sees must be exactly what OFFSET paging over the current data
+// answers, whoever committed in between.
 
 const directory = mkdtempSync(join(tmpdir(), "roster-list-memo-"));
 let n = 0;
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+let database: TestDatabase | undefined;
+afterAll(async () => {
+  rmSync(directory, { recursive: true, force: true });
+  await database?.drop();
+});
+
+// With CI set and no PostgreSQL, postgresAvailable() throws: the file fails rather than skip.
+const BACKENDS: readonly (readonly [string, () => Promise<string>])[] = [
+  ["SQLite", async () => join(directory, `db-${++n}`, "roster.db")],
+  ...((await postgresAvailable())
+    ? [
+        [
+          "PostgreSQL",
+          async () => {
+            database ??= await createTestDatabase("list_memo");
+            return database.schemaUrl(`s${++n}`);
+          },
+        ] as const,
+      ]
+    : []),
+];
 
 const at = "2026-01-01T00:00:00.000Z";
 const id = (i: number) => `u-${String(i).padStart(4, "0")}`;
@@ -30,15 +52,15 @@ async function page(store: Store, startIndex: number, count = 100, extra: Partia
   return { total: result.totalResults, ids: result.resources.map((r) => r.id) };
 }
 
-async function seeded(): Promise<{ path: string; store: Store }> {
-  const path = join(directory, `db-${++n}`, "roster.db");
-  const store = await openStore(path, { migrate: true });
-  await store.transaction((s) => s.createTenant({ id: "t1", slug: "acme", created: at }));
-  await addUsers(store, Array.from({ length: 250 }, (_, i) => id(i + 10)));
-  return { path, store };
-}
+describe.each(BACKENDS)("index pages while the directory changes (%s)", (_name, location) => {
+  async function seeded(): Promise<{ path: string; store: Store }> {
+    const path = await location();
+    const store = await openStore(path, { migrate: true });
+    await store.transaction((s) => s.createTenant({ id: "t1", slug: "acme", created: at }));
+    await addUsers(store, Array.from({ length: 250 }, (_, i) => id(i + 10)));
+    return { path, store };
+  }
 
-describe("index pages while the directory changes (SQLite)", () => {
   it("pages through in id order with exact totals", async () => {
     const { store } = await seeded();
     try {

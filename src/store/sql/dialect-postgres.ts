@@ -198,6 +198,14 @@ export const POSTGRES_DIALECT: SqlDialect = {
   async settle(): Promise<void> {
     // Nothing to wait for here: pg's Pool.end lets a checked-out client finish and ends it when released.
   },
+
+  async dataVersion(db: Kysely<Database>): Promise<string> {
+    // The current snapshot (xmin:xmax:running xids) decides what every statement sees: two
+    // equal snapshots see the same committed data, and once any transaction that wrote
+    // commits, no later snapshot equals an earlier one. Read before the answers it guards.
+    const { rows } = await sql<{ snapshot: string }>`select pg_current_snapshot()::text as snapshot`.execute(db);
+    return rows[0]?.snapshot ?? "";
+  },
 };
 
 export interface PostgresSettings {

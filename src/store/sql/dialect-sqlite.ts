@@ -1,6 +1,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import {
   type ColumnDefinitionBuilder,
+  CompiledQuery,
   type Expression,
   type MigrationLockOptions,
   type RawBuilder,
@@ -15,7 +16,7 @@ import {
 } from "kysely";
 import { foldCase, parseDateTime } from "../../scim/filter/values.js";
 import type { JsonReadAs, JsonSource, SqlDialect, UniqueIndex } from "./dialect.js";
-import { registerStatements, whileHeld } from "./direct-sqlite.js";
+import { executeRows, registerStatements, whileHeld } from "./direct-sqlite.js";
 import { CommitGroup } from "./group-commit.js";
 import type { Database } from "./schema.js";
 
@@ -180,7 +181,16 @@ export const SQLITE_DIALECT: SqlDialect = {
   async settle(db: Kysely<Database>): Promise<void> {
     await COMMIT_GROUPS.get(db)?.settled();
   },
+
+  async dataVersion(db: Kysely<Database>): Promise<string> {
+    // Changes whenever another connection (this process's writer or any other process)
+    // commits; never for the connection's own commits, hence read connections only.
+    const [row] = await executeRows(db, DATA_VERSION);
+    return String(row?.data_version);
+  },
 };
+
+const DATA_VERSION = CompiledQuery.raw("pragma data_version") as CompiledQuery<{ data_version: number }>;
 
 const COMMIT_GROUPS = new WeakMap<Kysely<Database>, CommitGroup>();
 

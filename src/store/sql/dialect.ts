@@ -76,4 +76,10 @@ export interface SqlDialect {
   snapshot<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Waits for the transactions in progress on `db` to end (before it is closed). */
   settle(db: Kysely<Database>): Promise<void>;
+  /**
+   * A value that changes with every commit anyone makes, read on `db` (a read session's):
+   * a list answer computed after reading it may be reused while it stays the same
+   * (ListMemo, query-resources.ts). SQLite's is valid only on a connection that never writes.
+   */
+  dataVersion(db: Kysely<Database>): Promise<string>;
 }

@@ -1,4 +1,4 @@
-import { type Compilable, CompiledQuery, type Kysely, type RawBuilder, type SqlBool, sql } from "kysely";
+import { type Compilable, type Kysely, type RawBuilder, type SqlBool, sql } from "kysely";
 import type { ResolvedFilter, ResolvedPath } from "../../scim/filter/ast.js";
 import type { ResourceKind, ResourcePage, ResourceQuery, StoredResource } from "../store.js";
 import { FilterCompiler } from "./compile-filter.js";
@@ -32,8 +32,8 @@ export async function queryResources(
   // may be remembered or reused: not for a lookup by filter on the first page, which finds
   // its total on the page and pays nothing for the memo.
   const remembering = memo !== undefined && query.cursor === undefined;
-  let version: number | undefined;
-  const versionNow = async (): Promise<number | undefined> => (remembering ? (version ??= await memo.version(db)) : undefined);
+  let version: string | undefined;
+  const versionNow = async (): Promise<string | undefined> => (remembering ? (version ??= await memo.version(db)) : undefined);
   const countAll = async () => {
     const at = await versionNow();
     const known = at === undefined ? undefined : memo?.total(shaped.memoKey, at);
@@ -181,37 +181,37 @@ async function runShaped(
  * thousand times and for pages 1, 101, 201 …: without this, each page counts every match
  * and walks past every row before it (docs/benchmarks.md).
  *
- * Only for a connection that never writes (SQLite's read connection, open-store.ts): its
- * `PRAGMA data_version` changes with every commit of any other connection or process, and
- * an answer is reused only under the version read before it was computed.
+ * The version is the dialect's `dataVersion`, read before the queries whose answers are
+ * remembered under it, so that a commit in between changes it and the answer is never
+ * reused: SQLite's `PRAGMA data_version` on its read connection (which never writes), or
+ * PostgreSQL's current snapshot.
  */
-const DATA_VERSION = CompiledQuery.raw("pragma data_version") as CompiledQuery<{ data_version: number }>;
-
 export class ListMemo {
-  private readonly totals = new LruMap<{ readonly version: number; readonly total: number }>(1_000);
-  private readonly positions = new LruMap<{ readonly version: number; readonly id: string }>(1_000);
+  private readonly totals = new LruMap<{ readonly version: string; readonly total: number }>(1_000);
+  private readonly positions = new LruMap<{ readonly version: string; readonly id: string }>(1_000);
 
-  async version(db: Kysely<Database>): Promise<number> {
-    const [row] = await executeRows(db, DATA_VERSION);
-    return Number(row?.data_version);
+  constructor(private readonly dialect: SqlDialect) {}
+
+  version(db: Kysely<Database>): Promise<string> {
+    return this.dialect.dataVersion(db);
   }
 
-  total(key: string, version: number): number | undefined {
+  total(key: string, version: string): number | undefined {
     const known = this.totals.get(key);
     return known?.version === version ? known.total : undefined;
   }
 
-  rememberTotal(key: string, version: number, total: number): void {
+  rememberTotal(key: string, version: string, total: number): void {
     this.totals.set(key, { version, total });
   }
 
   /** The id of the row at 1-based `position` of the query, when remembered under `version`. */
-  position(key: string, position: number, version: number): string | undefined {
+  position(key: string, position: number, version: string): string | undefined {
     const known = this.positions.get(`${key}|${position}`);
     return known?.version === version ? known.id : undefined;
   }
 
-  rememberPosition(key: string, position: number, version: number, id: string): void {
+  rememberPosition(key: string, position: number, version: string, id: string): void {
     this.positions.set(`${key}|${position}`, { version, id });
   }
 }

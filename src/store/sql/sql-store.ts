@@ -24,8 +24,9 @@ export class SqlStore implements Store {
     private readonly openSnapshotDb?: () => Kysely<Database>,
   ) {
     this.dialect = sqlDialect.name;
-    // A read connection of its own never writes, so PRAGMA data_version there tells every commit.
-    this.memo = readDb !== db && sqlDialect.name === "sqlite" ? new ListMemo() : undefined;
+    // SQLite's data version tells other connections' commits only, so a file's read
+    // connection (which never writes) can use it, and a single `:memory:` connection cannot.
+    this.memo = sqlDialect.name === "postgres" || readDb !== db ? new ListMemo(sqlDialect) : undefined;
   }
 
   async migrate(): Promise<void> {
