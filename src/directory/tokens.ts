@@ -133,12 +133,43 @@ export async function authenticateToken(
   // no secret-dependent comparison happens here. A principal's state is checked by the
   // same lookup, on every request: deactivating the principal stops its tokens at once.
   const hash = hashToken(presented);
+  // Every SCIM request authenticates. While the store's change version stays the same
+  // (nothing committed by anyone: no revocation, no principal deactivated, no profile
+  // changed, in any process) the last answer for this hash is the answer; the version is
+  // read before the lookup whose answer is kept under it.
+  const version = store.changeVersion();
+  const memo = memoOf(store);
+  const known = version === undefined ? undefined : memo.get(hash);
+  if (known !== undefined && known.version === version && !isStale(known.found.token.lastUsed, now)) return known.found;
   // A read without a write lock; lastUsed is written at most once a LAST_USED_RESOLUTION_MS.
   const found = await store.read((session) => session.findActiveToken(hash));
-  if (found === undefined || !isStale(found.token.lastUsed, now)) return found;
+  if (found === undefined) return undefined;
+  if (!isStale(found.token.lastUsed, now)) {
+    if (version !== undefined) remember(memo, hash, { version, found });
+    return found;
+  }
   const at = now.toISOString();
   await store.transaction((session) => session.touchToken(found.token.id, at));
   return { tenant: found.tenant, token: { ...found.token, lastUsed: at } };
+}
+
+/** Found tokens (never unknown ones) per store, by hash, with the change version they were read under. */
+const MEMOS = new WeakMap<Store, Map<string, { readonly version: string; readonly found: AuthenticatedToken }>>();
+const MEMO_LIMIT = 1_000;
+
+function memoOf(store: Store): Map<string, { readonly version: string; readonly found: AuthenticatedToken }> {
+  let memo = MEMOS.get(store);
+  if (memo === undefined) {
+    memo = new Map();
+    MEMOS.set(store, memo);
+  }
+  return memo;
+}
+
+function remember(memo: Map<string, { readonly version: string; readonly found: AuthenticatedToken }>, hash: string, entry: { readonly version: string; readonly found: AuthenticatedToken }): void {
+  memo.delete(hash);
+  memo.set(hash, entry);
+  if (memo.size > MEMO_LIMIT) memo.delete(memo.keys().next().value as string);
 }
 
 function isStale(lastUsed: string | null, now: Date): boolean {

@@ -63,6 +63,7 @@ export function recordEvents(store: Store, options: RecordEventsOptions = {}): R
     dialect: store.dialect,
     migrate: () => store.migrate(),
     ping: () => store.ping(),
+    changeVersion: () => store.changeVersion(),
     close: () => store.close(),
     // Reads change nothing: nothing to record.
     read: (fn) => store.read(fn),

@@ -62,9 +62,30 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
     throw new StoreUnavailableError(`cannot open SQLite database "${path}": ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const db = openSqliteKysely(database);
-  const store = new SqlStore(db, SQLITE_DIALECT, reader === undefined ? db : openSqliteKysely(reader), reader === undefined ? undefined : () => openSqliteKysely(openReader()));
+  const store =
+    reader === undefined
+      ? new SqlStore(db, SQLITE_DIALECT)
+      : new SqlStore(db, SQLITE_DIALECT, openSqliteKysely(reader), () => openSqliteKysely(openReader()), sqliteChangeVersion(reader));
   if (options.migrate === true) await store.migrate();
   return store;
+}
+
+/**
+ * `PRAGMA data_version` of a connection that never writes: it changes with every commit of
+ * any other connection, this process's writer included. Read straight on the connection
+ * (no Kysely, no mutex), and undefined while the connection is inside a snapshot's
+ * transaction (which sees an older state) or busy streaming a query.
+ */
+function sqliteChangeVersion(reader: Database.Database): () => string | undefined {
+  const statement = reader.prepare("pragma data_version").pluck();
+  return () => {
+    if (reader.inTransaction || !reader.open) return undefined;
+    try {
+      return String(statement.get());
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 async function openPostgresStore(databaseUrl: string, options: OpenStoreOptions): Promise<Store> {

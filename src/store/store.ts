@@ -291,6 +291,13 @@ export interface Store {
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
+  /**
+   * A value that changes whenever anyone (this process or another) commits to the database,
+   * read at once without a query round trip; undefined when the store cannot tell cheaply
+   * (PostgreSQL, an in-memory SQLite database). A read made after it may be reused for as
+   * long as it returns the same value.
+   */
+  changeVersion(): string | undefined;
   close(): Promise<void>;
   /** Runs `fn` in one transaction (serialisable enough that unique checks and membership rows cannot race). */
   transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T>;

@@ -19,6 +19,7 @@ function counting(store: Store): { store: Store; take(): Record<string, number> 
     dialect: store.dialect,
     migrate: () => store.migrate(),
     ping: () => store.ping(),
+    changeVersion: () => store.changeVersion(),
     close: () => store.close(),
     read: (fn) => store.read(fn),
     snapshot: (fn, options) => store.snapshot(fn, options),

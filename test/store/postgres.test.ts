@@ -38,6 +38,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
       dialect: store.dialect,
       migrate: () => store.migrate(),
       ping: () => store.ping(),
+      changeVersion: () => store.changeVersion(),
       transaction: (fn) => store.transaction(fn),
       read: (fn) => store.read(fn),
       snapshot: (fn, options) => store.snapshot(fn, options),

@@ -16,12 +16,14 @@ export class SqlStore implements Store {
    *   connection, so reads neither wait for nor see a write transaction in progress.
    * @param openSnapshotDb opens a connection for one `snapshot` (closed after it): a SQLite
    *   file's; without it a snapshot runs on `readDb` (PostgreSQL's pool, or SQLite's `:memory:`).
+   * @param readChangeVersion `changeVersion`: SQLite's data version on the read connection.
    */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sqlDialect: SqlDialect,
     private readonly readDb: Kysely<Database> = db,
     private readonly openSnapshotDb?: () => Kysely<Database>,
+    private readonly readChangeVersion?: () => string | undefined,
   ) {
     this.dialect = sqlDialect.name;
     // SQLite's data version tells other connections' commits only, so a file's read
@@ -49,6 +51,10 @@ export class SqlStore implements Store {
     } catch (error) {
       throw new StoreUnavailableError(`database did not answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+  }
+
+  changeVersion(): string | undefined {
+    return this.readChangeVersion?.();
   }
 
   async close(): Promise<void> {
