@@ -3,10 +3,14 @@
 // protocol.ts: argv[2] is a ServerStart; answers "ready" and "rss" messages.
 import cluster from "node:cluster";
 import { createServer } from "node:net";
-import { createToken } from "../../dist/directory/tokens.js";
-import { findTenantBySlug } from "../../dist/directory/tenants.js";
-import { startServer } from "../../dist/http/server.js";
-import { openStore } from "../../dist/store/open-store.js";
+import { pathToFileURL } from "node:url";
+
+// BENCH_ROSTER_DIST names another build's dist/ (bench/cpu-per-request.ts compares builds).
+const dist = process.env["BENCH_ROSTER_DIST"] === undefined ? new URL("../../dist/", import.meta.url) : pathToFileURL(`${process.env["BENCH_ROSTER_DIST"]}/`);
+const { createToken } = await import(new URL("directory/tokens.js", dist).href);
+const { findTenantBySlug } = await import(new URL("directory/tenants.js", dist).href);
+const { startServer } = await import(new URL("http/server.js", dist).href);
+const { openStore } = await import(new URL("store/open-store.js", dist).href);
 
 const TENANTS = ["small", "large", "import"];
 
