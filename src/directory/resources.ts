@@ -12,6 +12,7 @@ import { serializeResource } from "../scim/resource/serialize.js";
 import type { ResourceSchema } from "../scim/schema/types.js";
 import type {
   GroupRef,
+  GroupsScope,
   Member,
   ResourceKind,
   ScimDocument,
@@ -94,6 +95,19 @@ function groupRefJson(context: ScimContext, group: GroupRef): Record<string, unk
   };
 }
 
+/** The groups SCIM shows in a user's `groups`: managed ones only (docs/decisions/0009). */
+function groupsScope(context: ScimContext): GroupsScope {
+  return { managed: visibleManaged(context.visibility, "Group") ?? false };
+}
+
+/**
+ * The read options that bring users' groups with them (StoredResource.groups) when the
+ * projection shows `groups`, so that serving them needs no second query (loadExternal).
+ */
+export function readGroupsWith(context: ScimContext, kind: ResourceKind, projection: Projection): { readonly withGroups: GroupsScope } | undefined {
+  return kind === "User" && projectionKeeps(projection, "groups") ? { withGroups: groupsScope(context) } : undefined;
+}
+
 /** Loads what lives outside the documents (members of groups, groups of users) for a page of resources, in one query. */
 export async function loadExternal(
   context: ScimContext,
@@ -113,10 +127,11 @@ export async function loadExternal(
     }
   }
   if (projectionKeeps(projection, "groups") && kind === "User") {
-    const groups = await session.listGroupsOf(context.tenant.id, ids, { managed: visibleManaged(context.visibility, "Group") ?? false });
-    for (const id of ids) {
-      const list = groups.get(id) ?? [];
-      extras.set(id, list.length === 0 ? {} : { groups: list.map((group) => groupRefJson(context, group)) });
+    // Read with the users when they were (withGroups): then no second query.
+    const read = resources.every((resource) => resource.groups !== undefined) ? undefined : await session.listGroupsOf(context.tenant.id, ids, groupsScope(context));
+    for (const resource of resources) {
+      const list = resource.groups ?? read?.get(resource.id) ?? [];
+      extras.set(resource.id, list.length === 0 ? {} : { groups: list.map((group) => groupRefJson(context, group)) });
     }
   }
   return extras;
@@ -198,8 +213,8 @@ export async function getResource(
   projection: Projection,
 ): Promise<ServedResource> {
   return context.store.read(async (session) => {
-    const resource = visibleOrNotFound(context, kind, id, await session.findResource(context.tenant.id, kind, id));
-    return serveOne(context, session, resource, projection);
+    const found = await session.findResource(context.tenant.id, kind, id, readGroupsWith(context, kind, projection));
+    return serveOne(context, session, visibleOrNotFound(context, kind, id, found), projection);
   });
 }
 

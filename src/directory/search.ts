@@ -7,7 +7,7 @@ import { parseAttributeList } from "../scim/resource/project.js";
 import { serializeListResponse } from "../scim/resource/list.js";
 import type { ReadSession, ResourceKind, ResourceQuery, SortSpec } from "../store/store.js";
 import { StoreCursorError } from "../store/store.js";
-import { loadExternal, serveResource, type Projection, type ScimContext } from "./resources.js";
+import { loadExternal, readGroupsWith, serveResource, type Projection, type ScimContext } from "./resources.js";
 import { visibleManaged } from "./visibility.js";
 
 /** Paging limits, advertised in /ServiceProviderConfig from the same values. */
@@ -174,7 +174,9 @@ async function queryKind(
 ) {
   try {
     const managed = visibleManaged(context.visibility, kind);
-    const page = await session.queryResources(context.tenant.id, kind, managed === undefined ? query : { ...query, managed });
+    const scoped = managed === undefined ? query : { ...query, managed };
+    const groups = readGroupsWith(context, kind, projection);
+    const page = await session.queryResources(context.tenant.id, kind, groups === undefined ? scoped : { ...scoped, ...groups });
     const extras = await loadExternal(context, session, kind, page.resources, projection);
     const resources = page.resources.map((resource) => serveResource(context, resource, extras.get(resource.id), projection).body);
     return { totalResults: page.totalResults, resources, nextCursor: page.nextCursor };

@@ -13,6 +13,7 @@ import type {
   SealedWebhookSecret,
   WebhookRecord,
   GroupRef,
+  GroupsScope,
   Member,
   MemberRef,
   NewApiKey,
@@ -109,9 +110,13 @@ export class RecordingSession implements StoreSession {
     this.keep(resource.tenantId, { kind: resource.kind, before: null, after: resource });
   }
 
-  async findResource(tenantId: string, kind: ResourceKind, id: string, options?: { lock?: boolean }): Promise<StoredResource | undefined> {
+  async findResource(tenantId: string, kind: ResourceKind, id: string, options?: { lock?: boolean; withGroups?: GroupsScope }): Promise<StoredResource | undefined> {
     const resource = await this.inner.findResource(tenantId, kind, id, options);
-    if (resource !== undefined && this.notes.get(tenantId)?.resources.has(id) !== true) this.remember(resource);
+    if (resource !== undefined && this.notes.get(tenantId)?.resources.has(id) !== true) {
+      // Remembered as stored: the groups read with it are not part of the resource's snapshot.
+      const { groups: _groups, ...stored } = resource;
+      this.remember(stored);
+    }
     return resource;
   }
 
@@ -318,8 +323,8 @@ export class RecordingSession implements StoreSession {
   revokeApiKey(id: string, at: string): Promise<boolean> {
     return this.inner.revokeApiKey(id, at);
   }
-  appendRequestLog(entry: RequestLogEntry): Promise<void> {
-    return this.inner.appendRequestLog(entry);
+  appendRequestLog(entries: readonly RequestLogEntry[]): Promise<void> {
+    return this.inner.appendRequestLog(entries);
   }
   listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]> {
     return this.inner.listRequestLog(tenantId, limit);

@@ -75,7 +75,7 @@ export class RequestLogWriter {
     }
     try {
       await this.store.transaction(async (session) => {
-        for (const entry of entries) await session.appendRequestLog(entry);
+        await session.appendRequestLog(entries);
         for (const tenantId of prune) {
           await session.pruneRequestLog(tenantId, this.retention);
           this.sinceLastPrune.set(tenantId, 0);

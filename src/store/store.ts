@@ -209,6 +209,16 @@ export interface StoredResource {
    * true or absent for those created over SCIM. Fixed at insert: updateResource keeps it.
    */
   readonly managed?: boolean;
+  /**
+   * A user's direct groups in group id order, read with it in the same statement: present
+   * only on a user read with `withGroups` (findResource, queryResources); never written.
+   */
+  readonly groups?: readonly GroupRef[];
+}
+
+/** Which of a user's groups a read returns with it: all, or only managed (true) or only unmanaged (false) ones. */
+export interface GroupsScope {
+  readonly managed?: boolean;
 }
 
 export interface MemberRef {
@@ -247,6 +257,8 @@ export interface ResourceQuery {
   readonly cursor?: string;
   /** Only managed (true) or only unmanaged (false) resources; both when absent. */
   readonly managed?: boolean;
+  /** Users only: read each user's groups with the page (StoredResource.groups). */
+  readonly withGroups?: GroupsScope;
 }
 
 export interface ResourcePage {
@@ -344,8 +356,8 @@ export type ReadSession = Pick<
   | "listDeliveries"
   | "hasDeliveryWork"
 > & {
-  /** Undefined when missing (no row lock: nothing is written after it). */
-  findResource(tenantId: string, kind: ResourceKind, id: string): Promise<StoredResource | undefined>;
+  /** Undefined when missing (no row lock: nothing is written after it); `withGroups` reads a user's groups with it. */
+  findResource(tenantId: string, kind: ResourceKind, id: string, options?: { withGroups?: GroupsScope }): Promise<StoredResource | undefined>;
 };
 
 export interface StoreSession {
@@ -385,7 +397,8 @@ export interface StoreSession {
   findList(tenantId: string, name: string): Promise<readonly string[] | undefined>;
 
   // Request log
-  appendRequestLog(entry: RequestLogEntry): Promise<void>;
+  /** Appends the entries in order (each after every entry before it). */
+  appendRequestLog(entries: readonly RequestLogEntry[]): Promise<void>;
   /** Newest first. */
   listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]>;
   /** Keeps the newest `keep` entries of the tenant; returns how many were removed. */
@@ -447,8 +460,11 @@ export interface StoreSession {
   // Resources
   /** Throws StoreConflictError("user.userName") when a user of the tenant has the same userName, ignoring case. */
   insertResource(resource: StoredResource): Promise<void>;
-  /** Undefined when missing. `lock` takes a row lock (PostgreSQL) until the transaction ends. */
-  findResource(tenantId: string, kind: ResourceKind, id: string, options?: { lock?: boolean }): Promise<StoredResource | undefined>;
+  /**
+   * Undefined when missing. `lock` takes a row lock (PostgreSQL) until the transaction ends;
+   * `withGroups` reads a user's groups with it (StoredResource.groups).
+   */
+  findResource(tenantId: string, kind: ResourceKind, id: string, options?: { lock?: boolean; withGroups?: GroupsScope }): Promise<StoredResource | undefined>;
   /** Replaces document, lastModified and version; throws StoreConflictError like insertResource. */
   updateResource(resource: StoredResource): Promise<void>;
   /** Makes an unmanaged resource managed (an IdP account linked to it) and replaces its document like updateResource; throws StoreConflictError like insertResource. */

@@ -106,6 +106,48 @@ export function describeManagedConformance(name: string, makeStore: () => Promis
         });
       });
 
+      it("reads a user's groups with it, in one statement, exactly as listGroupsOf lists them", async () => {
+        await store.transaction(async (s) => {
+          await s.insertResource(resource("t1", "User", "u-idp", { userName: "erin" }));
+          await s.insertResource(resource("t1", "User", "u-none", { userName: "frank" }));
+          await s.insertResource(unmanaged("t1", "User", "u-app", { userName: "dana" }));
+          await s.insertResource(resource("t1", "Group", "g-idp-2", { displayName: "Ops" }));
+          await s.insertResource(resource("t1", "Group", "g-idp-1", { displayName: "Engineering" }));
+          await s.insertResource(unmanaged("t1", "Group", "g-app", { displayName: "Engineering" }));
+          for (const group of ["g-idp-2", "g-idp-1", "g-app"]) await s.addMembers("t1", group, [{ id: "u-idp", kind: "User" }]);
+          await s.addMembers("t1", "g-idp-1", [{ id: "g-app", kind: "Group" }]);
+          // The same user in another tenant, in a group there: never counted here.
+          await s.insertResource(resource("t2", "User", "u-idp", { userName: "erin" }));
+          await s.insertResource(resource("t2", "Group", "g-other", { displayName: "Other" }));
+          await s.addMembers("t2", "g-other", [{ id: "u-idp", kind: "User" }]);
+        });
+        const ids = ["u-idp", "u-none", "u-app"];
+        for (const scope of [{}, { managed: true }, { managed: false }]) {
+          const listed = await store.read((s) => s.listGroupsOf("t1", ids, scope));
+          for (const id of ids) {
+            const found = await store.read((s) => s.findResource("t1", "User", id, { withGroups: scope }));
+            expect(found?.groups, `${id} ${JSON.stringify(scope)}`).toEqual(listed.get(id));
+            // Without withGroups the resource reads as stored, and is otherwise the same.
+            const plain = await store.read((s) => s.findResource("t1", "User", id));
+            expect(plain).toBeDefined();
+            expect(plain?.groups).toBeUndefined();
+            expect({ ...plain, groups: found?.groups }).toEqual(found);
+          }
+          const page = await store.read((s) => s.queryResources("t1", "User", { count: 10, withGroups: scope }));
+          expect(new Map(page.resources.map((r) => [r.id, r.groups]))).toEqual(listed);
+          const cursorPage = await store.read((s) => s.queryResources("t1", "User", { count: 2, cursor: "", withGroups: scope }));
+          expect(cursorPage.resources.map((r) => r.groups)).toEqual(cursorPage.resources.map((r) => listed.get(r.id)));
+          // Groups have no `groups`: the option is ignored for them.
+          expect((await store.read((s) => s.findResource("t1", "Group", "g-app", { withGroups: scope })))?.groups).toBeUndefined();
+          expect((await store.read((s) => s.queryResources("t1", "Group", { count: 10, withGroups: scope }))).resources.every((r) => r.groups === undefined)).toBe(true);
+        }
+        expect((await store.read((s) => s.findResource("t1", "User", "u-idp", { withGroups: { managed: true } })))?.groups).toEqual([
+          { value: "g-idp-1", display: "Engineering" },
+          { value: "g-idp-2", display: "Ops" },
+        ]);
+        expect((await store.read((s) => s.findResource("t1", "User", "u-none", { withGroups: {} })))?.groups).toEqual([]);
+      });
+
       it("pages a group's members by id", async () => {
         await store.transaction(async (s) => {
           await s.insertResource(unmanaged("t1", "Group", "g", { displayName: "Crew" }));

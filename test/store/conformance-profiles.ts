@@ -75,8 +75,7 @@ export function describeProfileConformance(name: string, makeStore: () => Promis
         requestBody: null,
       };
       await store.transaction(async (s) => {
-        await s.appendRequestLog({ ...base, requestId: "r1", notes: ['ignored an update to "displayName"'] });
-        await s.appendRequestLog({ ...base, requestId: "r2" });
+        await s.appendRequestLog([{ ...base, requestId: "r1", notes: ['ignored an update to "displayName"'] }, { ...base, requestId: "r2" }]);
         const [plain, noted] = await s.listRequestLog("t1", 10);
         expect(plain).toEqual({ ...base, requestId: "r2" });
         expect(noted?.notes).toEqual(['ignored an update to "displayName"']);

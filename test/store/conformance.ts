@@ -150,11 +150,11 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       });
 
       it("lists newest first and prunes all but the newest entries of one tenant", async () => {
+        const first = [1, 2, 3, 4, 5].map((n) => entry("t1", n));
         await store.transaction(async (s) => {
-          for (let n = 1; n <= 5; n++) await s.appendRequestLog(entry("t1", n));
-          await s.appendRequestLog(entry("t2", 6));
+          await s.appendRequestLog([...first, entry("t2", 6)]);
           expect((await s.listRequestLog("t1", 3)).map((e) => e.requestId)).toEqual(["r5", "r4", "r3"]);
-          expect((await s.listRequestLog("t1", 10)).at(-1)).toEqual(entry("t1", 1) && { ...(await s.listRequestLog("t1", 10)).at(-1) });
+          expect((await s.listRequestLog("t1", 10)).at(-1)).toEqual(first[0]);
           expect(await s.pruneRequestLog("t1", 2)).toBe(3);
           expect(await s.pruneRequestLog("t1", 2)).toBe(0);
           expect((await s.listRequestLog("t1", 10)).map((e) => e.requestId)).toEqual(["r5", "r4"]);
@@ -164,8 +164,19 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
 
       it("round-trips every field of an entry", async () => {
         const written = entry("t1", 1);
-        await store.transaction((s) => s.appendRequestLog(written));
+        await store.transaction((s) => s.appendRequestLog([written]));
         expect(await store.transaction((s) => s.listRequestLog("t1", 1))).toEqual([written]);
+      });
+
+      it("appends a large batch whole and in order, across statements of every size", async () => {
+        // 64 + 64 + 16 + 8 + 2 + 1 rows: every statement shape, in the batch's order.
+        const batch = Array.from({ length: 155 }, (_, n) => ({ ...entry(n % 3 === 0 ? "t2" : "t1", n), ...(n % 5 === 0 ? { notes: [`note ${n}`] } : {}) }));
+        await store.transaction((s) => s.appendRequestLog(batch));
+        await store.transaction((s) => s.appendRequestLog([]));
+        const listed = await store.read(async (s) => [...(await s.listRequestLog("t1", 500)), ...(await s.listRequestLog("t2", 500))]);
+        expect(listed).toHaveLength(155);
+        expect([...(await store.read((s) => s.listRequestLog("t1", 500)))].reverse()).toEqual(batch.filter((e) => e.tenantId === "t1"));
+        expect([...(await store.read((s) => s.listRequestLog("t2", 500)))].reverse()).toEqual(batch.filter((e) => e.tenantId === "t2"));
       });
     });
 

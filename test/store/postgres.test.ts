@@ -148,6 +148,27 @@ describe.skipIf(!available)("PostgreSQL", () => {
         expect(text).not.toMatch(/Seq Scan/);
       }
     });
+
+    it("reads a user with its groups, by id and by an Okta lookup, from indexes only", async () => {
+      captured.length = 0;
+      const withGroups = { managed: true };
+      await store.read(async (session) => {
+        expect((await session.findResource("t1", "User", "u-7", { withGroups }))?.groups).toEqual([{ value: "g-8", display: "Group 8" }]);
+        const page = await session.queryResources("t1", "User", { filter: filterOf('userName eq "user7@example.com"', USER), count: 10, managed: true, withGroups });
+        expect(page.resources.map((r) => r.groups)).toEqual([[{ value: "g-8", display: "Group 8" }]]);
+      });
+      const selects = captured.filter((query) => /^select/i.test(query.sql));
+      expect(selects).toHaveLength(2);
+      for (const query of selects) {
+        const plan = await database.query(
+          `begin; set local search_path = explain; set local enable_seqscan = off; explain (costs off) ${query.sql}`.replace(/\$(\d+)/g, (_, n: string) => literal(query.parameters[Number(n) - 1])),
+        );
+        const text = [plan].flat().flatMap((result) => result.rows ?? []).map((row: Record<string, string>) => row["QUERY PLAN"]).join("\n");
+        expect(text).toMatch(/SubPlan/);
+        expect(text).toMatch(/Index Cond: .*\bmember_id = /);
+        expect(text).not.toMatch(/Seq Scan/);
+      }
+    });
   });
 });
 

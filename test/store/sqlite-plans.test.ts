@@ -88,6 +88,20 @@ describe("plans of the hot reads (SQLite)", () => {
     }
   });
 
+  it("reads a user with its groups, by id or by an Okta lookup, in one statement whose every step is an index search", async () => {
+    const statements = await statementsOf(async (s) => {
+      expect(await s.findResource("t1", "User", "u3", { withGroups: { managed: true } })).toMatchObject({ id: "u3", groups: [] });
+      const page = await s.queryResources("t1", "User", { count: 100, startIndex: 1, managed: true, filter: filterOf('userName eq "user3@example.com"'), withGroups: { managed: true } });
+      expect(page.resources.map((r) => [r.id, r.groups])).toEqual([["u3", []]]);
+    });
+    // By id: the tenant, kind and id. The lookup: the tenant, the name and the offset.
+    expect(statements.map((statement) => statement.parameters)).toEqual([3, 3]);
+    for (const { sql, plan } of statements) {
+      expect(plan.join(" | "), sql).toMatch(/CORRELATED SCALAR SUBQUERY/);
+      for (const step of plan) expect(step, sql).toMatch(/^(SEARCH |CORRELATED SCALAR SUBQUERY)/);
+    }
+  });
+
   it("walks an import page in id order without sorting, the page size written into the SQL", async () => {
     const statements = await statementsOf((s) => s.queryResources("t1", "User", { count: 20, startIndex: 21, managed: true }));
     const page = statements.find((statement) => /limit 20 offset \?/.test(statement.sql));

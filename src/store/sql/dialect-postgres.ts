@@ -84,6 +84,11 @@ export const POSTGRES_DIALECT: SqlDialect = {
     return sql<string | null>`(lower((${expression})::text ${UNICODE_LOWER}) ${CODE_POINT})`;
   },
 
+  jsonPairs(first: Expression<unknown>, second: Expression<unknown>): RawBuilder<string> {
+    // Text, not json: the driver would parse json, and both dialects hand the store the same text.
+    return sql<string>`coalesce(json_agg(json_build_array(${first}, ${second}))::text, '[]')`;
+  },
+
   like(expression: Expression<unknown>, pattern: string): RawBuilder<SqlBool> {
     return sql<SqlBool>`((${expression}) ${CODE_POINT} like ${pattern} escape '\\')`;
   },

@@ -92,6 +92,10 @@ export const SQLITE_DIALECT: SqlDialect = {
     return sql<string | null>`${sql.raw(FOLD_FUNCTION)}(${expression})`;
   },
 
+  jsonPairs(first: Expression<unknown>, second: Expression<unknown>): RawBuilder<string> {
+    return sql<string>`json_group_array(json_array(${first}, ${second}))`;
+  },
+
   // Relies on `PRAGMA case_sensitive_like = ON`, set for every connection in prepareSqliteDatabase.
   like(expression: Expression<unknown>, pattern: string): RawBuilder<SqlBool> {
     return sql<SqlBool>`(${expression} like ${pattern} escape '\\')`;

@@ -33,6 +33,8 @@ export interface SqlDialect {
   jsonArrayElements(source: JsonSource, path: readonly string[], alias: string): RawBuilder<unknown>;
   /** The position of the element in its array (0-based), for "first value" ordering. */
   jsonElementIndex(alias: string): RawBuilder<number>;
+  /** An aggregate: the JSON text of an array of `[first, second]` pairs, one per row (`[]` for none), in no particular order. */
+  jsonPairs(first: Expression<unknown>, second: Expression<unknown>): RawBuilder<string>;
   /** Case folding identical to JavaScript's `toLowerCase()`. */
   fold(expression: Expression<unknown>): RawBuilder<string | null>;
   /** Case-sensitive LIKE with `\` as the escape character; `pattern` comes from `escapeLike`. */

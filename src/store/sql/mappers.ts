@@ -1,6 +1,6 @@
 import type { Selectable } from "kysely";
 import { foldCase } from "../../scim/filter/values.js";
-import type { ApiKeyRecord, Member, RequestLogEntry, ResourceKind, StoredResource, Tenant, TokenRecord } from "../store.js";
+import type { ApiKeyRecord, GroupRef, Member, RequestLogEntry, ResourceKind, StoredResource, Tenant, TokenRecord } from "../store.js";
 import type { ApiKeysTable, RequestLogTable, ResourcesTable, TenantsTable, TokensTable } from "./schema.js";
 
 export function toTenant(row: Pick<Selectable<TenantsTable>, "id" | "slug" | "created" | "profile_version">): Tenant {
@@ -45,7 +45,10 @@ export function toRequestLogEntry(row: Selectable<RequestLogTable>): RequestLogE
 export type ResourceRow = Pick<
   Selectable<ResourcesTable>,
   "tenant_id" | "id" | "kind" | "data" | "created" | "last_modified" | "version" | "managed"
->;
+> & {
+  /** A read with groups (`groupsJson` in sql-session.ts): `[[group id, display], …]` as JSON text. */
+  readonly groups_json?: string | null;
+};
 
 export function toStoredResource(row: ResourceRow): StoredResource {
   return {
@@ -58,7 +61,15 @@ export function toStoredResource(row: ResourceRow): StoredResource {
     version: Number(row.version),
     // Absent means managed (StoredResource.managed), so a resource reads back as it was written.
     ...(Number(row.managed) === 0 ? { managed: false } : {}),
+    ...(typeof row.groups_json === "string" ? { groups: toGroupRefs(row.groups_json) } : {}),
   };
+}
+
+/** `[[group id, display], …]` as a user's groups in group id order (as listGroupsOf orders them). */
+function toGroupRefs(json: string): GroupRef[] {
+  const pairs = JSON.parse(json) as [string, string | null][];
+  // Group ids are UUIDs (ASCII), so UTF-16 order is code point order, as the dialects compare.
+  return pairs.map(([value, display]) => ({ value, display })).sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
 }
 
 export function toMember(row: { member_id: string; member_kind: ResourceKind; display: string | null }): Member {

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { ResolvedFilter } from "../../scim/filter/ast.js";
-import type { GroupRef, Member, MemberRef } from "../store.js";
+import type { GroupRef, GroupsScope, Member, MemberRef } from "../store.js";
 import { chunks } from "./chunks.js";
 import { memberRowElement } from "./collections.js";
 import { FilterCompiler } from "./compile-filter.js";
@@ -95,6 +95,29 @@ function groupsOf(managed: boolean | undefined) {
     // row of the tenant instead of the (tenant_id, member_id, group_id) index (migration 0003).
     return query;
   });
+}
+
+/**
+ * A column for a read of users: the groups of the user in row `alias`, as `jsonPairs` text
+ * (`[[group id, display], …]`, `[]` for none), restricted to managed or unmanaged groups as
+ * listGroupsOf is. A correlated subquery on the (tenant_id, member_id, group_id) index, so
+ * that a user and its groups come back in one statement (one round trip on PostgreSQL).
+ */
+export function groupsJson(db: Kysely<Database>, dialect: SqlDialect, alias: string, scope: GroupsScope) {
+  let query = db
+    .selectFrom("group_members as gm")
+    .innerJoin("resources as g", (join) => join.onRef("g.tenant_id", "=", "gm.tenant_id").onRef("g.id", "=", "gm.group_id"))
+    .select(dialect.jsonPairs(sql.ref("gm.group_id"), sql.ref("g.display")).as("pairs"))
+    .where(sql<boolean>`${sql.ref("gm.tenant_id")} = ${sql.ref(`${alias}.tenant_id`)}`)
+    .where(sql<boolean>`${sql.ref("gm.member_id")} = ${sql.ref(`${alias}.id`)}`);
+  // A literal, as in groupsOf.
+  if (scope.managed !== undefined) query = query.where("g.managed", "=", sql.lit(scope.managed ? 1 : 0));
+  return query.as("groups_json");
+}
+
+/** A short name of a GroupsScope, for the keys of compiled shapes. */
+export function scopeKey(scope: GroupsScope | undefined): string {
+  return scope === undefined ? "none" : scope.managed === undefined ? "any" : scope.managed ? "managed" : "unmanaged";
 }
 
 /** Prepared per `managed` filter and per number of ids (up to CHUNK shapes each). */

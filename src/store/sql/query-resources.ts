@@ -6,6 +6,7 @@ import { type CursorPosition, decodeCursor, encodeCursor, queryFingerprint } fro
 import type { SqlDialect } from "./dialect.js";
 import { executeRows } from "./direct-sqlite.js";
 import { toStoredResource } from "./mappers.js";
+import { groupsJson, scopeKey } from "./memberships.js";
 import { bind, LruMap, numberStandIn, type QueryShape, shapeOf, standIn } from "./prepared-query.js";
 import { TRUE } from "./scalar.js";
 import type { Database } from "./schema.js";
@@ -94,7 +95,7 @@ type ResourceRow = Parameters<typeof toStoredResource>[0];
 const MAX_PAGE = 2 ** 31 - 1;
 
 /** The filtered rows (`base`) and the sorted page of them (`page`), not yet limited. */
-function buildQuery(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, kind: ResourceKind, query: Pick<ResourceQuery, "filter" | "sort" | "managed">) {
+function buildQuery(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, kind: ResourceKind, query: Pick<ResourceQuery, "filter" | "sort" | "managed" | "withGroups">) {
   const compiler = new FilterCompiler(dialect, { kind, alias: "r" });
   const where = query.filter === undefined ? TRUE : compiler.compile(query.filter);
   // The kind, managed and (in queryResources) LIMIT are SQL literals, not bound values: SQLite
@@ -109,6 +110,8 @@ function buildQuery(db: Kysely<Database>, dialect: SqlDialect, tenantId: string,
   let page = base
     .select(["r.tenant_id", "r.id", "r.kind", "r.data", "r.created", "r.last_modified", "r.version", "r.managed"])
     .select(sortKey.as("sort_key"));
+  // A user's groups come with it (StoredResource.groups): one statement for the page and its groups.
+  if (kind === "User" && query.withGroups !== undefined) page = page.select(groupsJson(db, dialect, "r", query.withGroups));
   // RFC 7644 §3.4.2.3: resources without a value are "ordered last if ascending and first if descending"; id breaks ties.
   // Unsorted pages order by id alone: the constant sort key made the database sort every
   // matching row for each page instead of walking the (tenant_id, id) key (Okta import).
@@ -137,7 +140,7 @@ interface ShapedQuery {
 function shapeQuery(dialect: SqlDialect, tenantId: string, kind: ResourceKind, query: ResourceQuery): ShapedQuery {
   const strings: string[] = [tenantId];
   const filter = query.filter === undefined ? undefined : withStandIns(query.filter, strings);
-  const key = `${dialect.name}|${kind}|${String(query.managed)}|${query.sort === undefined ? "" : `${pathKey(query.sort.path)} ${query.sort.order}`}|${filter === undefined ? "" : filterKey(filter)}`;
+  const key = `${dialect.name}|${kind}|${String(query.managed)}|${kind === "User" ? scopeKey(query.withGroups) : ""}|${query.sort === undefined ? "" : `${pathKey(query.sort.path)} ${query.sort.order}`}|${filter === undefined ? "" : filterKey(filter)}`;
   const standIns = { ...query, ...(filter === undefined ? {} : { filter }) };
   return { query, kind, tenantId, key, strings, standIns, memoKey: `${key}|${strings.join("\u0000")}` };
 }

@@ -12,6 +12,7 @@ import {
   type SealedWebhookSecret,
   type WebhookRecord,
   type GroupRef,
+  type GroupsScope,
   type Member,
   type MemberRef,
   type NewEvent,
@@ -34,7 +35,7 @@ import type { SqlDialect, UniqueIndex } from "./dialect.js";
 import { chunks } from "./chunks.js";
 import { appendEvents, eventBounds, eventSeqBefore, listEvents, pruneEvents } from "./events.js";
 import { toApiKeyRecord, toEmailRows, toRequestLogEntry, toResourceRow, toStoredResource, toTenant, toTokenRecord } from "./mappers.js";
-import { addMembers, listGroupsOf, listMembers, listMembersOfGroups, listMembersPage, removeAllMembers, removeMembers } from "./memberships.js";
+import { addMembers, groupsJson, listGroupsOf, listMembers, listMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, scopeKey } from "./memberships.js";
 import { PreparedQuery } from "./prepared-query.js";
 import { type ListMemo, queryResources } from "./query-resources.js";
 import type { Database } from "./schema.js";
@@ -96,28 +97,40 @@ const REQUEST_LOG_COLUMNS = [
   "notes",
 ] as const;
 
-// Values of every type are bound here (numbers, nulls): a raw insert passes each through untouched.
-const INSERT_REQUEST_LOG = new PreparedQuery((db, param) => {
+// Values of every type are bound here (numbers, nulls): a raw insert passes each through
+// untouched. One statement writes up to REQUEST_LOG_ROWS entries (a flush of a busy second
+// is a few statements, not one per request; on PostgreSQL, a few round trips).
+const INSERT_REQUEST_LOG = new PreparedQuery((db, param, rows) => {
   const columns = sql.join(REQUEST_LOG_COLUMNS.map((column) => sql.ref(column)));
-  const values = sql.join(REQUEST_LOG_COLUMNS.map((_, index) => param(index)));
-  const insert = sql`insert into ${sql.table("request_log")} (${columns}) values (${values})`;
+  const tuples = Array.from({ length: rows }, (_, row) =>
+    sql`(${sql.join(REQUEST_LOG_COLUMNS.map((_, column) => param(row * REQUEST_LOG_COLUMNS.length + column)))})`,
+  );
+  const insert = sql`insert into ${sql.table("request_log")} (${columns}) values ${sql.join(tuples)}`;
   return { compile: () => insert.compile(db) };
 });
 
-function resourceById(lock: boolean) {
+/** The most entries one request-log insert writes: 64 × 12 values stays far below every database's parameter limit. */
+const REQUEST_LOG_ROWS = 64;
+
+function resourceById(lock: boolean, groups: GroupsScope | undefined) {
   return new PreparedQuery((db, param, _size, dialect) => {
-    const query = db
-      .selectFrom("resources")
-      .select(["tenant_id", "id", "kind", "data", "created", "last_modified", "version", "managed"])
-      .where("tenant_id", "=", param(0))
-      .where("kind", "=", param(1) as ResourceKind)
-      .where("id", "=", param(2));
+    let query = db
+      .selectFrom("resources as r")
+      .select(["r.tenant_id", "r.id", "r.kind", "r.data", "r.created", "r.last_modified", "r.version", "r.managed"])
+      .where("r.tenant_id", "=", param(0))
+      .where("r.kind", "=", param(1) as ResourceKind)
+      .where("r.id", "=", param(2));
+    if (groups !== undefined) query = query.select(groupsJson(db, dialect, "r", groups));
     return lock ? dialect.lockForUpdate(query) : query;
   });
 }
 
-const RESOURCE_BY_ID = resourceById(false);
-const RESOURCE_BY_ID_LOCKED = resourceById(true);
+/** By lock, then by the scope of the groups read with a user (scopeKey). */
+const RESOURCE_BY_ID = new Map<string, ReturnType<typeof resourceById>>(
+  [false, true].flatMap((lock) =>
+    [undefined, {}, { managed: true }, { managed: false }].map((groups) => [`${String(lock)} ${scopeKey(groups)}`, resourceById(lock, groups)] as const),
+  ),
+);
 
 /**
  * What the indexes of a resource hold: its indexed columns, and its email rows (one row of
@@ -341,22 +354,29 @@ export class SqlSession implements StoreSession {
     return pruneDeliveries(this.db, tenantId, before);
   }
 
-  async appendRequestLog(entry: RequestLogEntry): Promise<void> {
-    // Written a batch at a time off the request path (request-log.ts): bound, not built, per entry.
-    await INSERT_REQUEST_LOG.execute(this.db, this.dialect, [
-      entry.tenantId,
-      entry.requestId,
-      entry.at,
-      entry.method,
-      entry.path,
-      entry.status,
-      entry.durationMs,
-      entry.scimType,
-      entry.errorDetail,
-      entry.userAgent,
-      entry.requestBody,
-      entry.notes === undefined || entry.notes.length === 0 ? null : JSON.stringify(entry.notes),
-    ]);
+  async appendRequestLog(entries: readonly RequestLogEntry[]): Promise<void> {
+    // Written a batch at a time off the request path (request-log.ts), in entry order, in
+    // statements of a power-of-two number of rows (at most seven compiled shapes).
+    for (let from = 0; from < entries.length; ) {
+      let rows = REQUEST_LOG_ROWS;
+      while (rows > entries.length - from) rows /= 2;
+      const values = entries.slice(from, from + rows).flatMap((entry) => [
+        entry.tenantId,
+        entry.requestId,
+        entry.at,
+        entry.method,
+        entry.path,
+        entry.status,
+        entry.durationMs,
+        entry.scimType,
+        entry.errorDetail,
+        entry.userAgent,
+        entry.requestBody,
+        entry.notes === undefined || entry.notes.length === 0 ? null : JSON.stringify(entry.notes),
+      ]);
+      await INSERT_REQUEST_LOG.execute(this.db, this.dialect, values, rows);
+      from += rows;
+    }
   }
 
   async listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]> {
@@ -397,8 +417,11 @@ export class SqlSession implements StoreSession {
     await this.insertEmails(resource);
   }
 
-  async findResource(tenantId: string, kind: ResourceKind, id: string, options?: { lock?: boolean }): Promise<StoredResource | undefined> {
-    const query = options?.lock === true ? RESOURCE_BY_ID_LOCKED : RESOURCE_BY_ID;
+  async findResource(tenantId: string, kind: ResourceKind, id: string, options?: { lock?: boolean; withGroups?: GroupsScope }): Promise<StoredResource | undefined> {
+    const groups = kind === "User" ? options?.withGroups : undefined;
+    const key = `${String(options?.lock === true)} ${scopeKey(groups)}`;
+    const query = RESOURCE_BY_ID.get(key);
+    if (query === undefined) throw new Error(`no resource-by-id query for "${key}"`);
     const [row] = await query.execute(this.db, this.dialect, [tenantId, kind, id]);
     return row === undefined ? undefined : toStoredResource(row);
   }
