@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { requestLogPath } from "../src/store/sql/request-log-file.js";
 import { defaultCacheDir } from "./harness.js";
 import type { ChildMessage, ServerReady, ServerStart } from "./servers/protocol.js";
 import { FULL_SIZES, oktaUser, sizesKey, userId, userName } from "./sizes.js";
@@ -128,7 +129,7 @@ async function main(): Promise<number> {
     mkdirSync(work, { recursive: true });
     for (const [index, build] of builds.entries()) {
       const copy = join(work, `build-${index}.db`);
-      for (const suffix of ["", "-wal", "-shm"]) rmSync(copy + suffix, { force: true });
+      for (const file of [copy, requestLogPath(copy)]) for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
       copyFileSync(seeded, copy);
       const script = fileURLToPath(new URL("./servers/roster-dist.mjs", import.meta.url));
       servers.push(await start(build, { kind: "roster", database: copy, sizes: FULL_SIZES, processes: 1 }, script, { BENCH_ROSTER_DIST: build }, []));

@@ -9,6 +9,7 @@ import { openStore, sqlitePath } from "../src/store/open-store.js";
 import { createPostgresDialect } from "../src/store/sql/dialect-postgres.js";
 import { RosterSqliteDialect, prepareSqliteDatabase } from "../src/store/sql/dialect-sqlite.js";
 import { toEmailRows, toResourceRow } from "../src/store/sql/mappers.js";
+import { requestLogPath } from "../src/store/sql/request-log-file.js";
 import type { Database as Tables } from "../src/store/sql/schema.js";
 import type { StoredResource, Tenant } from "../src/store/store.js";
 import { MEMBER_GROUP_INDEX, TENANT_KEYS, type SeedSizes, type TenantKey, groupBody, groupId, oktaUser, userId, userName, usersOf } from "./sizes.js";
@@ -49,7 +50,7 @@ function openTables(url: string): Kysely<Tables> {
  */
 export async function seedRoster(url: string, sizes: SeedSizes, progress: Progress = () => undefined, parallel = 1): Promise<void> {
   const path = sqlitePath(url);
-  if (path !== undefined && path !== ":memory:") for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+  if (path !== undefined && path !== ":memory:") for (const file of [path, requestLogPath(path)]) for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
   const store = await openStore(url, { migrate: true });
   const tenants = new Map<TenantKey, Tenant>();
   try {

@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { Kysely } from "kysely";
 import { POSTGRES_DIALECT, createPostgresDialect } from "./sql/dialect-postgres.js";
 import { SQLITE_DIALECT, openSqliteKysely, prepareSqliteDatabase } from "./sql/dialect-sqlite.js";
+import { attachRequestLog, requestLogPath } from "./sql/request-log-file.js";
 import type { Database as Tables } from "./sql/schema.js";
 import { SqlStore } from "./sql/sql-store.js";
 import { type Store, StoreUnavailableError } from "./store.js";
@@ -45,9 +46,16 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   // Read-only connections of the same file: Store.read's (in WAL mode it reads the last
   // commit while the writer's group commit may be open) and one per long snapshot.
+  const logFile = requestLogPath(path);
   const openReader = (): Database.Database => {
     const connection = new Database(path, { readonly: true, fileMustExist: true });
-    prepareSqliteDatabase(connection, { busyTimeoutMs });
+    try {
+      prepareSqliteDatabase(connection, { busyTimeoutMs });
+      attachRequestLog(connection, logFile, { writable: false });
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
     return connection;
   };
   let database: Database.Database | undefined;
@@ -56,6 +64,8 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     database = new Database(path);
     prepareSqliteDatabase(database, { busyTimeoutMs });
+    // Before the reader, which attaches the log's file read-only and so needs it to exist.
+    attachRequestLog(database, logFile, { writable: true });
     if (path !== ":memory:") reader = openReader();
   } catch (error) {
     database?.close();

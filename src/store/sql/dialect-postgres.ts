@@ -44,6 +44,7 @@ function jsonbAt(source: JsonSource, path: readonly string[]): RawBuilder<unknow
 
 export const POSTGRES_DIALECT: SqlDialect = {
   name: "postgres",
+  requestLogSchema: undefined,
 
   jsonValue(source: JsonSource, path: readonly string[], as: JsonReadAs): RawBuilder<unknown> {
     const value = jsonbAt(source, path);

@@ -18,6 +18,7 @@ import { foldCase, parseDateTime } from "../../scim/filter/values.js";
 import type { JsonReadAs, JsonSource, SqlDialect, UniqueIndex } from "./dialect.js";
 import { executeRows, registerStatements, whileHeld } from "./direct-sqlite.js";
 import { CommitGroup } from "./group-commit.js";
+import { REQUEST_LOG_SCHEMA } from "./request-log-file.js";
 import type { Database } from "./schema.js";
 
 const FOLD_FUNCTION = "roster_fold";
@@ -53,6 +54,7 @@ function typeAndValue(source: JsonSource, path: readonly string[]): { type: RawB
 
 export const SQLITE_DIALECT: SqlDialect = {
   name: "sqlite",
+  requestLogSchema: REQUEST_LOG_SCHEMA,
 
   jsonValue(source: JsonSource, path: readonly string[], as: JsonReadAs): RawBuilder<unknown> {
     const { type, value } = typeAndValue(source, path);

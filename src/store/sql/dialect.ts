@@ -25,6 +25,8 @@ export interface UniqueIndex {
  */
 export interface SqlDialect {
   readonly name: "sqlite" | "postgres";
+  /** The schema the request log is read and written in: SQLite's attached file (request-log-file.ts); none on PostgreSQL. */
+  readonly requestLogSchema: string | undefined;
   /** The value at `path` read as `as`; NULL when absent, JSON null or of another JSON type. Booleans read as 1/0. */
   jsonValue(source: JsonSource, path: readonly string[], as: JsonReadAs): RawBuilder<unknown>;
   /** RFC 7644 §3.4.2.2 `pr`: present and not null, "", [] or {}. */

@@ -100,12 +100,13 @@ const REQUEST_LOG_COLUMNS = [
 // Values of every type are bound here (numbers, nulls): a raw insert passes each through
 // untouched. One statement writes up to REQUEST_LOG_ROWS entries (a flush of a busy second
 // is a few statements, not one per request; on PostgreSQL, a few round trips).
-const INSERT_REQUEST_LOG = new PreparedQuery((db, param, rows) => {
+const INSERT_REQUEST_LOG = new PreparedQuery((db, param, rows, dialect) => {
   const columns = sql.join(REQUEST_LOG_COLUMNS.map((column) => sql.ref(column)));
   const tuples = Array.from({ length: rows }, (_, row) =>
     sql`(${sql.join(REQUEST_LOG_COLUMNS.map((_, column) => param(row * REQUEST_LOG_COLUMNS.length + column)))})`,
   );
-  const insert = sql`insert into ${sql.table("request_log")} (${columns}) values ${sql.join(tuples)}`;
+  const table = dialect.requestLogSchema === undefined ? "request_log" : `${dialect.requestLogSchema}.request_log`;
+  const insert = sql`insert into ${sql.table(table)} (${columns}) values ${sql.join(tuples)}`;
   return { compile: () => insert.compile(db) };
 });
 
@@ -379,8 +380,14 @@ export class SqlSession implements StoreSession {
     }
   }
 
+  /** Where the request log is (SQLite: its own file, attached; request-log-file.ts). */
+  private get requestLog(): Kysely<Database> {
+    const schema = this.dialect.requestLogSchema;
+    return schema === undefined ? this.db : this.db.withSchema(schema);
+  }
+
   async listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]> {
-    const rows = await this.db
+    const rows = await this.requestLog
       .selectFrom("request_log")
       .selectAll()
       .where("tenant_id", "=", tenantId)
@@ -391,7 +398,7 @@ export class SqlSession implements StoreSession {
   }
 
   async pruneRequestLog(tenantId: string, keep: number): Promise<number> {
-    const boundary = await this.db
+    const boundary = await this.requestLog
       .selectFrom("request_log")
       .select("seq")
       .where("tenant_id", "=", tenantId)
@@ -400,7 +407,7 @@ export class SqlSession implements StoreSession {
       .limit(1)
       .executeTakeFirst();
     if (boundary === undefined) return 0;
-    const result = await this.db
+    const result = await this.requestLog
       .deleteFrom("request_log")
       .where("tenant_id", "=", tenantId)
       .where("seq", "<=", boundary.seq)

@@ -8,6 +8,7 @@ import { requestLogNotesMigration } from "./0005-request-log-notes.js";
 import { eventsAndWebhooksMigration } from "./0006-events-and-webhooks.js";
 import { deliveryListingMigration } from "./0007-delivery-listing.js";
 import { resourcesKindIdIndexMigration } from "./0008-resources-kind-id-index.js";
+import { requestLogFileMigration } from "./0009-request-log-file.js";
 
 /** A static list (no directory scanning), so migrations run the same from src/ and dist/. Names sort in order. */
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         "0006-events-and-webhooks": eventsAndWebhooksMigration(dialect),
         "0007-delivery-listing": deliveryListingMigration(dialect),
         "0008-resources-kind-id-index": resourcesKindIdIndexMigration(),
+        "0009-request-log-file": requestLogFileMigration(dialect),
       };
     },
   };

@@ -1,0 +1,41 @@
+import type BetterSqlite3 from "better-sqlite3";
+
+// On SQLite the request log lives in a file of its own beside the database, attached to
+// every connection as the schema `log` (ADR 0014). The log is written on every flush, about
+// five times a second under load; in the database's own file each of those commits would
+// change its data version and make every other connection drop its page cache, the token
+// memo and the list memo, although no resource changed.
+
+/** The schema the request log is attached as on SQLite connections. */
+export const REQUEST_LOG_SCHEMA = "log";
+
+/** The request log's file beside a SQLite database: `data/roster.db` → `data/roster.requests.db`; `:memory:` stays in memory. */
+export function requestLogPath(databasePath: string): string {
+  if (databasePath === ":memory:") return ":memory:";
+  return `${databasePath.replace(/\.(db|sqlite3?)$/i, "")}.requests.db`;
+}
+
+const COLUMNS = `seq integer primary key autoincrement, tenant_id text not null, request_id text not null, at text not null,
+  method text not null, path text not null, status integer not null, duration_ms real not null, scim_type text,
+  error_detail text, user_agent text, request_body text, notes text`;
+
+/**
+ * Attaches the request log's file as `log`. A writable connection creates the file and its
+ * table when missing (a database copied without it starts an empty log) and commits to it
+ * in WAL mode without an fsync per commit: the log is diagnostic, and a crash of the
+ * process loses nothing committed; only a power loss may lose its last commits.
+ */
+export function attachRequestLog(connection: BetterSqlite3.Database, file: string, options: { readonly writable: boolean }): void {
+  connection.prepare(`attach database ? as ${REQUEST_LOG_SCHEMA}`).run(file);
+  if (!options.writable) return;
+  if (file !== ":memory:") connection.pragma(`${REQUEST_LOG_SCHEMA}.journal_mode = WAL`);
+  connection.pragma(`${REQUEST_LOG_SCHEMA}.synchronous = NORMAL`);
+  connection.exec(`create table if not exists ${REQUEST_LOG_SCHEMA}.request_log (${COLUMNS});
+    create index if not exists ${REQUEST_LOG_SCHEMA}.request_log_tenant_seq on request_log (tenant_id, seq);`);
+}
+
+/** Moves entries the log kept in the database's own file (before migration 0009) into the attached log, oldest first. */
+export const MOVE_REQUEST_LOG_SQL = `insert into ${REQUEST_LOG_SCHEMA}.request_log
+  (seq, tenant_id, request_id, at, method, path, status, duration_ms, scim_type, error_detail, user_agent, request_body, notes)
+  select seq, tenant_id, request_id, at, method, path, status, duration_ms, scim_type, error_detail, user_agent, request_body, notes
+  from main.request_log order by seq`;
