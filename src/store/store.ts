@@ -257,7 +257,11 @@ export interface ResourceQuery {
   readonly cursor?: string;
   /** Only managed (true) or only unmanaged (false) resources; both when absent. */
   readonly managed?: boolean;
-  /** Users only: read each user's groups with the page (StoredResource.groups). */
+  /**
+   * Users only: read each user's groups with the page (StoredResource.groups), except on an
+   * index page read past an OFFSET, where they are left absent (PostgreSQL would run the
+   * groups subquery for every skipped row): callers read absent groups themselves.
+   */
   readonly withGroups?: GroupsScope;
 }
 

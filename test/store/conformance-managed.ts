@@ -135,6 +135,11 @@ export function describeManagedConformance(name: string, makeStore: () => Promis
           }
           const page = await store.read((s) => s.queryResources("t1", "User", { count: 10, withGroups: scope }));
           expect(new Map(page.resources.map((r) => [r.id, r.groups]))).toEqual(listed);
+          // Past an OFFSET the groups are left for the caller (never wrong, only absent).
+          const second = await store.read((s) => s.queryResources("t1", "User", { count: 2, startIndex: 2, withGroups: scope }));
+          expect(second.resources).toHaveLength(2);
+          for (const r of second.resources) if (r.groups !== undefined) expect(r.groups).toEqual(listed.get(r.id));
+          expect(second.resources.some((r) => r.groups === undefined)).toBe(true);
           const cursorPage = await store.read((s) => s.queryResources("t1", "User", { count: 2, cursor: "", withGroups: scope }));
           expect(cursorPage.resources.map((r) => r.groups)).toEqual(cursorPage.resources.map((r) => listed.get(r.id)));
           // Groups have no `groups`: the option is ignored for them.

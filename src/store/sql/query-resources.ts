@@ -54,9 +54,13 @@ export async function queryResources(
     const resumable = remembering && query.sort === undefined && (offset > 0 || query.filter === undefined);
     const at = resumable ? await versionNow() : undefined;
     const resumeAfter = at !== undefined && offset > 0 ? memo?.position(shaped.memoKey, offset, at) : undefined;
+    // Groups come with the page (withGroups) except past an OFFSET: PostgreSQL computes a
+    // row's columns before OFFSET drops it, so each skipped user would run the groups
+    // subquery; such a page leaves groups unread, and the caller reads them for its rows.
+    const paged = offset > 0 && query.withGroups !== undefined ? shapeQuery(dialect, tenantId, kind, withoutGroups(query)) : shaped;
     const rows = (
       resumeAfter === undefined
-        ? await runShaped(db, dialect, `page ${count}`, shaped, [], [offset], (built, _strings, numbers) => built.page.limit(sql.lit(count)).offset(numbers[0]!))
+        ? await runShaped(db, dialect, `page ${count}`, paged, [], [offset], (built, _strings, numbers) => built.page.limit(sql.lit(count)).offset(numbers[0]!))
         : await runShaped(db, dialect, `page-after ${count}`, shaped, [resumeAfter], [], (built, strings) =>
             built.page.where("r.id", ">", strings[0]!).limit(sql.lit(count)),
           )
@@ -90,6 +94,11 @@ export async function queryResources(
 }
 
 type ResourceRow = Parameters<typeof toStoredResource>[0];
+
+function withoutGroups(query: ResourceQuery): ResourceQuery {
+  const { withGroups: _groups, ...rest } = query;
+  return rest;
+}
 
 /** No page is larger (callers cap pages far lower; this only keeps the literal an integer). */
 const MAX_PAGE = 2 ** 31 - 1;
