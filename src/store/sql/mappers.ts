@@ -46,7 +46,7 @@ export type ResourceRow = Pick<
   Selectable<ResourcesTable>,
   "tenant_id" | "id" | "kind" | "data" | "created" | "last_modified" | "version" | "managed"
 > & {
-  /** A read with groups (`groupsJson` in sql-session.ts): `[[group id, display], …]` as JSON text. */
+  /** A read with groups (`groupsJson` in memberships.ts): `[[group id, display], …]` as JSON text. */
   readonly groups_json?: string | null;
 };
 
@@ -68,8 +68,12 @@ export function toStoredResource(row: ResourceRow): StoredResource {
 /** `[[group id, display], …]` as a user's groups in group id order (as listGroupsOf orders them). */
 function toGroupRefs(json: string): GroupRef[] {
   const pairs = JSON.parse(json) as [string, string | null][];
-  // Group ids are UUIDs (ASCII), so UTF-16 order is code point order, as the dialects compare.
-  return pairs.map(([value, display]) => ({ value, display })).sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  return pairs.map(([value, display]) => ({ value, display })).sort(byGroupId);
+}
+
+/** A user's groups in the order SCIM lists them. Group ids are UUIDs (ASCII), so UTF-16 order is code point order, as the dialects compare. */
+export function byGroupId(a: GroupRef, b: GroupRef): number {
+  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
 }
 
 export function toMember(row: { member_id: string; member_kind: ResourceKind; display: string | null }): Member {

@@ -5,7 +5,7 @@ import { chunks } from "./chunks.js";
 import { memberRowElement } from "./collections.js";
 import { FilterCompiler } from "./compile-filter.js";
 import type { SqlDialect } from "./dialect.js";
-import { toMember } from "./mappers.js";
+import { byGroupId, toMember } from "./mappers.js";
 import { PreparedQuery } from "./prepared-query.js";
 import type { Database } from "./schema.js";
 
@@ -136,8 +136,7 @@ export async function listGroupsOf(
     const rows = await query.execute(db, dialect, [tenantId, ...chunk], chunk.length);
     for (const row of rows) result.get(row.member_id)?.push({ value: row.group_id, display: row.display });
   }
-  // Group ids are UUIDs (ASCII), so UTF-16 order is code point order, as the dialects compare.
-  for (const groups of result.values()) groups.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  for (const groups of result.values()) groups.sort(byGroupId);
   return result;
 }
 

@@ -57,10 +57,12 @@ export async function queryResources(
     // Groups come with the page (withGroups) except past an OFFSET: PostgreSQL computes a
     // row's columns before OFFSET drops it, so each skipped user would run the groups
     // subquery; such a page leaves groups unread, and the caller reads them for its rows.
-    const paged = offset > 0 && query.withGroups !== undefined ? shapeQuery(dialect, tenantId, kind, withoutGroups(query)) : shaped;
+    const pastOffset = offset > 0 && query.withGroups !== undefined;
     const rows = (
       resumeAfter === undefined
-        ? await runShaped(db, dialect, `page ${count}`, paged, [], [offset], (built, _strings, numbers) => built.page.limit(sql.lit(count)).offset(numbers[0]!))
+        ? await runShaped(db, dialect, `${pastOffset ? "page-past-offset" : "page"} ${count}`, shaped, [], [offset], (built, _strings, numbers) =>
+            (pastOffset ? built.pageWithoutGroups : built.page).limit(sql.lit(count)).offset(numbers[0]!),
+          )
         : await runShaped(db, dialect, `page-after ${count}`, shaped, [resumeAfter], [], (built, strings) =>
             built.page.where("r.id", ">", strings[0]!).limit(sql.lit(count)),
           )
@@ -95,15 +97,13 @@ export async function queryResources(
 
 type ResourceRow = Parameters<typeof toStoredResource>[0];
 
-function withoutGroups(query: ResourceQuery): ResourceQuery {
-  const { withGroups: _groups, ...rest } = query;
-  return rest;
-}
-
 /** No page is larger (callers cap pages far lower; this only keeps the literal an integer). */
 const MAX_PAGE = 2 ** 31 - 1;
 
-/** The filtered rows (`base`) and the sorted page of them (`page`), not yet limited. */
+/**
+ * The filtered rows (`base`) and the sorted page of them (`page`, with each user's groups
+ * when `withGroups` asks; `pageWithoutGroups` never), not yet limited.
+ */
 function buildQuery(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, kind: ResourceKind, query: Pick<ResourceQuery, "filter" | "sort" | "managed" | "withGroups">) {
   const compiler = new FilterCompiler(dialect, { kind, alias: "r" });
   const where = query.filter === undefined ? TRUE : compiler.compile(query.filter);
@@ -119,14 +119,15 @@ function buildQuery(db: Kysely<Database>, dialect: SqlDialect, tenantId: string,
   let page = base
     .select(["r.tenant_id", "r.id", "r.kind", "r.data", "r.created", "r.last_modified", "r.version", "r.managed"])
     .select(sortKey.as("sort_key"));
-  // A user's groups come with it (StoredResource.groups): one statement for the page and its groups.
-  if (kind === "User" && query.withGroups !== undefined) page = page.select(groupsJson(db, dialect, "r", query.withGroups));
   // RFC 7644 §3.4.2.3: resources without a value are "ordered last if ascending and first if descending"; id breaks ties.
   // Unsorted pages order by id alone: the constant sort key made the database sort every
   // matching row for each page instead of walking the (tenant_id, id) key (Okta import).
   if (query.sort !== undefined) page = page.orderBy(sql`(${sortKey}) is null`, descending ? "desc" : "asc").orderBy(sortKey, descending ? "desc" : "asc");
   page = page.orderBy("r.id");
-  return { base, page, sortKey, descending };
+  // A user's groups come with it (StoredResource.groups): one statement for the page and its groups.
+  const withGroups = kind === "User" ? query.withGroups : undefined;
+  const grouped = withGroups === undefined ? page : page.select(groupsJson(db, dialect, "r", withGroups));
+  return { base, page: grouped, pageWithoutGroups: page, sortKey, descending };
 }
 
 /** Compiled shapes by key; `null` remembers a shape that cannot be reused. */
