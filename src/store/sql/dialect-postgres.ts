@@ -1,6 +1,7 @@
 import pg from "pg";
 import {
   type ColumnDefinitionBuilder,
+  CompiledQuery,
   type Expression,
   type Kysely,
   PostgresDialect,
@@ -205,14 +206,31 @@ export const POSTGRES_DIALECT: SqlDialect = {
     // Nothing to wait for here: pg's Pool.end lets a checked-out client finish and ends it when released.
   },
 
-  async dataVersion(db: Kysely<Database>): Promise<string> {
-    // The current snapshot (xmin:xmax:running xids) decides what every statement sees: two
-    // equal snapshots see the same committed data, and once any transaction that wrote
-    // commits, no later snapshot equals an earlier one. Read before the answers it guards.
-    const { rows } = await sql<{ snapshot: string }>`select pg_current_snapshot()::text as snapshot`.execute(db);
-    return rows[0]?.snapshot ?? "";
+  async dataVersion(db: Kysely<Database>, tenantId: string): Promise<string> {
+    // The tenant's directory version (migration 0010): the triggers that advance it run in
+    // the writing transaction, so it changes exactly when a write to the tenant's directory
+    // commits, and not when the request log or a token's last use does (the current snapshot,
+    // which the memo keyed on before, changed with every commit, ADR 0015). Read before the
+    // answers it guards.
+    const { rows } = await executeDirectoryVersion(db, tenantId);
+    return rows[0]?.version ?? "";
   },
 };
+
+/** Slots a tenant's directory version is counted in (migration 0010): a backend counts in its pid modulo this. */
+export const DIRECTORY_VERSION_SLOTS = 16;
+
+/**
+ * The tenant's directory version: the sum of its slots, after the table's file node, which a
+ * restore, TRUNCATE or VACUUM FULL changes (the sum could otherwise come back to a value
+ * answers were remembered under).
+ */
+function executeDirectoryVersion(db: Kysely<Database>, tenantId: string) {
+  return db.executeQuery(CompiledQuery.raw(DIRECTORY_VERSION_SQL, [tenantId]) as CompiledQuery<{ version: string }>);
+}
+
+const DIRECTORY_VERSION_SQL =
+  "select pg_relation_filenode('directory_versions')::text || ':' || coalesce(sum(changes), 0)::text as version from directory_versions where tenant_id = $1";
 
 export interface PostgresSettings {
   readonly connectionString: string;

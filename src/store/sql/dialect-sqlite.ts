@@ -190,7 +190,8 @@ export const SQLITE_DIALECT: SqlDialect = {
 
   async dataVersion(db: Kysely<Database>): Promise<string> {
     // Changes whenever another connection (this process's writer or any other process)
-    // commits; never for the connection's own commits, hence read connections only.
+    // commits, whatever the tenant; never for the connection's own commits, hence read
+    // connections only. The request log is another file (ADR 0014): its flushes do not count.
     const [row] = await executeRows(db, DATA_VERSION);
     return String(row?.data_version);
   },

@@ -81,9 +81,11 @@ export interface SqlDialect {
   /** Waits for the transactions in progress on `db` to end (before it is closed). */
   settle(db: Kysely<Database>): Promise<void>;
   /**
-   * A value that changes with every commit anyone makes, read on `db` (a read session's):
-   * a list answer computed after reading it may be reused while it stays the same
-   * (ListMemo, query-resources.ts). SQLite's is valid only on a connection that never writes.
+   * A value that changes with every commit that changes the tenant's users, groups, emails or
+   * memberships (and may change with others), read on `db` (a read session's): a list answer
+   * computed after reading it may be reused while it stays the same (ListMemo,
+   * query-resources.ts). SQLite's is `PRAGMA data_version`, valid only on a connection that
+   * never writes; PostgreSQL's the tenant's directory version (migration 0010, ADR 0015).
    */
-  dataVersion(db: Kysely<Database>): Promise<string>;
+  dataVersion(db: Kysely<Database>, tenantId: string): Promise<string>;
 }

@@ -34,7 +34,7 @@ export async function queryResources(
   // its total on the page and pays nothing for the memo.
   const remembering = memo !== undefined && query.cursor === undefined;
   let version: string | undefined;
-  const versionNow = async (): Promise<string | undefined> => (remembering ? (version ??= await memo.version(db)) : undefined);
+  const versionNow = async (): Promise<string | undefined> => (remembering ? (version ??= await memo.version(db, tenantId)) : undefined);
   const countAll = async () => {
     const at = await versionNow();
     const known = at === undefined ? undefined : memo?.total(shaped.memoKey, at);
@@ -53,19 +53,27 @@ export async function queryResources(
     // A listing without a filter (an import) is remembered from its first page on.
     const resumable = remembering && query.sort === undefined && (offset > 0 || query.filter === undefined);
     const at = resumable ? await versionNow() : undefined;
-    const resumeAfter = at !== undefined && offset > 0 ? memo?.position(shaped.memoKey, offset, at) : undefined;
-    // Groups come with the page (withGroups) except past an OFFSET: PostgreSQL computes a
-    // row's columns before OFFSET drops it, so each skipped user would run the groups
-    // subquery; such a page leaves groups unread, and the caller reads them for its rows.
-    const pastOffset = offset > 0 && query.withGroups !== undefined;
+    // The nearest position remembered at or before the page's start: another process may
+    // have served the page just before (each process remembers the pages it served), and
+    // skipping one page from there costs one page, not the whole OFFSET.
+    const resume = at !== undefined && offset > 0 ? memo?.floor(shaped.memoKey, offset, at) : undefined;
+    const skip = resume === undefined ? offset : offset - resume.position;
+    // Groups come with the page (withGroups) except where rows are skipped: PostgreSQL
+    // computes a row's columns before OFFSET drops it, so each skipped user would run the
+    // groups subquery; such a page leaves groups unread, and the caller reads them for its rows.
+    const skipping = skip > 0 && query.withGroups !== undefined;
     const rows = (
-      resumeAfter === undefined
-        ? await runShaped(db, dialect, `${pastOffset ? "page-past-offset" : "page"} ${count}`, shaped, [], [offset], (built, _strings, numbers) =>
-            (pastOffset ? built.pageWithoutGroups : built.page).limit(sql.lit(count)).offset(numbers[0]!),
+      resume === undefined
+        ? await runShaped(db, dialect, `${skipping ? "page-past-offset" : "page"} ${count}`, shaped, [], [offset], (built, _strings, numbers) =>
+            (skipping ? built.pageWithoutGroups : built.page).limit(sql.lit(count)).offset(numbers[0]!),
           )
-        : await runShaped(db, dialect, `page-after ${count}`, shaped, [resumeAfter], [], (built, strings) =>
-            built.page.where("r.id", ">", strings[0]!).limit(sql.lit(count)),
-          )
+        : skip === 0
+          ? await runShaped(db, dialect, `page-after ${count}`, shaped, [resume.id], [], (built, strings) =>
+              built.page.where("r.id", ">", strings[0]!).limit(sql.lit(count)),
+            )
+          : await runShaped(db, dialect, `${skipping ? "page-after-past-offset" : "page-after-skip"} ${count}`, shaped, [resume.id], [skip], (built, strings, numbers) =>
+              (skipping ? built.pageWithoutGroups : built.page).where("r.id", ">", strings[0]!).limit(sql.lit(count)).offset(numbers[0]!),
+            )
     ) as ResourceRow[];
     const last = rows.at(-1);
     if (at !== undefined && rows.length === count && last !== undefined) memo?.rememberPosition(shaped.memoKey, offset + count, at, last.id);
@@ -197,16 +205,16 @@ async function runShaped(
  * The version is the dialect's `dataVersion`, read before the queries whose answers are
  * remembered under it, so that a commit in between changes it and the answer is never
  * reused: SQLite's `PRAGMA data_version` on its read connection (which never writes), or
- * PostgreSQL's current snapshot.
+ * the tenant's directory version on PostgreSQL (migration 0010, ADR 0015).
  */
 export class ListMemo {
   private readonly totals = new LruMap<{ readonly version: string; readonly total: number }>(1_000);
-  private readonly positions = new LruMap<{ readonly version: string; readonly id: string }>(1_000);
+  private readonly positions = new LruMap<Positions>(POSITION_KEYS);
 
   constructor(private readonly dialect: SqlDialect) {}
 
-  version(db: Kysely<Database>): Promise<string> {
-    return this.dialect.dataVersion(db);
+  version(db: Kysely<Database>, tenantId: string): Promise<string> {
+    return this.dialect.dataVersion(db, tenantId);
   }
 
   total(key: string, version: string): number | undefined {
@@ -218,15 +226,58 @@ export class ListMemo {
     this.totals.set(key, { version, total });
   }
 
-  /** The id of the row at 1-based `position` of the query, when remembered under `version`. */
-  position(key: string, position: number, version: string): string | undefined {
-    const known = this.positions.get(`${key}|${position}`);
-    return known?.version === version ? known.id : undefined;
+  /**
+   * The remembered position of the query nearest at or before 1-based `position` (a row
+   * count from the start), with the id of the row there, when remembered under `version`.
+   */
+  floor(key: string, position: number, version: string): { readonly position: number; readonly id: string } | undefined {
+    const known = this.positions.get(key);
+    if (known?.version !== version) return undefined;
+    const index = lastAtOrBefore(known.at, position);
+    return index < 0 ? undefined : { position: known.at[index]!, id: known.ids[index]! };
   }
 
   rememberPosition(key: string, position: number, version: string, id: string): void {
-    this.positions.set(`${key}|${position}`, { version, id });
+    let known = this.positions.get(key);
+    if (known?.version !== version) {
+      known = { version, at: [], ids: [] };
+      this.positions.set(key, known);
+    }
+    const index = lastAtOrBefore(known.at, position);
+    if (known.at[index] === position) return;
+    known.at.splice(index + 1, 0, position);
+    known.ids.splice(index + 1, 0, id);
+    // Bounded: past the limit every other position goes (what is left is still a floor, at
+    // most twice as far behind), the furthest one kept.
+    if (known.at.length > POSITIONS_PER_KEY) {
+      const last = known.at.length - 1;
+      known.at = known.at.filter((_, i) => (last - i) % 2 === 0);
+      known.ids = known.ids.filter((_, i) => (last - i) % 2 === 0);
+    }
   }
+}
+
+/** The positions remembered for one query under one version, ascending, with the id of the row at each. */
+interface Positions {
+  readonly version: string;
+  at: number[];
+  ids: string[];
+}
+
+/** Queries whose positions are remembered at once, and positions per query: at most 64 × 2,048 ids. */
+const POSITION_KEYS = 64;
+const POSITIONS_PER_KEY = 2_048;
+
+/** The index of the last element of ascending `values` at or before `value`; -1 when none is. */
+function lastAtOrBefore(values: readonly number[], value: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (values[middle]! <= value) low = middle + 1;
+    else high = middle;
+  }
+  return low - 1;
 }
 
 /** The filter with each string value replaced by a stand-in; the values are appended to `strings`. */
