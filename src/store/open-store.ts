@@ -8,6 +8,7 @@ import { SQLITE_DIALECT, openSqliteKysely, prepareSqliteDatabase } from "./sql/d
 import { attachRequestLog, requestLogPath } from "./sql/request-log-file.js";
 import type { Database as Tables } from "./sql/schema.js";
 import { SqlStore } from "./sql/sql-store.js";
+import { walChangeVersion } from "./sql/wal-index.js";
 import { type Store, StoreUnavailableError } from "./store.js";
 
 export interface OpenStoreOptions {
@@ -75,27 +76,9 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
   const store =
     reader === undefined
       ? new SqlStore(db, SQLITE_DIALECT)
-      : new SqlStore(db, SQLITE_DIALECT, openSqliteKysely(reader), () => openSqliteKysely(openReader()), sqliteChangeVersion(reader));
+      : new SqlStore(db, SQLITE_DIALECT, openSqliteKysely(reader), () => openSqliteKysely(openReader()), walChangeVersion(path, reader));
   if (options.migrate === true) await store.migrate();
   return store;
-}
-
-/**
- * `PRAGMA data_version` of a connection that never writes: it changes with every commit of
- * any other connection, this process's writer included. Read straight on the connection
- * (no Kysely, no mutex), and undefined while the connection is inside a snapshot's
- * transaction (which sees an older state) or busy streaming a query.
- */
-function sqliteChangeVersion(reader: Database.Database): () => string | undefined {
-  const statement = reader.prepare("pragma data_version").pluck();
-  return () => {
-    if (reader.inTransaction || !reader.open) return undefined;
-    try {
-      return String(statement.get());
-    } catch {
-      return undefined;
-    }
-  };
 }
 
 async function openPostgresStore(databaseUrl: string, options: OpenStoreOptions): Promise<Store> {

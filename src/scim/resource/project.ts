@@ -32,6 +32,9 @@ export function projectResource(
   options: ProjectionOptions = {},
 ): Record<string, unknown> {
   const containers = attributeContainers(schema);
+  // Most reads ask for nothing: the answer is then usually the resource itself (every GET
+  // and lookup of a user without a password-like attribute), without rebuilding it.
+  if (options.attributes === undefined && options.excludedAttributes === undefined && keepsEverything(resource, containers)) return resource;
   const [core] = containers;
   const selecting = (options.attributes?.length ?? 0) > 0;
   const result: Record<string, unknown> = {};
@@ -72,6 +75,65 @@ export function projectResource(
     );
   }
   return result;
+}
+
+/**
+ * Whether the projection with no `attributes` and no `excludedAttributes` leaves `resource`
+ * exactly as it is: no attribute or sub-attribute it holds is returned `never` or `request`,
+ * no complex value of it would be emptied (an empty object or array, dropped by the full
+ * projection), no extension object is empty and `schemas` lists no extension it lacks.
+ * test/scim/resource/properties.test.ts checks the shortcut against the full projection.
+ */
+function keepsEverything(resource: Readonly<Record<string, unknown>>, containers: readonly AttributeContainer[]): boolean {
+  const [core] = containers;
+  if (core === undefined) return false;
+  for (const key in resource) {
+    const value = resource[key];
+    const lower = key.toLowerCase();
+    if (lower === "schemas") continue;
+    const attribute = core.byName.get(lower);
+    if (attribute !== undefined) {
+      if (!keepsValue(attribute, value)) return false;
+      continue;
+    }
+    const extension = containers.find((container) => container.extension && sameUrn(container.schema.id, key));
+    if (extension === undefined || !isPlainObject(value)) continue;
+    let empty = true;
+    for (const name in value) {
+      empty = false;
+      const inner = extension.byName.get(name.toLowerCase());
+      if (inner !== undefined && !keepsValue(inner, value[name])) return false;
+    }
+    if (empty) return false;
+  }
+  // As the full projection: only the key spelt `schemas` is filtered.
+  const schemas = resource["schemas"];
+  if (!Array.isArray(schemas)) return true;
+  return schemas.every(
+    (urn) =>
+      typeof urn !== "string" ||
+      !containers.some((container) => container.extension && sameUrn(container.schema.id, urn)) ||
+      Object.keys(resource).some((key) => sameUrn(key, urn)),
+  );
+}
+
+/** Whether the default projection returns `value` of `attribute` unchanged. */
+function keepsValue(attribute: AttributeDefinition, value: unknown): boolean {
+  if (attribute.returned === "never" || attribute.returned === "request") return false;
+  if (attribute.type !== "complex") return true;
+  const subs = indexAttributes(attribute.subAttributes ?? NO_ATTRIBUTES);
+  const keepsElement = (element: unknown): boolean => {
+    if (!isPlainObject(element)) return true;
+    let empty = true;
+    for (const name in element) {
+      empty = false;
+      const sub = subs.get(name.toLowerCase());
+      if (sub !== undefined && (sub.returned === "never" || sub.returned === "request")) return false;
+    }
+    return !empty;
+  };
+  if (!Array.isArray(value)) return keepsElement(value);
+  return value.length > 0 && value.every(keepsElement);
 }
 
 const NO_ATTRIBUTES: readonly AttributeDefinition[] = [];

@@ -213,6 +213,10 @@ export function prepareSqliteDatabase(database: BetterSqlite3.Database, settings
     if (!database.memory) database.pragma("journal_mode = WAL");
     database.pragma("synchronous = FULL");
   }
+  // Statement journals (a statement inside a savepoint that may fail midway: every write of
+  // the group commit, a request-log flush) and temporary b-trees stay in memory instead of
+  // files created and unlinked in /var/tmp per statement (docs/benchmarks.md).
+  database.pragma("temp_store = MEMORY");
   database.pragma("foreign_keys = ON");
   database.pragma("case_sensitive_like = ON");
   database.function(FOLD_FUNCTION, { deterministic: true }, (value: unknown) =>

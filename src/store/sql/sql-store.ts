@@ -5,6 +5,7 @@ import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 import { ListMemo } from "./query-resources.js";
 import { SqlSession } from "./sql-session.js";
+import type { ChangeVersion } from "./wal-index.js";
 
 /** The one Store implementation: Kysely over whichever dialect `openStore` chose. */
 export class SqlStore implements Store {
@@ -16,14 +17,14 @@ export class SqlStore implements Store {
    *   connection, so reads neither wait for nor see a write transaction in progress.
    * @param openSnapshotDb opens a connection for one `snapshot` (closed after it): a SQLite
    *   file's; without it a snapshot runs on `readDb` (PostgreSQL's pool, or SQLite's `:memory:`).
-   * @param readChangeVersion `changeVersion`: SQLite's data version on the read connection.
+   * @param changes `changeVersion`: a SQLite file's WAL-index header (wal-index.ts), closed with the store.
    */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sqlDialect: SqlDialect,
     private readonly readDb: Kysely<Database> = db,
     private readonly openSnapshotDb?: () => Kysely<Database>,
-    private readonly readChangeVersion?: () => string | undefined,
+    private readonly changes?: ChangeVersion,
   ) {
     this.dialect = sqlDialect.name;
     // SQLite's data version tells other connections' commits only, so a file's read
@@ -54,11 +55,12 @@ export class SqlStore implements Store {
   }
 
   changeVersion(): string | undefined {
-    return this.readChangeVersion?.();
+    return this.changes?.read();
   }
 
   async close(): Promise<void> {
     await this.sqlDialect.settle(this.db);
+    this.changes?.close();
     if (this.readDb !== this.db) await this.readDb.destroy();
     await this.db.destroy();
   }

@@ -103,6 +103,36 @@ describe("properties", () => {
     );
   });
 
+  it("projection without attributes or excludedAttributes answers exactly what the full projection does", () => {
+    // `attributes: []` counts as not given but takes the full projection; without options a
+    // resource the default projection leaves alone is returned as it is (project.ts).
+    const emptyish = fc.constantFrom<unknown>([], {}, [{}], [{ value: "a" }, {}], "text", 7, null);
+    const schemas = fc.subarray(["urn:ietf:params:scim:schemas:core:2.0:User", ENT, "urn:example:unknown"]);
+    const cases = fc.tuple(fc.constantFrom(...SCHEMAS), bodyOf(USER), user, fc.dictionary(fc.oneof(knownKeys(USER), fc.string()), emptyish, { maxKeys: 3 }), schemas, fc.boolean());
+    fc.assert(
+      fc.property(cases, ([schema, random, generated, odd, listed, withPassword]) => {
+        const base = typeof random === "object" && random !== null && !Array.isArray(random) ? (random as Record<string, unknown>) : {};
+        const { password, ...valid } = generated as Record<string, unknown>;
+        const wire: Record<string, unknown> = { schemas: listed, id: "u1", ...base, ...valid, ...odd, ...(withPassword ? { password } : {}) };
+        const shortcut = projectResource(wire, schema);
+        const full = projectResource(wire, schema, { attributes: [] });
+        expect(JSON.stringify(shortcut)).toBe(JSON.stringify(full));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("projection without options returns a resource it leaves unchanged as it is, and a copy otherwise", () => {
+    const plain = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], id: "u1", userName: "a", emails: [{ value: "a@example.com", primary: true }], meta: { resourceType: "User" } };
+    expect(projectResource(plain, USER)).toBe(plain);
+    const withPassword = { ...plain, password: "secret" };
+    expect(projectResource(withPassword, USER)).toEqual(plain);
+    const withEmptyEmails = { ...plain, emails: [] };
+    expect(projectResource(withEmptyEmails, USER)).toEqual({ schemas: plain.schemas, id: "u1", userName: "a", meta: plain.meta });
+    const listingAbsentExtension = { ...plain, schemas: [...plain.schemas, ENT] };
+    expect(projectResource(listingAbsentExtension, USER)).toEqual(plain);
+  });
+
   it("projection never throws, never returns the password, and always keeps id", () => {
     const all: ResolvedPath[] = [
       ...USER.core.attributes.map((attribute) => ({ schema: USER.core.id, extension: false, attribute })),
