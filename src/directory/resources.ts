@@ -257,7 +257,8 @@ export async function createResource(
     }
     await session.insertResource(resource).catch(conflictAsScim);
     if (members.length > 0) await session.addMembers(context.tenant.id, resource.id, members);
-    return serveOne(context, session, resource, projection);
+    // A user just created is in no group (`groups` is read-only): nothing to read for it.
+    return serveOne(context, session, kind === "User" ? { ...resource, groups: [] } : resource, projection);
   });
 }
 

@@ -211,7 +211,8 @@ export interface StoredResource {
   readonly managed?: boolean;
   /**
    * A user's direct groups in group id order, read with it in the same statement: present
-   * only on a user read with `withGroups` (findResource, queryResources); never written.
+   * only on a user read with `withGroups` (findResource, queryResources), or empty on a user
+   * just created; never written.
    */
   readonly groups?: readonly GroupRef[];
 }

@@ -91,6 +91,9 @@ function keepsEverything(resource: Readonly<Record<string, unknown>>, containers
     const value = resource[key];
     const lower = key.toLowerCase();
     if (lower === "schemas") continue;
+    // An own `__proto__` key (JSON.parse makes one, at any depth): the full projection's
+    // assignments drop it, so the shortcut leaves such a resource to it.
+    if (key === "__proto__") return false;
     const attribute = core.byName.get(lower);
     if (attribute !== undefined) {
       if (!keepsValue(attribute, value)) return false;
@@ -101,6 +104,7 @@ function keepsEverything(resource: Readonly<Record<string, unknown>>, containers
     let empty = true;
     for (const name in value) {
       empty = false;
+      if (name === "__proto__") return false;
       const inner = extension.byName.get(name.toLowerCase());
       if (inner !== undefined && !keepsValue(inner, value[name])) return false;
     }
@@ -127,6 +131,7 @@ function keepsValue(attribute: AttributeDefinition, value: unknown): boolean {
     let empty = true;
     for (const name in element) {
       empty = false;
+      if (name === "__proto__") return false;
       const sub = subs.get(name.toLowerCase());
       if (sub !== undefined && (sub.returned === "never" || sub.returned === "request")) return false;
     }

@@ -1,25 +1,32 @@
 import type { Kysely } from "kysely";
 import type { NewEvent, StoredEvent } from "../store.js";
 import type { SqlDialect } from "./dialect.js";
-import type { Database } from "./schema.js";
+import { PreparedQuery } from "./prepared-query.js";
+import type { Database, EventsTable } from "./schema.js";
 
-/** Rows per INSERT: far below SQLite's and PostgreSQL's limits on bound parameters (7 per row). */
-const INSERT_CHUNK = 500;
+const EVENT_COLUMNS = ["id", "tenant_id", "type", "resource_type", "resource_id", "occurred_at", "data"] as const satisfies readonly (keyof EventsTable)[];
+
+/** The INSERT of `rows` events, compiled once per power of two (every write appends its events). */
+const INSERT_EVENTS = new PreparedQuery((db, param, rows) =>
+  db
+    .insertInto("events")
+    .values(Array.from({ length: rows }, (_, row) => Object.fromEntries(EVENT_COLUMNS.map((column, index) => [column, param(row * EVENT_COLUMNS.length + index)]))) as never),
+);
+
+/** Rows per INSERT at most: far below SQLite's and PostgreSQL's limits on bound parameters (7 per row). */
+const INSERT_ROWS = 256;
 
 export async function appendEvents(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, events: readonly NewEvent[]): Promise<void> {
   if (events.length === 0) return;
   await dialect.lockTenantEvents(db, tenantId);
-  for (let start = 0; start < events.length; start += INSERT_CHUNK) {
-    const rows = events.slice(start, start + INSERT_CHUNK).map((event) => ({
-      id: event.id,
-      tenant_id: tenantId,
-      type: event.type,
-      resource_type: event.resourceType,
-      resource_id: event.resourceId,
-      occurred_at: event.occurredAt,
-      data: event.data,
-    }));
-    await db.insertInto("events").values(rows).execute();
+  for (let from = 0; from < events.length; ) {
+    let rows = INSERT_ROWS;
+    while (rows > events.length - from) rows /= 2;
+    const values = events
+      .slice(from, from + rows)
+      .flatMap((event) => [event.id, tenantId, event.type, event.resourceType, event.resourceId, event.occurredAt, event.data]);
+    await INSERT_EVENTS.execute(db, dialect, values, rows);
+    from += rows;
   }
 }
 

@@ -38,7 +38,7 @@ import { toApiKeyRecord, toEmailRows, toRequestLogEntry, toResourceRow, toStored
 import { addMembers, groupsJson, listGroupsOf, listMembers, listMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, scopeKey } from "./memberships.js";
 import { PreparedQuery } from "./prepared-query.js";
 import { type ListMemo, queryResources } from "./query-resources.js";
-import type { Database } from "./schema.js";
+import type { Database, ResourceEmailsTable, ResourcesTable } from "./schema.js";
 import {
   claimDeliveries,
   deleteWebhook,
@@ -166,6 +166,36 @@ const UPDATE_RESOURCE = new PreparedQuery((db, param, size) => {
     .where("kind", "=", sql.lit((size & 8) === 0 ? "User" : "Group"))
     .where("id", "=", param(columns.length + 1));
 });
+
+const RESOURCE_COLUMNS = [
+  "tenant_id",
+  "id",
+  "kind",
+  "name_ci",
+  "external_id",
+  "display_name_ci",
+  "display",
+  "active",
+  "created",
+  "last_modified",
+  "version",
+  "data",
+  "managed",
+] as const satisfies readonly (keyof ResourcesTable)[];
+
+/** The INSERT of one resource, compiled once: Kysely built and compiled it anew for every create. */
+const INSERT_RESOURCE = new PreparedQuery((db, param) =>
+  db.insertInto("resources").values(Object.fromEntries(RESOURCE_COLUMNS.map((column, index) => [column, param(index)])) as never),
+);
+
+const EMAIL_COLUMNS = ["tenant_id", "resource_id", "position", "value_ci", "type", "is_primary"] as const satisfies readonly (keyof ResourceEmailsTable)[];
+
+/** The INSERT of `rows` email rows, one compiled shape per power of two. */
+const INSERT_EMAILS = new PreparedQuery((db, param, rows) =>
+  db
+    .insertInto("resource_emails")
+    .values(Array.from({ length: rows }, (_, row) => Object.fromEntries(EMAIL_COLUMNS.map((column, index) => [column, param(row * EMAIL_COLUMNS.length + index)]))) as never),
+);
 
 /** One transaction's view of the database; `db` is bound to the transaction's connection. */
 export class SqlSession implements StoreSession {
@@ -417,7 +447,8 @@ export class SqlSession implements StoreSession {
 
   async insertResource(resource: StoredResource): Promise<void> {
     try {
-      await this.db.insertInto("resources").values(toResourceRow(resource)).execute();
+      const row = toResourceRow(resource);
+      await INSERT_RESOURCE.execute(this.db, this.dialect, RESOURCE_COLUMNS.map((column) => row[column]));
     } catch (error) {
       throw this.userNameConflict(error, resource);
     }
@@ -560,7 +591,16 @@ export class SqlSession implements StoreSession {
 
   private async insertEmails(resource: StoredResource): Promise<void> {
     const rows = toEmailRows(resource);
-    for (const chunk of chunks(rows)) await this.db.insertInto("resource_emails").values(chunk).execute();
+    for (const chunk of chunks(rows)) {
+      // Powers of two: at most nine compiled shapes however many emails a user has.
+      for (let from = 0; from < chunk.length; ) {
+        let size = 256;
+        while (size > chunk.length - from) size /= 2;
+        const values = chunk.slice(from, from + size).flatMap((row) => EMAIL_COLUMNS.map((column) => row[column]));
+        await INSERT_EMAILS.execute(this.db, this.dialect, values, size);
+        from += size;
+      }
+    }
   }
 
   private userNameConflict(error: unknown, resource: StoredResource): unknown {
