@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { NewEvent, StoredEvent } from "../store.js";
 import type { SqlDialect } from "./dialect.js";
-import { PreparedQuery } from "./prepared-query.js";
+import { PreparedQuery, powerOfTwoRuns } from "./prepared-query.js";
 import type { Database, EventsTable } from "./schema.js";
 
 const EVENT_COLUMNS = ["id", "tenant_id", "type", "resource_type", "resource_id", "occurred_at", "data"] as const satisfies readonly (keyof EventsTable)[];
@@ -19,14 +19,9 @@ const INSERT_ROWS = 256;
 export async function appendEvents(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, events: readonly NewEvent[]): Promise<void> {
   if (events.length === 0) return;
   await dialect.lockTenantEvents(db, tenantId);
-  for (let from = 0; from < events.length; ) {
-    let rows = INSERT_ROWS;
-    while (rows > events.length - from) rows /= 2;
-    const values = events
-      .slice(from, from + rows)
-      .flatMap((event) => [event.id, tenantId, event.type, event.resourceType, event.resourceId, event.occurredAt, event.data]);
-    await INSERT_EVENTS.execute(db, dialect, values, rows);
-    from += rows;
+  for (const run of powerOfTwoRuns(events, INSERT_ROWS)) {
+    const values = run.flatMap((event) => [event.id, tenantId, event.type, event.resourceType, event.resourceId, event.occurredAt, event.data]);
+    await INSERT_EVENTS.execute(db, dialect, values, run.length);
   }
 }
 

@@ -121,3 +121,17 @@ export class PreparedQuery<R> {
     return executeRows(db, bind(shape, values));
   }
 }
+
+/**
+ * Splits `items` into runs whose lengths are powers of two, at most `max` (a power of two),
+ * largest first: a multi-row INSERT prepared per run length has at most log2(max) + 1 shapes
+ * whatever the number of rows (the request log, emails, change events).
+ */
+export function* powerOfTwoRuns<T>(items: readonly T[], max: number): Generator<readonly T[]> {
+  for (let from = 0; from < items.length; ) {
+    let size = max;
+    while (size > items.length - from) size /= 2;
+    yield items.slice(from, from + size);
+    from += size;
+  }
+}

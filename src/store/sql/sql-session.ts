@@ -36,7 +36,7 @@ import { chunks } from "./chunks.js";
 import { appendEvents, eventBounds, eventSeqBefore, listEvents, pruneEvents } from "./events.js";
 import { toApiKeyRecord, toEmailRows, toRequestLogEntry, toResourceRow, toStoredResource, toTenant, toTokenRecord } from "./mappers.js";
 import { addMembers, groupsJson, listGroupsOf, listMembers, listMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, scopeKey } from "./memberships.js";
-import { PreparedQuery } from "./prepared-query.js";
+import { PreparedQuery, powerOfTwoRuns } from "./prepared-query.js";
 import { type ListMemo, queryResources } from "./query-resources.js";
 import type { Database, ResourceEmailsTable, ResourcesTable } from "./schema.js";
 import {
@@ -388,10 +388,8 @@ export class SqlSession implements StoreSession {
   async appendRequestLog(entries: readonly RequestLogEntry[]): Promise<void> {
     // Written a batch at a time off the request path (request-log.ts), in entry order, in
     // statements of a power-of-two number of rows (at most seven compiled shapes).
-    for (let from = 0; from < entries.length; ) {
-      let rows = REQUEST_LOG_ROWS;
-      while (rows > entries.length - from) rows /= 2;
-      const values = entries.slice(from, from + rows).flatMap((entry) => [
+    for (const run of powerOfTwoRuns(entries, REQUEST_LOG_ROWS)) {
+      const values = run.flatMap((entry) => [
         entry.tenantId,
         entry.requestId,
         entry.at,
@@ -405,8 +403,7 @@ export class SqlSession implements StoreSession {
         entry.requestBody,
         entry.notes === undefined || entry.notes.length === 0 ? null : JSON.stringify(entry.notes),
       ]);
-      await INSERT_REQUEST_LOG.execute(this.db, this.dialect, values, rows);
-      from += rows;
+      await INSERT_REQUEST_LOG.execute(this.db, this.dialect, values, run.length);
     }
   }
 
@@ -593,12 +590,8 @@ export class SqlSession implements StoreSession {
     const rows = toEmailRows(resource);
     for (const chunk of chunks(rows)) {
       // Powers of two: at most nine compiled shapes however many emails a user has.
-      for (let from = 0; from < chunk.length; ) {
-        let size = 256;
-        while (size > chunk.length - from) size /= 2;
-        const values = chunk.slice(from, from + size).flatMap((row) => EMAIL_COLUMNS.map((column) => row[column]));
-        await INSERT_EMAILS.execute(this.db, this.dialect, values, size);
-        from += size;
+      for (const run of powerOfTwoRuns(chunk, 256)) {
+        await INSERT_EMAILS.execute(this.db, this.dialect, run.flatMap((row) => EMAIL_COLUMNS.map((column) => row[column])), run.length);
       }
     }
   }
