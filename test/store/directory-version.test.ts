@@ -92,6 +92,19 @@ describe.runIf(await postgresAvailable())("the tenant's directory version (Postg
     }
   });
 
+  it("counts a write made in a session whose search path does not name Roster's schema", async () => {
+    const { schema, store, version, close } = await fresh();
+    try {
+      await store.transaction((s) => s.insertResource(user("t1", "u1")));
+      const before = await version("t1");
+      // The admin connection's search path is the default one: the table is named with its schema.
+      await database!.query(`update "${schema}".resources set version = 2 where tenant_id = 't1' and id = 'u1'`);
+      expect(await version("t1")).not.toBe(before);
+    } finally {
+      await close();
+    }
+  });
+
   it("counts a bulk insert once per statement, and a statement that changes nothing not at all", async () => {
     const { store, version, close } = await fresh();
     try {

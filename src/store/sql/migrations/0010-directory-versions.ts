@@ -25,10 +25,12 @@ export function directoryVersionsMigration(dialect: SqlDialect): Migration {
         .addColumn("changes", "bigint", (c) => c.notNull())
         .addPrimaryKeyConstraint("directory_versions_pkey", ["tenant_id", "slot"])
         .execute();
-      // Tenants in order: two statements counting the same tenants take their rows' locks in one order.
+      // Tenants in order: two statements counting the same tenants take their rows' locks in one
+      // order. The search path is the migration's (Roster's schema), so that a write made in a
+      // session with another search path (an operator's psql) still finds the table.
       await sql`
         create or replace function roster_directory_changed() returns trigger
-        language plpgsql as $fn$
+        language plpgsql set search_path from current as $fn$
         begin
           insert into directory_versions (tenant_id, slot, changes)
             select tenant_id, pg_backend_pid() % ${sql.lit(DIRECTORY_VERSION_SLOTS)}, 1
