@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import { createPostgresDialect, POSTGRES_DIALECT } from "../../src/store/sql/dialect-postgres.js";
 import type { Database } from "../../src/store/sql/schema.js";
-import type { ResourceQuery, Store, StoredResource } from "../../src/store/store.js";
+import type { RequestLogEntry, ResourceQuery, Store, StoredResource } from "../../src/store/store.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 
 // PostgreSQL's list memo keys on the tenant's directory version (migration 0010, ADR 0015):
@@ -28,6 +28,8 @@ const user = (tenantId: string, id: string, document: Record<string, unknown> = 
   lastModified: at,
   version: 1,
 });
+
+const LOG_ENTRY: RequestLogEntry = { tenantId: "t1", requestId: "r1", at, method: "GET", path: "/scim/v2/acme/Users", status: 200, durationMs: 1, scimType: null, errorDetail: null, userAgent: "Okta SCIM Client", requestBody: null };
 
 // With CI set and no PostgreSQL, postgresAvailable() throws: the file fails rather than skip.
 describe.runIf(await postgresAvailable())("the tenant's directory version (PostgreSQL)", () => {
@@ -75,7 +77,7 @@ describe.runIf(await postgresAvailable())("the tenant's directory version (Postg
       await expectChanged("member removed");
 
       await store.transaction((s) =>
-        s.appendRequestLog([{ tenantId: "t1", requestId: "r1", at, method: "GET", path: "/scim/v2/acme/Users", status: 200, durationMs: 1, scimType: null, errorDetail: null, userAgent: "Okta SCIM Client", requestBody: null }]),
+        s.appendRequestLog([LOG_ENTRY]),
       );
       await expectSame("request log appended");
       const token = await store.transaction((s) => s.insertToken({ id: "k1", tenantId: "t1", name: "okta", hash: "a".repeat(64) }, at));
@@ -153,7 +155,7 @@ describe.runIf(await postgresAvailable())("the tenant's directory version (Postg
       });
       expect(await page()).toBe(150);
       await store.transaction((s) =>
-        s.appendRequestLog([{ tenantId: "t1", requestId: "r1", at, method: "GET", path: "/scim/v2/acme/Users", status: 200, durationMs: 1, scimType: null, errorDetail: null, userAgent: "Okta SCIM Client", requestBody: null }]),
+        s.appendRequestLog([LOG_ENTRY]),
       );
       await store.transaction((s) => s.insertResource(user("t2", "v1")));
       // A row removed behind the triggers' back (replication role) leaves the version as it

@@ -66,15 +66,17 @@ export function projectResource(
     if (!selecting) result[key] = value;
   }
   const schemas = result["schemas"];
-  if (Array.isArray(schemas)) {
-    result["schemas"] = schemas.filter(
-      (urn) =>
-        typeof urn !== "string" ||
-        !containers.some((container) => container.extension && sameUrn(container.schema.id, urn)) ||
-        Object.keys(result).some((key) => sameUrn(key, urn)),
-    );
-  }
+  if (Array.isArray(schemas)) result["schemas"] = schemas.filter((urn) => keepsSchemaUrn(urn, containers, result));
   return result;
+}
+
+/** Whether `schemas` keeps `urn`: anything but an extension's URN, and that only while `resource` holds the extension. */
+function keepsSchemaUrn(urn: unknown, containers: readonly AttributeContainer[], resource: Readonly<Record<string, unknown>>): boolean {
+  return (
+    typeof urn !== "string" ||
+    !containers.some((container) => container.extension && sameUrn(container.schema.id, urn)) ||
+    Object.keys(resource).some((key) => sameUrn(key, urn))
+  );
 }
 
 /**
@@ -112,13 +114,7 @@ function keepsEverything(resource: Readonly<Record<string, unknown>>, containers
   }
   // As the full projection: only the key spelt `schemas` is filtered.
   const schemas = resource["schemas"];
-  if (!Array.isArray(schemas)) return true;
-  return schemas.every(
-    (urn) =>
-      typeof urn !== "string" ||
-      !containers.some((container) => container.extension && sameUrn(container.schema.id, urn)) ||
-      Object.keys(resource).some((key) => sameUrn(key, urn)),
-  );
+  return !Array.isArray(schemas) || schemas.every((urn) => keepsSchemaUrn(urn, containers, resource));
 }
 
 /** Whether the default projection returns `value` of `attribute` unchanged. */

@@ -587,12 +587,9 @@ export class SqlSession implements StoreSession {
   }
 
   private async insertEmails(resource: StoredResource): Promise<void> {
-    const rows = toEmailRows(resource);
-    for (const chunk of chunks(rows)) {
-      // Powers of two: at most nine compiled shapes however many emails a user has.
-      for (const run of powerOfTwoRuns(chunk, 256)) {
-        await INSERT_EMAILS.execute(this.db, this.dialect, run.flatMap((row) => EMAIL_COLUMNS.map((column) => row[column])), run.length);
-      }
+    // Runs of at most 256 rows (1,536 values): at most nine compiled shapes however many emails a user has.
+    for (const run of powerOfTwoRuns(toEmailRows(resource), 256)) {
+      await INSERT_EMAILS.execute(this.db, this.dialect, run.flatMap((row) => EMAIL_COLUMNS.map((column) => row[column])), run.length);
     }
   }
 
