@@ -48,7 +48,7 @@ export const requestsCommand: Command = {
     const limit = parseLimit(values.limit);
     const entries = await withStore(resolveDatabase(values.database, ctx), async (store) => {
       const tenant = await getTenantBySlug(store, slug);
-      return store.transaction((session) => session.listRequestLog(tenant.id, limit));
+      return store.read((session) => session.listRequestLog(tenant.id, limit));
     });
     if (values.json === true) {
       ctx.out(JSON.stringify(entries));

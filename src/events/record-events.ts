@@ -64,6 +64,7 @@ export function recordEvents(store: Store, options: RecordEventsOptions = {}): R
     migrate: () => store.migrate(),
     ping: () => store.ping(),
     changeVersion: () => store.changeVersion(),
+    openRequestLogSink: () => store.openRequestLogSink(),
     close: () => store.close(),
     // Reads change nothing: nothing to record.
     read: (fn) => store.read(fn),

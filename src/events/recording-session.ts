@@ -323,14 +323,8 @@ export class RecordingSession implements StoreSession {
   revokeApiKey(id: string, at: string): Promise<boolean> {
     return this.inner.revokeApiKey(id, at);
   }
-  appendRequestLog(entries: readonly RequestLogEntry[]): Promise<void> {
-    return this.inner.appendRequestLog(entries);
-  }
   listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]> {
     return this.inner.listRequestLog(tenantId, limit);
-  }
-  pruneRequestLog(tenantId: string, keep: number): Promise<number> {
-    return this.inner.pruneRequestLog(tenantId, keep);
   }
   appendEvents(tenantId: string, events: readonly NewEvent[]): Promise<void> {
     return this.inner.appendEvents(tenantId, events);

@@ -1,4 +1,4 @@
-import type { RequestLogEntry, Store } from "../store/store.js";
+import type { RequestLogEntry, RequestLogSink, Store } from "../store/store.js";
 
 const MAX_LOGGED_BODY = 8_192;
 const SECRET_KEYS = new Set(["password", "secret", "token", "clientsecret", "client_secret"]);
@@ -30,25 +30,28 @@ export function redactBody(body: unknown): string | null {
 
 /**
  * Writes the per-tenant request log off the request path: entries are buffered and
- * flushed in one transaction every `flushMs`, or as soon as `batchSize` are waiting, and
- * each tenant's log is pruned to its newest `retention` entries. `close()` flushes what is
- * left. A flush holds the event loop while SQLite writes its rows (better-sqlite3 is
- * synchronous), so a busy second is written in small transactions, not one large one: a
- * thousand entries at once held every request behind it for milliseconds (p99), and
- * entries kept for 200 ms outlived V8's young generation (docs/benchmarks.md).
+ * flushed every `flushMs`, or as soon as `batchSize` are waiting, and each tenant's log is
+ * pruned to its newest `retention` entries. `close()` flushes what is left. The store's sink
+ * writes them (on a SQLite file, from a thread of its own: ADR 0017). A busy second is written in batches of
+ * `batchSize`: a thousand entries in one transaction on the event loop held every request
+ * behind it for milliseconds (p99), and entries kept for 200 ms outlived V8's young
+ * generation (docs/benchmarks.md).
  */
 export class RequestLogWriter {
   private buffer: RequestLogEntry[] = [];
   private readonly sinceLastPrune = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private readonly sink: RequestLogSink;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly retention: number,
     private readonly flushMs = 200,
     private readonly batchSize = 128,
-  ) {}
+  ) {
+    this.sink = store.openRequestLogSink();
+  }
 
   push(entry: RequestLogEntry): void {
     this.buffer.push(entry);
@@ -70,6 +73,7 @@ export class RequestLogWriter {
 
   async close(): Promise<void> {
     await this.flush();
+    await this.sink.close();
   }
 
   private async write(entries: readonly RequestLogEntry[]): Promise<void> {
@@ -80,13 +84,8 @@ export class RequestLogWriter {
       if (count >= Math.max(1, Math.floor(this.retention / 10)) && !prune.includes(entry.tenantId)) prune.push(entry.tenantId);
     }
     try {
-      await this.store.transaction(async (session) => {
-        await session.appendRequestLog(entries);
-        for (const tenantId of prune) {
-          await session.pruneRequestLog(tenantId, this.retention);
-          this.sinceLastPrune.set(tenantId, 0);
-        }
-      });
+      await this.sink.write(entries, prune, this.retention);
+      for (const tenantId of prune) this.sinceLastPrune.set(tenantId, 0);
     } catch (error) {
       // The request log is diagnostic: losing a batch must never fail provisioning.
       process.emitWarning(`roster: could not write ${entries.length} request log entries: ${String(error)}`);

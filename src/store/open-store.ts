@@ -5,7 +5,8 @@ import Database from "better-sqlite3";
 import { Kysely } from "kysely";
 import { POSTGRES_DIALECT, createPostgresDialect } from "./sql/dialect-postgres.js";
 import { SQLITE_DIALECT, openSqliteKysely, prepareSqliteDatabase } from "./sql/dialect-sqlite.js";
-import { attachRequestLog, requestLogPath } from "./sql/request-log-file.js";
+import { attachRequestLog, detachRequestLog, requestLogPath } from "./sql/request-log-file.js";
+import { openRequestLogThread } from "./sql/request-log-thread.js";
 import type { Database as Tables } from "./sql/schema.js";
 import { SqlStore } from "./sql/sql-store.js";
 import { walChangeVersion } from "./sql/wal-index.js";
@@ -65,18 +66,31 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     database = new Database(path);
     prepareSqliteDatabase(database, { busyTimeoutMs });
-    // Before the reader, which attaches the log's file read-only and so needs it to exist.
+    // Creates the log's file and table, before the reader, which attaches it read-only. A
+    // file's write connection then lets it go: a directory write's BEGIN IMMEDIATE would
+    // take the log's write lock too, and the log's own thread writes it (ADR 0017).
     attachRequestLog(database, logFile, { writable: true });
-    if (path !== ":memory:") reader = openReader();
+    if (path !== ":memory:") {
+      reader = openReader();
+      detachRequestLog(database);
+    }
   } catch (error) {
     database?.close();
     throw new StoreUnavailableError(`cannot open SQLite database "${path}": ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const db = openSqliteKysely(database);
+  const writer = database;
+  const db = openSqliteKysely(writer);
   const store =
     reader === undefined
       ? new SqlStore(db, SQLITE_DIALECT)
-      : new SqlStore(db, SQLITE_DIALECT, openSqliteKysely(reader), () => openSqliteKysely(openReader()), walChangeVersion(path, reader));
+      : new SqlStore(db, SQLITE_DIALECT, {
+          readDb: openSqliteKysely(reader),
+          openSnapshotDb: () => openSqliteKysely(openReader()),
+          changes: walChangeVersion(path, reader),
+          openRequestLogSink: () => openRequestLogThread(logFile, { busyTimeoutMs }),
+          attachRequestLog: () => attachRequestLog(writer, logFile, { writable: true }),
+          detachRequestLog: () => detachRequestLog(writer),
+        });
   if (options.migrate === true) await store.migrate();
   return store;
 }

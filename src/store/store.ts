@@ -73,6 +73,14 @@ export interface RequestLogEntry {
   readonly notes?: readonly string[];
 }
 
+/** The one way the request log is written (Store.openRequestLogSink). */
+export interface RequestLogSink {
+  /** Appends `entries` in order, then keeps the newest `keep` entries of each tenant in `prune`, in one transaction; resolves once committed, in the order of the calls. */
+  write(entries: readonly RequestLogEntry[], prune: readonly string[], keep: number): Promise<void>;
+  /** Waits for the writes under way, then stops; later writes reject. */
+  close(): Promise<void>;
+}
+
 /** A change event to append (docs/events.md). `data` is the event as delivered, JSON text. */
 export interface NewEvent {
   readonly id: string;
@@ -315,6 +323,12 @@ export interface Store {
    * long as it returns the same value.
    */
   changeVersion(): string | undefined;
+  /**
+   * Opens a writer of the request log, which its caller closes before the store. On a SQLite
+   * file a thread writes it on a connection of its own to the log's file (ADR 0017), so a
+   * directory write never waits for it; elsewhere it is written in the store's transactions.
+   */
+  openRequestLogSink(): RequestLogSink;
   close(): Promise<void>;
   /** Runs `fn` in one transaction (serialisable enough that unique checks and membership rows cannot race). */
   transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T>;
@@ -342,10 +356,10 @@ export type ReadSession = Pick<
   | "findTenantProfile"
   | "findActiveToken"
   | "listTokens"
+  | "listRequestLog"
   | "findActiveApiKey"
   | "listApiKeys"
   | "findList"
-  | "listRequestLog"
   | "listEvents"
   | "eventBounds"
   | "eventSeqBefore"
@@ -401,13 +415,12 @@ export interface StoreSession {
   /** Undefined when the list was never put. */
   findList(tenantId: string, name: string): Promise<readonly string[] | undefined>;
 
-  // Request log
-  /** Appends the entries in order (each after every entry before it). */
-  appendRequestLog(entries: readonly RequestLogEntry[]): Promise<void>;
-  /** Newest first. */
+  // Request log (written through Store.openRequestLogSink)
+  /**
+   * Newest first. Read it through Store.read or snapshot: on a SQLite file the write
+   * connection has the log's file attached only while migrating (ADR 0017).
+   */
   listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]>;
-  /** Keeps the newest `keep` entries of the tenant; returns how many were removed. */
-  pruneRequestLog(tenantId: string, keep: number): Promise<number>;
 
   // Change events (docs/decisions/0010-change-events.md)
   /** Appends the events in order after every other event of the tenant; call it last in a writing transaction (it serialises the tenant's event writers until commit). */

@@ -21,7 +21,7 @@ afterAll(() => api.close());
 
 async function logOf(requestId: string | null) {
   await api.roster.server.flushRequestLog();
-  const entries = await api.roster.store.transaction((session) => session.listRequestLog(api.acme.tenant.id, 100));
+  const entries = await api.roster.store.read((session) => session.listRequestLog(api.acme.tenant.id, 100));
   return entries.find((entry) => entry.requestId === requestId);
 }
 

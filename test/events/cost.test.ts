@@ -20,6 +20,7 @@ function counting(store: Store): { store: Store; take(): Record<string, number> 
     migrate: () => store.migrate(),
     ping: () => store.ping(),
     changeVersion: () => store.changeVersion(),
+    openRequestLogSink: () => store.openRequestLogSink(),
     close: () => store.close(),
     read: (fn) => store.read(fn),
     snapshot: (fn, options) => store.snapshot(fn, options),

@@ -19,7 +19,7 @@ describe("Fleet guide", () => {
   it("step 15: Test Connector Configuration succeeds, and step 16: Fleet received the requests", async () => {
     expect(await okta.testConnection()).toEqual([200, 200, 200, 200]);
     await fleet.roster.server.flushRequestLog();
-    const log = await fleet.roster.store.transaction(async (session) => session.listRequestLog((await session.findTenantBySlug("fleet"))?.id ?? "", 10));
+    const log = await fleet.roster.store.read(async (session) => session.listRequestLog((await session.findTenantBySlug("fleet"))?.id ?? "", 10));
     expect(log.map((entry) => entry.status)).toEqual([200, 200, 200, 200]);
   });
 

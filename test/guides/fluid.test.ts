@@ -55,7 +55,7 @@ describe("Fluid guide", () => {
     const created = await okta.assign(person("dee@fluid.example", "Dee", "Fox", { password: "Okta-Generated-Pa55word!" }));
     expect(created.status).toBe(201);
     await fluid.roster.server.flushRequestLog();
-    const log = await fluid.roster.store.transaction(async (session) => {
+    const log = await fluid.roster.store.read(async (session) => {
       const tenant = await session.findTenantBySlug("fluid");
       return session.listRequestLog(tenant?.id ?? "", 50);
     });

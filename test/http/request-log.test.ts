@@ -24,7 +24,7 @@ async function tenant(): Promise<TestTenant> {
 
 async function log(t: TestTenant): Promise<readonly RequestLogEntry[]> {
   await roster.server.flushRequestLog();
-  return roster.store.transaction((session) => session.listRequestLog(t.tenant.id, 100));
+  return roster.store.read((session) => session.listRequestLog(t.tenant.id, 100));
 }
 
 describe("request log", () => {

@@ -74,12 +74,12 @@ export function describeProfileConformance(name: string, makeStore: () => Promis
         userAgent: null,
         requestBody: null,
       };
-      await store.transaction(async (s) => {
-        await s.appendRequestLog([{ ...base, requestId: "r1", notes: ['ignored an update to "displayName"'] }, { ...base, requestId: "r2" }]);
-        const [plain, noted] = await s.listRequestLog("t1", 10);
-        expect(plain).toEqual({ ...base, requestId: "r2" });
-        expect(noted?.notes).toEqual(['ignored an update to "displayName"']);
-      });
+      const sink = store.openRequestLogSink();
+      await sink.write([{ ...base, requestId: "r1", notes: ['ignored an update to "displayName"'] }, { ...base, requestId: "r2" }], [], 10);
+      await sink.close();
+      const [plain, noted] = await store.read((s) => s.listRequestLog("t1", 10));
+      expect(plain).toEqual({ ...base, requestId: "r2" });
+      expect(noted?.notes).toEqual(['ignored an update to "displayName"']);
     });
   });
 }

@@ -5,6 +5,7 @@ import { resolveAttributePath } from "../../src/scim/path.js";
 import type { ResourceSchema } from "../../src/scim/schema/types.js";
 import {
   type RequestLogEntry,
+  type RequestLogSink,
   type ResourceKind,
   type ResourceQuery,
   type SortSpec,
@@ -149,34 +150,60 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         requestBody: n === 1 ? '{"a":1}' : null,
       });
 
-      it("lists newest first and prunes all but the newest entries of one tenant", async () => {
+      /** Writes through a sink of the store's, as the server's request log does. */
+      async function withSink(fn: (sink: RequestLogSink) => Promise<void>): Promise<void> {
+        const sink = store.openRequestLogSink();
+        try {
+          await fn(sink);
+        } finally {
+          await sink.close();
+        }
+      }
+      const ids = async (tenantId: string, limit = 10) => (await store.read((s) => s.listRequestLog(tenantId, limit))).map((e) => e.requestId);
+
+      it("lists newest first and prunes all but the newest entries of the tenants named", async () => {
         const first = [1, 2, 3, 4, 5].map((n) => entry("t1", n));
-        await store.transaction(async (s) => {
-          await s.appendRequestLog([...first, entry("t2", 6)]);
-          expect((await s.listRequestLog("t1", 3)).map((e) => e.requestId)).toEqual(["r5", "r4", "r3"]);
-          expect((await s.listRequestLog("t1", 10)).at(-1)).toEqual(first[0]);
-          expect(await s.pruneRequestLog("t1", 2)).toBe(3);
-          expect(await s.pruneRequestLog("t1", 2)).toBe(0);
-          expect((await s.listRequestLog("t1", 10)).map((e) => e.requestId)).toEqual(["r5", "r4"]);
-          expect((await s.listRequestLog("t2", 10)).map((e) => e.requestId)).toEqual(["r6"]);
+        await withSink(async (sink) => {
+          await sink.write([...first, entry("t2", 6)], [], 10);
+          expect(await ids("t1", 3)).toEqual(["r5", "r4", "r3"]);
+          expect((await store.read((s) => s.listRequestLog("t1", 10))).at(-1)).toEqual(first[0]);
+          await sink.write([], ["t1"], 2);
+          expect(await ids("t1")).toEqual(["r5", "r4"]);
+          expect(await ids("t2")).toEqual(["r6"]);
+          // In one write the new entries come first, then the prune: the newest are kept.
+          await sink.write([entry("t1", 7), entry("t2", 8)], ["t1", "t2"], 1);
+          expect(await ids("t1")).toEqual(["r7"]);
+          expect(await ids("t2")).toEqual(["r8"]);
         });
       });
 
       it("round-trips every field of an entry", async () => {
         const written = entry("t1", 1);
-        await store.transaction((s) => s.appendRequestLog([written]));
-        expect(await store.transaction((s) => s.listRequestLog("t1", 1))).toEqual([written]);
+        await withSink((sink) => sink.write([written], [], 10));
+        expect(await store.read((s) => s.listRequestLog("t1", 1))).toEqual([written]);
       });
 
       it("appends a large batch whole and in order, across statements of every size", async () => {
-        // 64 + 64 + 16 + 8 + 2 + 1 rows: every statement shape, in the batch's order.
+        // 64 + 64 + 16 + 8 + 2 + 1 rows: every statement shape where the store's transactions write it, in the batch's order.
         const batch = Array.from({ length: 155 }, (_, n) => ({ ...entry(n % 3 === 0 ? "t2" : "t1", n), ...(n % 5 === 0 ? { notes: [`note ${n}`] } : {}) }));
-        await store.transaction((s) => s.appendRequestLog(batch));
-        await store.transaction((s) => s.appendRequestLog([]));
+        await withSink(async (sink) => {
+          await sink.write(batch, [], 1000);
+          await sink.write([], [], 1000);
+        });
         const listed = await store.read(async (s) => [...(await s.listRequestLog("t1", 500)), ...(await s.listRequestLog("t2", 500))]);
         expect(listed).toHaveLength(155);
         expect([...(await store.read((s) => s.listRequestLog("t1", 500)))].reverse()).toEqual(batch.filter((e) => e.tenantId === "t1"));
         expect([...(await store.read((s) => s.listRequestLog("t2", 500)))].reverse()).toEqual(batch.filter((e) => e.tenantId === "t2"));
+      });
+
+      it("answers writes in the order they were made, and refuses them once closed", async () => {
+        const sink = store.openRequestLogSink();
+        const answered: number[] = [];
+        await Promise.all([1, 2, 3].map((n) => sink.write([entry("t1", n)], [], 10).then(() => answered.push(n))));
+        expect(answered).toEqual([1, 2, 3]);
+        await sink.close();
+        await expect(sink.write([entry("t1", 4)], [], 10)).rejects.toThrow(/closed/);
+        expect(await ids("t1")).toEqual(["r3", "r2", "r1"]);
       });
     });
 

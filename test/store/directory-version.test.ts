@@ -5,6 +5,7 @@ import { createPostgresDialect, POSTGRES_DIALECT } from "../../src/store/sql/dia
 import type { Database } from "../../src/store/sql/schema.js";
 import type { RequestLogEntry, ResourceQuery, Store, StoredResource } from "../../src/store/store.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { appendLog } from "../helpers/request-log.js";
 
 // PostgreSQL's list memo keys on the tenant's directory version (migration 0010, ADR 0015):
 // triggers advance it in every transaction that writes the tenant's users, groups, emails or
@@ -76,9 +77,7 @@ describe.runIf(await postgresAvailable())("the tenant's directory version (Postg
       await store.transaction((s) => s.removeMembers("t1", "g1", ["u1"]));
       await expectChanged("member removed");
 
-      await store.transaction((s) =>
-        s.appendRequestLog([LOG_ENTRY]),
-      );
+      await appendLog(store, LOG_ENTRY);
       await expectSame("request log appended");
       const token = await store.transaction((s) => s.insertToken({ id: "k1", tenantId: "t1", name: "okta", hash: "a".repeat(64) }, at));
       await store.transaction((s) => s.touchToken(token.id, at));
@@ -154,9 +153,7 @@ describe.runIf(await postgresAvailable())("the tenant's directory version (Postg
         for (let i = 0; i < 150; i++) await s.insertResource(user("t1", `u${String(i).padStart(3, "0")}`));
       });
       expect(await page()).toBe(150);
-      await store.transaction((s) =>
-        s.appendRequestLog([LOG_ENTRY]),
-      );
+      await appendLog(store, LOG_ENTRY);
       await store.transaction((s) => s.insertResource(user("t2", "v1")));
       // A row removed behind the triggers' back (replication role) leaves the version as it
       // was: the remembered total answers, which shows the memo survived the commits above.

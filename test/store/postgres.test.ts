@@ -39,6 +39,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
       migrate: () => store.migrate(),
       ping: () => store.ping(),
       changeVersion: () => store.changeVersion(),
+      openRequestLogSink: () => store.openRequestLogSink(),
       transaction: (fn) => store.transaction(fn),
       read: (fn) => store.read(fn),
       snapshot: (fn, options) => store.snapshot(fn, options),

@@ -9,6 +9,7 @@ import { SQLITE_DIALECT } from "../../src/store/sql/dialect-sqlite.js";
 import { migrationProvider } from "../../src/store/sql/migrations/index.js";
 import { requestLogPath } from "../../src/store/sql/request-log-file.js";
 import type { RequestLogEntry, Store } from "../../src/store/store.js";
+import { appendLog } from "../helpers/request-log.js";
 
 // SQLite keeps the request log in a file of its own (ADR 0014), so that its flushes, several
 // a second under load, never change the database's data version: that version is what
@@ -45,7 +46,7 @@ describe("the request log's own file (SQLite)", () => {
       await store.transaction((s) => s.createTenant({ id: "t1", slug: "acme", created: at }));
       const before = store.changeVersion();
       expect(before).toBeDefined();
-      await store.transaction((s) => s.appendRequestLog([entry(1), entry(2)]));
+      await appendLog(store, entry(1), entry(2));
       expect(store.changeVersion()).toBe(before);
       expect((await store.read((s) => s.listRequestLog("t1", 10))).map((e) => e.requestId)).toEqual(["r2", "r1"]);
       await store.transaction((s) => s.insertResource({ tenantId: "t1", id: "u1", kind: "User", document: { userName: "a" }, created: at, lastModified: at, version: 1 }));
@@ -70,7 +71,7 @@ describe("the request log's own file (SQLite)", () => {
       expect(listed.map((e) => e.requestId)).toEqual(["old5", "old4", "old3", "old2", "old1"]);
       expect(listed[2]?.notes).toEqual(["ignored an update"]);
       // New entries follow the moved ones.
-      await store.transaction((s) => s.appendRequestLog([entry(6)]));
+      await appendLog(store, entry(6));
       expect((await store.read((s) => s.listRequestLog("t1", 1)))[0]?.requestId).toBe("r6");
     });
     const main = new Database(path, { readonly: true });
@@ -85,13 +86,13 @@ describe("the request log's own file (SQLite)", () => {
     const path = join(directory, "source.db");
     await withStore(path, async (store) => {
       await store.transaction((s) => s.createTenant({ id: "t1", slug: "acme", created: at }));
-      await store.transaction((s) => s.appendRequestLog([entry(1)]));
+      await appendLog(store, entry(1));
     });
     const copy = join(directory, "copy.db");
     for (const suffix of ["", "-wal"]) if (existsSync(path + suffix)) copyFileSync(path + suffix, copy + suffix);
     await withStore(copy, async (store) => {
       expect(await store.read((s) => s.listRequestLog("t1", 10))).toEqual([]);
-      await store.transaction((s) => s.appendRequestLog([entry(2)]));
+      await appendLog(store, entry(2));
       expect((await store.read((s) => s.listRequestLog("t1", 10))).map((e) => e.requestId)).toEqual(["r2"]);
       expect(await store.read((s) => s.findTenantBySlug("acme"))).toMatchObject({ id: "t1" });
     });
@@ -100,7 +101,7 @@ describe("the request log's own file (SQLite)", () => {
   it("keeps an in-memory database's log in memory", async () => {
     await withStore(":memory:", async (store) => {
       await store.transaction((s) => s.createTenant({ id: "t1", slug: "acme", created: at }));
-      await store.transaction((s) => s.appendRequestLog([entry(1)]));
+      await appendLog(store, entry(1));
       expect((await store.read((s) => s.listRequestLog("t1", 10))).map((e) => e.requestId)).toEqual(["r1"]);
     });
     expect(existsSync(":memory:.requests.db")).toBe(false);

@@ -1,7 +1,8 @@
 import type BetterSqlite3 from "better-sqlite3";
 
-// On SQLite the request log lives in a file of its own beside the database, attached to
-// every connection as the schema `log` (ADR 0014). The log is written on every flush, about
+// On SQLite the request log lives in a file of its own beside the database (ADR 0014),
+// attached to the read connections as the schema `log` and written on a connection of its
+// own (ADR 0017). The log is written on every flush, about
 // five times a second under load; in the database's own file each of those commits would
 // change its data version and make every other connection drop its page cache, the token
 // memo and the list memo, although no resource changed.
@@ -20,7 +21,8 @@ const COLUMNS = `seq integer primary key autoincrement, tenant_id text not null,
   error_detail text, user_agent text, request_body text, notes text`;
 
 /**
- * Attaches the request log's file as `log`. A writable connection creates the file and its
+ * Attaches the request log's file as `log`. A writable connection (the store's write
+ * connection while it opens and migrates, an in-memory database's only one) creates the file and its
  * table when missing (a database copied without it starts an empty log) and commits to it
  * in WAL mode without an fsync per commit: the log is diagnostic, and a crash of the
  * process loses nothing committed; only a power loss may lose its last commits.
@@ -32,6 +34,11 @@ export function attachRequestLog(connection: BetterSqlite3.Database, file: strin
   connection.pragma(`${REQUEST_LOG_SCHEMA}.synchronous = NORMAL`);
   connection.exec(`create table if not exists ${REQUEST_LOG_SCHEMA}.request_log (${COLUMNS});
     create index if not exists ${REQUEST_LOG_SCHEMA}.request_log_tenant_seq on request_log (tenant_id, seq);`);
+}
+
+/** Lets the log's file go from a connection that attached it. */
+export function detachRequestLog(connection: BetterSqlite3.Database): void {
+  connection.exec(`detach database ${REQUEST_LOG_SCHEMA}`);
 }
 
 /** Moves entries the log kept in the database's own file (before migration 0009) into the attached log, oldest first. */

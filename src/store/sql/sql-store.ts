@@ -1,5 +1,5 @@
 import { type Kysely, Migrator, sql } from "kysely";
-import { type ReadSession, type Store, type StoreSession, StoreUnavailableError } from "../store.js";
+import { type ReadSession, type RequestLogSink, type Store, type StoreSession, StoreUnavailableError } from "../store.js";
 import type { SqlDialect } from "./dialect.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -7,32 +7,53 @@ import { ListMemo } from "./query-resources.js";
 import { SqlSession } from "./sql-session.js";
 import type { ChangeVersion } from "./wal-index.js";
 
+/** What a SQLite file's store has beyond its write connection (`openStore`). */
+export interface SqliteFileParts {
+  /** Where `read` runs: a second, read-only connection, so reads neither wait for nor see a write transaction in progress. */
+  readonly readDb: Kysely<Database>;
+  /** Opens a connection for one `snapshot` (closed after it). */
+  readonly openSnapshotDb: () => Kysely<Database>;
+  /** `changeVersion`: the WAL-index header (wal-index.ts), closed with the store. */
+  readonly changes: ChangeVersion;
+  /** `openRequestLogSink`: the request-log thread (request-log-thread.ts). */
+  readonly openRequestLogSink: () => RequestLogSink;
+  /** Attach and detach the log's file on the write connection, which holds it only while migrating (ADR 0017). */
+  readonly attachRequestLog: () => void;
+  readonly detachRequestLog: () => void;
+}
+
 /** The one Store implementation: Kysely over whichever dialect `openStore` chose. */
 export class SqlStore implements Store {
   readonly dialect: "sqlite" | "postgres";
   private readonly memo: ListMemo | undefined;
 
-  /**
-   * @param readDb where `read` runs when it is not `db`: a SQLite file's second, read-only
-   *   connection, so reads neither wait for nor see a write transaction in progress.
-   * @param openSnapshotDb opens a connection for one `snapshot` (closed after it): a SQLite
-   *   file's; without it a snapshot runs on `readDb` (PostgreSQL's pool, or SQLite's `:memory:`).
-   * @param changes `changeVersion`: a SQLite file's WAL-index header (wal-index.ts), closed with the store.
-   */
+  private readonly readDb: Kysely<Database>;
+
+  /** @param file what a SQLite file has beyond its write connection (`openStore`); none for PostgreSQL and `:memory:`. */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sqlDialect: SqlDialect,
-    private readonly readDb: Kysely<Database> = db,
-    private readonly openSnapshotDb?: () => Kysely<Database>,
-    private readonly changes?: ChangeVersion,
+    private readonly file?: SqliteFileParts,
   ) {
     this.dialect = sqlDialect.name;
+    this.readDb = file?.readDb ?? db;
     // SQLite's data version tells other connections' commits only, so a file's read
     // connection (which never writes) can use it, and a single `:memory:` connection cannot.
-    this.memo = sqlDialect.name === "postgres" || readDb !== db ? new ListMemo(sqlDialect) : undefined;
+    this.memo = sqlDialect.name === "postgres" || file !== undefined ? new ListMemo(sqlDialect) : undefined;
   }
 
   async migrate(): Promise<void> {
+    if (this.file === undefined) return this.runMigrations();
+    // Migration 0009 moves old entries into the log's file: attached only while it may run.
+    await this.db.connection().execute(async () => this.file?.attachRequestLog());
+    try {
+      await this.runMigrations();
+    } finally {
+      await this.db.connection().execute(async () => this.file?.detachRequestLog());
+    }
+  }
+
+  private async runMigrations(): Promise<void> {
     const schema = await this.sqlDialect.currentSchema(this.db);
     const migrator = new Migrator({
       db: this.db,
@@ -55,12 +76,37 @@ export class SqlStore implements Store {
   }
 
   changeVersion(): string | undefined {
-    return this.changes?.read();
+    return this.file?.changes.read();
+  }
+
+  openRequestLogSink(): RequestLogSink {
+    if (this.file !== undefined) return this.file.openRequestLogSink();
+    let closed = false;
+    let last: Promise<unknown> = Promise.resolve();
+    return {
+      write: (entries, prune, keep) => {
+        if (closed) return Promise.reject(new Error("the request log sink is closed"));
+        // One after the other, so that they commit in the order they were made.
+        const done = last.then(() =>
+          this.sqlDialect.transaction(this.db, async (db) => {
+            const session = new SqlSession(db, this.sqlDialect);
+            await session.appendRequestLog(entries);
+            for (const tenantId of prune) await session.pruneRequestLog(tenantId, keep);
+          }),
+        );
+        last = done.catch(() => undefined);
+        return done;
+      },
+      close: async () => {
+        closed = true;
+        await last;
+      },
+    };
   }
 
   async close(): Promise<void> {
     await this.sqlDialect.settle(this.db);
-    this.changes?.close();
+    this.file?.changes.close();
     if (this.readDb !== this.db) await this.readDb.destroy();
     await this.db.destroy();
   }
@@ -75,7 +121,7 @@ export class SqlStore implements Store {
 
   snapshot<T>(fn: (session: ReadSession) => Promise<T>, options: { readonly long?: boolean } = {}): Promise<T> {
     return this.unavailableAsStoreError(async () => {
-      const db = (options.long === true ? this.openSnapshotDb?.() : undefined) ?? this.readDb;
+      const db = (options.long === true ? this.file?.openSnapshotDb() : undefined) ?? this.readDb;
       try {
         return await this.sqlDialect.snapshot(db, (connection) => fn(new SqlSession(connection, this.sqlDialect)));
       } finally {

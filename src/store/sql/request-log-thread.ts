@@ -1,0 +1,196 @@
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+import Database from "better-sqlite3";
+import type { RequestLogEntry, RequestLogSink } from "../store.js";
+
+// On a SQLite file the request log is written on a connection of its own to the log's file,
+// from a worker thread (ADR 0017): inserting a flush's rows, pruning, committing and
+// checkpointing the log's WAL no longer hold the event loop, and no directory write waits
+// for the log's lock, nor a log write for the directory's.
+
+/** The columns written, in the order `toCells` lays each entry out. */
+const COLUMNS = ["tenant_id", "request_id", "at", "method", "path", "status", "duration_ms", "scim_type", "error_detail", "user_agent", "request_body", "notes"];
+
+type Cell = string | number | null;
+
+/** One flush: rows laid end to end (a flat array is cloned to the thread faster than objects). */
+interface Batch {
+  readonly cells: readonly Cell[];
+  readonly prune: readonly string[];
+  readonly keep: number;
+}
+
+interface WriterSettings {
+  readonly file: string;
+  readonly busyTimeoutMs: number;
+  readonly columns: readonly string[];
+}
+
+interface BatchWriter {
+  write(batch: Batch): void;
+  close(): void;
+}
+
+type ThreadMessage = { readonly id: number; readonly batch: Batch } | null;
+type ThreadReply = { readonly id: number; readonly error?: string };
+
+function toCells(entries: readonly RequestLogEntry[]): Cell[] {
+  const cells: Cell[] = [];
+  for (const entry of entries) {
+    const notes = entry.notes === undefined || entry.notes.length === 0 ? null : JSON.stringify(entry.notes);
+    cells.push(entry.tenantId, entry.requestId, entry.at, entry.method, entry.path, entry.status, entry.durationMs, entry.scimType, entry.errorDetail, entry.userAgent, entry.requestBody, notes);
+  }
+  return cells;
+}
+
+/**
+ * Opens the log's file and writes each batch in one transaction: its rows, then for each
+ * tenant in `prune` the removal of all but its newest `keep` entries. The thread runs this
+ * from its source text, so it refers to nothing outside itself.
+ */
+function openBatchWriter(Sqlite: typeof Database, settings: WriterSettings): BatchWriter {
+  const db = new Sqlite(settings.file, { fileMustExist: true });
+  try {
+    db.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
+    db.pragma("synchronous = NORMAL");
+    const width = settings.columns.length;
+    const insert = db.prepare(`insert into request_log (${settings.columns.join(", ")}) values (${settings.columns.map(() => "?").join(", ")})`);
+    const boundary = db.prepare("select seq from request_log where tenant_id = ? order by seq desc limit 1 offset ?").pluck();
+    const prune = db.prepare("delete from request_log where tenant_id = ? and seq <= ?");
+    const write = db.transaction((batch: Batch) => {
+      for (let at = 0; at < batch.cells.length; at += width) insert.run(batch.cells.slice(at, at + width));
+      for (const tenantId of batch.prune) {
+        const seq = boundary.get(tenantId, batch.keep);
+        if (seq !== undefined) prune.run(tenantId, seq);
+      }
+    });
+    return { write: (batch) => write(batch), close: () => db.close() };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** The thread's program: a batch writer answering each message once its batch is committed or failed; `null` closes it. */
+function threadMain(threads: typeof import("node:worker_threads"), Sqlite: typeof Database, open: typeof openBatchWriter, settings: WriterSettings): void {
+  const port = threads.parentPort;
+  if (port === null) return;
+  const writer = open(Sqlite, settings);
+  port.on("message", (message: ThreadMessage) => {
+    if (message === null) {
+      writer.close();
+      port.close();
+      return;
+    }
+    try {
+      writer.write(message.batch);
+      port.postMessage({ id: message.id } satisfies ThreadReply);
+    } catch (error) {
+      port.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) } satisfies ThreadReply);
+    }
+  });
+}
+
+/** Starts the thread's program in a worker; its source is this module's own functions. */
+function startThread(settings: WriterSettings): Worker {
+  const sqlite = createRequire(import.meta.url).resolve("better-sqlite3");
+  const source = `(${threadMain.toString()})(require("node:worker_threads"), require(${JSON.stringify(sqlite)}), ${openBatchWriter.toString()}, ${JSON.stringify(settings)})`;
+  return new Worker(source, { eval: true });
+}
+
+export interface RequestLogThreadOptions {
+  readonly busyTimeoutMs: number;
+  /** Starts the worker (tests start one that fails, to see the sink carry on without it). */
+  readonly startThread?: (settings: unknown) => Worker;
+}
+
+/**
+ * A sink writing the request log in `logFile` (a SQLite database whose table the store
+ * created) from a thread started on the first write. Writes are answered in the order they
+ * were made; while any is under way the thread keeps the process alive, so a flush awaited
+ * at shutdown is not cut short. Should the thread fail to start or stop, the batches it held
+ * and every later one are written on this thread, on a connection of the sink's own (a batch
+ * the thread committed but died before answering is then written twice: the log is a
+ * diagnostic record, and nothing is lost).
+ */
+export function openRequestLogThread(logFile: string, options: RequestLogThreadOptions): RequestLogSink {
+  const settings: WriterSettings = { file: logFile, busyTimeoutMs: options.busyTimeoutMs, columns: COLUMNS };
+  let worker: Worker | undefined;
+  let inline: BatchWriter | undefined;
+  let threadFailed = false;
+  let closed = false;
+  let serial = 0;
+  let last: Promise<void> = Promise.resolve();
+  const pending = new Map<number, { batch: Batch; resolve: () => void; reject: (error: Error) => void }>();
+
+  const settle = (id: number, error?: Error): void => {
+    const waiting = pending.get(id);
+    pending.delete(id);
+    if (pending.size === 0) worker?.unref();
+    if (error === undefined) waiting?.resolve();
+    else waiting?.reject(error);
+  };
+
+  const writeInline = (batch: Batch): void => {
+    inline ??= openBatchWriter(Database, settings);
+    inline.write(batch);
+  };
+
+  /** The thread is gone: what it held is written here, in order. */
+  const fallBack = (reason: string): void => {
+    if (worker === undefined) return;
+    worker = undefined;
+    threadFailed = true;
+    if (!closed) process.emitWarning(`roster: ${reason}; the request log is written on the event loop from now on`);
+    for (const [id, { batch }] of [...pending]) {
+      try {
+        writeInline(batch);
+        settle(id);
+      } catch (error) {
+        settle(id, error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  };
+
+  const start = (): Worker => {
+    const started = (options.startThread ?? startThread)(settings);
+    started.on("message", (reply: ThreadReply) => settle(reply.id, reply.error === undefined ? undefined : new Error(reply.error)));
+    started.on("error", (error) => fallBack(`the request log thread failed: ${error.message}`));
+    started.on("exit", () => fallBack("the request log thread stopped"));
+    return started;
+  };
+
+  return {
+    write(entries, prune, keep) {
+      if (closed) return Promise.reject(new Error("the request log sink is closed"));
+      const batch: Batch = { cells: toCells(entries), prune, keep };
+      if (threadFailed) {
+        try {
+          writeInline(batch);
+          return Promise.resolve();
+        } catch (error) {
+          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+      worker ??= start();
+      worker.ref();
+      const id = ++serial;
+      const done = new Promise<void>((resolve, reject) => pending.set(id, { batch, resolve, reject }));
+      worker.postMessage({ id, batch } satisfies ThreadMessage);
+      last = done.catch(() => undefined);
+      return done;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await last;
+      inline?.close();
+      const running = worker;
+      if (running === undefined) return;
+      const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
+      running.ref();
+      running.postMessage(null satisfies ThreadMessage);
+      await exited;
+    },
+  };
+}
