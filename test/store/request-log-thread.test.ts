@@ -63,8 +63,12 @@ describe("the request log's thread (SQLite file)", () => {
     });
   });
 
-  it("lets a directory write commit while another connection holds the log's write lock", async () => {
+  it.each([
+    ["after opening", async () => undefined],
+    ["after two migrations at once", async (store: Store) => void (await Promise.all([store.migrate(), store.migrate()]))],
+  ])("lets a directory write commit while another connection holds the log's write lock, %s", async (_, before) => {
     await withStore(async (store, path) => {
+      await before(store);
       const other = new Database(requestLogPath(path));
       try {
         other.exec("begin immediate");

@@ -28,6 +28,8 @@ export class SqlStore implements Store {
   private readonly memo: ListMemo | undefined;
 
   private readonly readDb: Kysely<Database>;
+  /** migrate() calls under way (a SQLite file's write connection has the log attached while any is). */
+  private migrating = 0;
 
   /** @param file what a SQLite file has beyond its write connection (`openStore`); none for PostgreSQL and `:memory:`. */
   constructor(
@@ -43,13 +45,15 @@ export class SqlStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    if (this.file === undefined) return this.runMigrations();
-    // Migration 0009 moves old entries into the log's file: attached only while it may run.
-    await this.db.connection().execute(async () => this.file?.attachRequestLog());
+    const file = this.file;
+    if (file === undefined) return this.runMigrations();
+    // Migration 0009 moves old entries into the log's file: attached only while migrations
+    // may run (once for calls that overlap), between transactions of the write connection.
+    if (this.migrating++ === 0) await this.db.connection().execute(async () => file.attachRequestLog());
     try {
       await this.runMigrations();
     } finally {
-      await this.db.connection().execute(async () => this.file?.detachRequestLog());
+      if (--this.migrating === 0) await this.db.connection().execute(async () => file.detachRequestLog());
     }
   }
 
