@@ -13,7 +13,7 @@ const COLUMNS = ["tenant_id", "request_id", "at", "method", "path", "status", "d
 
 type Cell = string | number | null;
 
-/** One flush: rows laid end to end (a flat array is cloned to the thread faster than objects). */
+/** One flush: rows laid end to end, as the thread binds them. */
 interface Batch {
   readonly cells: readonly Cell[];
   readonly prune: readonly string[];
