@@ -1,17 +1,13 @@
 import type { Kysely } from "kysely";
 import type { NewEvent, StoredEvent } from "../store.js";
 import type { SqlDialect } from "./dialect.js";
-import { PreparedQuery, powerOfTwoRuns } from "./prepared-query.js";
+import { powerOfTwoRuns, preparedInsert } from "./prepared-query.js";
 import type { Database, EventsTable } from "./schema.js";
 
 const EVENT_COLUMNS = ["id", "tenant_id", "type", "resource_type", "resource_id", "occurred_at", "data"] as const satisfies readonly (keyof EventsTable)[];
 
-/** The INSERT of `rows` events, compiled once per power of two (every write appends its events). */
-const INSERT_EVENTS = new PreparedQuery((db, param, rows) =>
-  db
-    .insertInto("events")
-    .values(Array.from({ length: rows }, (_, row) => Object.fromEntries(EVENT_COLUMNS.map((column, index) => [column, param(row * EVENT_COLUMNS.length + index)]))) as never),
-);
+/** The INSERT of a run of events, compiled once per power of two (every write appends its events). */
+const INSERT_EVENTS = preparedInsert("events", EVENT_COLUMNS);
 
 /** Rows per INSERT at most: far below SQLite's and PostgreSQL's limits on bound parameters (7 per row). */
 const INSERT_ROWS = 256;

@@ -42,6 +42,28 @@ export function toRequestLogEntry(row: Selectable<RequestLogTable>): RequestLogE
   };
 }
 
+/** The request log's columns, in the order toRequestLogValues lays an entry out. */
+export const REQUEST_LOG_COLUMNS = [
+  "tenant_id",
+  "request_id",
+  "at",
+  "method",
+  "path",
+  "status",
+  "duration_ms",
+  "scim_type",
+  "error_detail",
+  "user_agent",
+  "request_body",
+  "notes",
+] as const satisfies readonly (keyof RequestLogTable)[];
+
+/** An entry as the values of its row, in REQUEST_LOG_COLUMNS order (toRequestLogEntry reads it back). */
+export function toRequestLogValues(entry: RequestLogEntry): (string | number | null)[] {
+  const notes = entry.notes === undefined || entry.notes.length === 0 ? null : JSON.stringify(entry.notes);
+  return [entry.tenantId, entry.requestId, entry.at, entry.method, entry.path, entry.status, entry.durationMs, entry.scimType, entry.errorDetail, entry.userAgent, entry.requestBody, notes];
+}
+
 export type ResourceRow = Pick<
   Selectable<ResourcesTable>,
   "tenant_id" | "id" | "kind" | "data" | "created" | "last_modified" | "version" | "managed"

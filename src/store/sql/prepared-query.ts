@@ -123,6 +123,18 @@ export class PreparedQuery<R> {
 }
 
 /**
+ * The INSERT of `rows` rows of `columns` into `table` (the `size` of execute), every value
+ * bound, row after row in column order: compiled once per number of rows.
+ */
+export function preparedInsert(table: keyof Database, columns: readonly string[]): PreparedQuery<unknown> {
+  return new PreparedQuery((db, param, rows) =>
+    db
+      .insertInto(table)
+      .values(Array.from({ length: rows }, (_, row) => Object.fromEntries(columns.map((column, index) => [column, param(row * columns.length + index)]))) as never),
+  );
+}
+
+/**
  * Splits `items` into runs whose lengths are powers of two, at most `max` (a power of two),
  * largest first: a multi-row INSERT prepared per run length has at most log2(max) + 1 shapes
  * whatever the number of rows (the request log, emails, change events).

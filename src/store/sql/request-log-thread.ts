@@ -1,15 +1,13 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
-import type { RequestLogEntry, RequestLogSink } from "../store.js";
+import type { RequestLogSink } from "../store.js";
+import { REQUEST_LOG_COLUMNS, toRequestLogValues } from "./mappers.js";
 
 // On a SQLite file the request log is written on a connection of its own to the log's file,
 // from a worker thread (ADR 0017): inserting a flush's rows, pruning, committing and
 // checkpointing the log's WAL no longer hold the event loop, and no directory write waits
 // for the log's lock, nor a log write for the directory's.
-
-/** The columns written, in the order `toCells` lays each entry out. */
-const COLUMNS = ["tenant_id", "request_id", "at", "method", "path", "status", "duration_ms", "scim_type", "error_detail", "user_agent", "request_body", "notes"];
 
 type Cell = string | number | null;
 
@@ -33,15 +31,6 @@ interface BatchWriter {
 
 type ThreadMessage = { readonly id: number; readonly batch: Batch } | null;
 type ThreadReply = { readonly id: number; readonly error?: string };
-
-function toCells(entries: readonly RequestLogEntry[]): Cell[] {
-  const cells: Cell[] = [];
-  for (const entry of entries) {
-    const notes = entry.notes === undefined || entry.notes.length === 0 ? null : JSON.stringify(entry.notes);
-    cells.push(entry.tenantId, entry.requestId, entry.at, entry.method, entry.path, entry.status, entry.durationMs, entry.scimType, entry.errorDetail, entry.userAgent, entry.requestBody, notes);
-  }
-  return cells;
-}
 
 /**
  * Opens the log's file and writes each batch in one transaction: its rows, then for each
@@ -114,7 +103,7 @@ export interface RequestLogThreadOptions {
  * diagnostic record, and nothing is lost).
  */
 export function openRequestLogThread(logFile: string, options: RequestLogThreadOptions): RequestLogSink {
-  const settings: WriterSettings = { file: logFile, busyTimeoutMs: options.busyTimeoutMs, columns: COLUMNS };
+  const settings: WriterSettings = { file: logFile, busyTimeoutMs: options.busyTimeoutMs, columns: REQUEST_LOG_COLUMNS };
   let worker: Worker | undefined;
   let inline: BatchWriter | undefined;
   let threadFailed = false;
@@ -163,7 +152,7 @@ export function openRequestLogThread(logFile: string, options: RequestLogThreadO
   return {
     write(entries, prune, keep) {
       if (closed) return Promise.reject(new Error("the request log sink is closed"));
-      const batch: Batch = { cells: toCells(entries), prune, keep };
+      const batch: Batch = { cells: entries.flatMap(toRequestLogValues), prune, keep };
       if (threadFailed) {
         try {
           writeInline(batch);

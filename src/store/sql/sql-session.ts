@@ -34,9 +34,9 @@ import type { ResolvedFilter } from "../../scim/filter/ast.js";
 import type { SqlDialect, UniqueIndex } from "./dialect.js";
 import { chunks } from "./chunks.js";
 import { appendEvents, eventBounds, eventSeqBefore, listEvents, pruneEvents } from "./events.js";
-import { toApiKeyRecord, toEmailRows, toRequestLogEntry, toResourceRow, toStoredResource, toTenant, toTokenRecord } from "./mappers.js";
+import { REQUEST_LOG_COLUMNS, toApiKeyRecord, toEmailRows, toRequestLogEntry, toRequestLogValues, toResourceRow, toStoredResource, toTenant, toTokenRecord } from "./mappers.js";
 import { addMembers, groupsJson, listGroupsOf, listMembers, listMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, scopeKey } from "./memberships.js";
-import { PreparedQuery, powerOfTwoRuns } from "./prepared-query.js";
+import { PreparedQuery, powerOfTwoRuns, preparedInsert } from "./prepared-query.js";
 import { type ListMemo, queryResources } from "./query-resources.js";
 import type { Database, ResourceEmailsTable, ResourcesTable } from "./schema.js";
 import {
@@ -81,21 +81,6 @@ const ACTIVE_TOKEN = new PreparedQuery((db, param) =>
       eb.or([eb("k.principal_id", "is", null), eb.and([eb("p.kind", "=", sql.lit("User")), eb("p.managed", "=", eb.lit(0)), eb("p.active", "=", eb.lit(1))])]),
     ),
 );
-
-const REQUEST_LOG_COLUMNS = [
-  "tenant_id",
-  "request_id",
-  "at",
-  "method",
-  "path",
-  "status",
-  "duration_ms",
-  "scim_type",
-  "error_detail",
-  "user_agent",
-  "request_body",
-  "notes",
-] as const;
 
 // Values of every type are bound here (numbers, nulls): a raw insert passes each through
 // untouched. One statement writes up to REQUEST_LOG_ROWS entries (a flush of a busy second
@@ -184,18 +169,12 @@ const RESOURCE_COLUMNS = [
 ] as const satisfies readonly (keyof ResourcesTable)[];
 
 /** The INSERT of one resource, compiled once: Kysely built and compiled it anew for every create. */
-const INSERT_RESOURCE = new PreparedQuery((db, param) =>
-  db.insertInto("resources").values(Object.fromEntries(RESOURCE_COLUMNS.map((column, index) => [column, param(index)])) as never),
-);
+const INSERT_RESOURCE = preparedInsert("resources", RESOURCE_COLUMNS);
 
 const EMAIL_COLUMNS = ["tenant_id", "resource_id", "position", "value_ci", "type", "is_primary"] as const satisfies readonly (keyof ResourceEmailsTable)[];
 
-/** The INSERT of `rows` email rows, one compiled shape per power of two. */
-const INSERT_EMAILS = new PreparedQuery((db, param, rows) =>
-  db
-    .insertInto("resource_emails")
-    .values(Array.from({ length: rows }, (_, row) => Object.fromEntries(EMAIL_COLUMNS.map((column, index) => [column, param(row * EMAIL_COLUMNS.length + index)]))) as never),
-);
+/** The INSERT of a run of email rows, one compiled shape per power of two. */
+const INSERT_EMAILS = preparedInsert("resource_emails", EMAIL_COLUMNS);
 
 /** One transaction's view of the database; `db` is bound to the transaction's connection. */
 export class SqlSession implements StoreSession {
@@ -389,20 +368,7 @@ export class SqlSession implements StoreSession {
     // Written a batch at a time off the request path (request-log.ts), in entry order, in
     // statements of a power-of-two number of rows (at most seven compiled shapes).
     for (const run of powerOfTwoRuns(entries, REQUEST_LOG_ROWS)) {
-      const values = run.flatMap((entry) => [
-        entry.tenantId,
-        entry.requestId,
-        entry.at,
-        entry.method,
-        entry.path,
-        entry.status,
-        entry.durationMs,
-        entry.scimType,
-        entry.errorDetail,
-        entry.userAgent,
-        entry.requestBody,
-        entry.notes === undefined || entry.notes.length === 0 ? null : JSON.stringify(entry.notes),
-      ]);
+      const values = run.flatMap(toRequestLogValues);
       await INSERT_REQUEST_LOG.execute(this.db, this.dialect, values, run.length);
     }
   }
@@ -445,7 +411,7 @@ export class SqlSession implements StoreSession {
   async insertResource(resource: StoredResource): Promise<void> {
     try {
       const row = toResourceRow(resource);
-      await INSERT_RESOURCE.execute(this.db, this.dialect, RESOURCE_COLUMNS.map((column) => row[column]));
+      await INSERT_RESOURCE.execute(this.db, this.dialect, RESOURCE_COLUMNS.map((column) => row[column]), 1);
     } catch (error) {
       throw this.userNameConflict(error, resource);
     }
