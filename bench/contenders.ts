@@ -3,29 +3,40 @@ import { fileURLToPath } from "node:url";
 import type { SeedSizes } from "./sizes.js";
 import type { ChildMessage, ContenderKind, ServerReady, ServerStart } from "./servers/protocol.js";
 
-export type ContenderId = "ceiling" | "roster-sqlite" | "roster-pg" | "roster-pg-2p" | "scimmy" | "polis";
+export type ContenderId = "ceiling" | "roster-sqlite" | "roster-pg" | "roster-pg-2p" | "scimmy" | "polis" | "polis-sqlite";
 
 export interface ContenderSpec {
   readonly id: ContenderId;
   readonly label: string;
   readonly kind: ContenderKind;
   readonly processes: number;
-  readonly database: "ceiling-sqlite" | "roster-sqlite" | "roster-pg" | "none";
+  readonly database: "ceiling-sqlite" | "roster-sqlite" | "roster-pg" | "polis-sqlite" | "none";
+  /** A SCIM server a user would pick instead of Roster: seeded with the small tenant only, compared in the targets. */
+  readonly peer: boolean;
+  /** Whether an answered write is on disk (fsynced), as Roster's are. */
+  readonly durable: boolean;
   /** Workloads the contender is known not to support, with the reason; verified, never assumed (see harness). */
   readonly limitations: Readonly<Record<string, string>>;
 }
 
+const POLIS_LIMITATIONS = {
+  "group-get": "GET /Groups/{id} answers members: [] (Polis does not serve members)",
+  "groups-list": "ignores startIndex/count on /Groups (answers every group at once)",
+};
+
 export const CONTENDERS: readonly ContenderSpec[] = [
-  { id: "ceiling", label: "ceiling (Fastify + better-sqlite3)", kind: "ceiling", processes: 1, database: "ceiling-sqlite", limitations: {} },
-  { id: "roster-sqlite", label: "Roster, SQLite", kind: "roster", processes: 1, database: "roster-sqlite", limitations: {} },
-  { id: "roster-pg", label: "Roster, PostgreSQL, 1 process", kind: "roster", processes: 1, database: "roster-pg", limitations: {} },
-  { id: "roster-pg-2p", label: "Roster, PostgreSQL, 2 processes", kind: "roster", processes: 2, database: "roster-pg", limitations: {} },
+  { id: "ceiling", label: "ceiling (Fastify + better-sqlite3)", kind: "ceiling", processes: 1, database: "ceiling-sqlite", peer: false, durable: true, limitations: {} },
+  { id: "roster-sqlite", label: "Roster, SQLite", kind: "roster", processes: 1, database: "roster-sqlite", peer: false, durable: true, limitations: {} },
+  { id: "roster-pg", label: "Roster, PostgreSQL, 1 process", kind: "roster", processes: 1, database: "roster-pg", peer: false, durable: true, limitations: {} },
+  { id: "roster-pg-2p", label: "Roster, PostgreSQL, 2 processes", kind: "roster", processes: 2, database: "roster-pg", peer: false, durable: true, limitations: {} },
   {
     id: "scimmy",
     label: "SCIMMY 1.3 + scimmy-routers (in memory)",
     kind: "scimmy",
     processes: 1,
     database: "none",
+    peer: true,
+    durable: false,
     limitations: {
       // types.js: `Number.isInteger(count)` is false for the query string's "1000", so SCIMMY pages by its default 20.
       "groups-list": "ignores count/startIndex from the query string (scimmy-routers hands SCIMMY strings; it pages by 20)",
@@ -37,10 +48,19 @@ export const CONTENDERS: readonly ContenderSpec[] = [
     kind: "jackson",
     processes: 1,
     database: "none",
-    limitations: {
-      "group-get": "GET /Groups/{id} answers members: [] (Polis does not serve members)",
-      "groups-list": "ignores startIndex/count on /Groups (answers every group at once)",
-    },
+    peer: true,
+    durable: false,
+    limitations: POLIS_LIMITATIONS,
+  },
+  {
+    id: "polis-sqlite",
+    label: "Ory Polis directory sync (@boxyhq/saml-jackson 26, SQLite)",
+    kind: "jackson",
+    processes: 1,
+    database: "polis-sqlite",
+    peer: true,
+    durable: true,
+    limitations: POLIS_LIMITATIONS,
   },
 ];
 

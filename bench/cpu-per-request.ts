@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
@@ -17,10 +17,12 @@ import { FULL_SIZES, oktaUser, sizesKey, userId, userName } from "./sizes.js";
 // beside it its main thread's alone (/proc/<pid>/task/<pid>/stat): the event loop, which
 // bounds the rate; the rest is V8's helper threads and Roster's request-log thread.
 
-const USAGE = `Usage: npx tsx bench/cpu-per-request.ts [--workloads get,lookup,create,put,deactivate] [--builds dist,other/dist] [--seconds 4] [--rounds 3] [--no-ceiling]
+const USAGE = `Usage: npx tsx bench/cpu-per-request.ts [--workloads get,lookup,create,put,deactivate] [--builds dist,other/dist] [--seeds a.db,b.db] [--seconds 4] [--rounds 3] [--no-ceiling]
 
 Needs the full seed cached by npm run bench (.bench-cache/). To keep a build to compare
-against: npm run build && cp -r dist .bench-cache/dists/before`;
+against: npm run build && cp -r dist .bench-cache/dists/before. --seeds gives each build
+its own seeded file instead (the same build twice compares two files: a schema or layout
+change made to a copy of the seed); each is copied before it is served.`;
 
 const WORKLOADS = ["get", "lookup", "create", "put", "deactivate"] as const;
 type WorkloadId = (typeof WORKLOADS)[number];
@@ -105,6 +107,7 @@ async function main(): Promise<number> {
       builds: { type: "string" },
       seconds: { type: "string" },
       rounds: { type: "string" },
+      seeds: { type: "string" },
       "no-ceiling": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -125,6 +128,9 @@ async function main(): Promise<number> {
   const seeded = join(cache, `roster-${key}.db`);
   const ceilingDb = join(cache, `ceiling-${key}.db`);
   if (!existsSync(seeded) || !existsSync(`${ceilingDb}.seeded`)) throw new Error(`no cached full seed in ${cache}: run npm run bench once first`);
+  const seeds = values.seeds?.split(",").map((file) => resolve(file)) ?? builds.map(() => seeded);
+  if (seeds.length !== builds.length) throw new Error(`--seeds names ${seeds.length} file(s) for ${builds.length} build(s); give one per build`);
+  for (const file of seeds) if (!existsSync(file)) throw new Error(`no seeded file ${file}`);
 
   const servers: Server[] = [];
   try {
@@ -133,9 +139,10 @@ async function main(): Promise<number> {
     for (const [index, build] of builds.entries()) {
       const copy = join(work, `build-${index}.db`);
       for (const file of [copy, requestLogPath(copy)]) for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
-      copyFileSync(seeded, copy);
+      copyFileSync(seeds[index] ?? seeded, copy);
       const script = fileURLToPath(new URL("./servers/roster-dist.mjs", import.meta.url));
-      servers.push(await start(build, { kind: "roster", database: copy, sizes: FULL_SIZES, processes: 1 }, script, { BENCH_ROSTER_DIST: build }, []));
+      const name = values.seeds === undefined ? build : `${build} on ${basename(seeds[index] ?? seeded)}`;
+      servers.push(await start(name, { kind: "roster", database: copy, sizes: FULL_SIZES, processes: 1 }, script, { BENCH_ROSTER_DIST: build }, []));
     }
     if (values["no-ceiling"] !== true) {
       const script = fileURLToPath(new URL("./servers/main.ts", import.meta.url));

@@ -5,6 +5,7 @@ import pg from "pg";
 import { CONTENDERS, type ContenderId, type ContenderSpec, type RunningContender, startContender } from "./contenders.js";
 import { isSeeded, seedRoster } from "./seed.js";
 import { type SeedSizes, sizesKey } from "./sizes.js";
+import { warmDatabase } from "./warm.js";
 import { type Measurement, type Target, type Workload, workloads } from "./workloads.js";
 
 export interface BenchOptions {
@@ -103,6 +104,8 @@ async function prepareDatabases(options: BenchOptions, specs: readonly Contender
   const urls = new Map<string, string>();
   urls.set("ceiling-sqlite", join(options.cacheDir, `ceiling-${key}.db`));
   urls.set("none", "");
+  // Polis on SQLite seeds its own file when it first starts (through its handler) and reuses it after.
+  urls.set("polis-sqlite", join(options.cacheDir, `polis-${key}.db`));
   if (specs.some((spec) => spec.database === "roster-sqlite")) {
     const url = join(options.cacheDir, `roster-${key}.db`);
     if (!(await isSeeded(url))) {
@@ -127,6 +130,20 @@ async function prepareDatabases(options: BenchOptions, specs: readonly Contender
     urls.set("roster-pg", url);
   }
   return urls;
+}
+
+/**
+ * Every measured run starts with the contender's data in the page cache (bench/warm.ts).
+ * Undefined when it does; else why not, which fails the cell: a run measured cold beside
+ * others measured warm would compare page caches again.
+ */
+async function warm(spec: ContenderSpec, databases: Map<string, string>): Promise<string | undefined> {
+  const database = databases.get(spec.database);
+  if (database === undefined) return undefined;
+  return warmDatabase(spec, database).then(
+    () => undefined,
+    (error: unknown) => `could not read the database into the page cache: ${String(error).slice(0, 300)}`,
+  );
 }
 
 function targetFor(running: RunningContender, workload: Workload, options: BenchOptions, state: Map<string, unknown>): Target | undefined {
@@ -196,7 +213,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           const target = targetFor(contender, workload, options, states.get(contender.spec.id) ?? new Map());
           if (target === undefined) continue;
           options.progress(`${workload.id} run ${run}/${options.runs}: ${contender.spec.id}`);
-          const measured: Measurement = await workload.measure(target, { durationSec: options.durationSec, run }).catch((error: unknown) => ({ value: Number.NaN, error: String(error) }));
+          const cold = await warm(contender.spec, databases);
+          const measured: Measurement =
+            cold === undefined
+              ? await workload.measure(target, { durationSec: options.durationSec, run }).catch((error: unknown) => ({ value: Number.NaN, error: String(error) }))
+              : { value: Number.NaN, error: cold };
           if (measured.error !== undefined) Object.assign(cell, { status: "error", note: measured.error });
           else cell.status = "measured";
           cell.values.push(measured.value);
@@ -242,8 +263,8 @@ async function runFresh(
     const cell = cellOf(spec.id, workload.id);
     const database = databases.get(spec.database);
     if (database === undefined || cell.status === "error") continue;
-    if (spec.database === "none" && !workload.tenants.some((tenant) => tenant === "small")) {
-      // In-memory peers are seeded with the small tenant only; say so instead of starting them.
+    if (spec.peer && !workload.tenants.some((tenant) => tenant === "small")) {
+      // Peers are seeded with the small tenant only; say so instead of starting them.
       Object.assign(cell, { status: "not-seeded", note: "seeded with the small tenant only" });
       continue;
     }
@@ -259,6 +280,11 @@ async function runFresh(
       cell.tenant = target.tenant;
       const baseline = await contender.maxRss();
       for (let run = 1; run <= options.runs; run++) {
+        const cold = await warm(spec, databases);
+        if (cold !== undefined) {
+          Object.assign(cell, { status: "error", note: cold });
+          break;
+        }
         const measured = await workload.measure(target, { durationSec: options.durationSec, run });
         cell.values.push(measured.value);
         if (measured.error !== undefined) {

@@ -1,10 +1,14 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
+import { createRequire } from "node:module";
 import { TENANT_KEYS, type SeedSizes, type TenantKey, groupBody, oktaUser, userName } from "../sizes.js";
 import { announce, type ServerStart, type TenantEndpoint } from "./protocol.js";
 
-// Ory Polis (@boxyhq/saml-jackson) directory sync with its in-memory store, behind a
-// plain node:http server that hands each SCIM request to `directorySyncController.requests.handle`
-// as its docs show for a Next.js API route. Seeded through the same handler (no HTTP).
+// Ory Polis (@boxyhq/saml-jackson) directory sync, behind a plain node:http server that hands
+// each SCIM request to `directorySyncController.requests.handle` as its docs show for a Next.js
+// API route. Seeded through the same handler (no HTTP). Two stores: its in-memory engine
+// (`start.database` empty) and its SQL engine on SQLite (`start.database` a file path), which
+// Polis runs through TypeORM's better-sqlite3 driver.
 
 interface JacksonRequest {
   method: string;
@@ -21,8 +25,44 @@ interface DirectorySync {
 }
 type JacksonModule = { default?: (options: Record<string, unknown>) => Promise<{ directorySyncController: DirectorySync }> };
 
-/** Only the small tenant: Polis keeps every directory in memory, and its list/total scans load all users. */
+/** Only the small tenant: Polis's list/total scans load every user of a directory. */
 const SEEDED: readonly TenantKey[] = ["small"];
+
+interface SeededDirectory {
+  readonly id: string;
+  readonly secret: string;
+  readonly userIds: string[];
+  readonly groupIds: string[];
+}
+
+interface SqliteConnection {
+  pragma(source: string): unknown;
+}
+
+/**
+ * Polis opens its SQLite file through TypeORM, which takes no journal or sync setting from
+ * Polis's options: left alone, it would run with a rollback journal. Every connection TypeORM
+ * opens gets the durability Roster and the ceiling run with (WAL, `synchronous=FULL`: each
+ * commit fsynced before the answer; one fsync per commit, where a rollback journal needs more).
+ * Returns the connections opened, so that seeding can run without fsyncs.
+ */
+function durableSqliteConnections(): SqliteConnection[] {
+  const fromTypeorm = createRequire(createRequire(import.meta.url).resolve("typeorm"));
+  const path = fromTypeorm.resolve("better-sqlite3");
+  const Database = fromTypeorm("better-sqlite3") as new (...args: unknown[]) => SqliteConnection;
+  const cached = fromTypeorm.cache[path];
+  if (cached === undefined) throw new Error("better-sqlite3 is not in the module cache after loading it");
+  const opened: SqliteConnection[] = [];
+  cached.exports = class DurableDatabase extends Database {
+    constructor(...args: unknown[]) {
+      super(...args);
+      this.pragma("journal_mode = WAL");
+      this.pragma("synchronous = FULL");
+      opened.push(this);
+    }
+  };
+  return opened;
+}
 
 export async function startJackson(start: ServerStart): Promise<void> {
   // Polis logs one line per SCIM event when no webhook is configured; keep the bench output readable.
@@ -36,33 +76,24 @@ export async function startJackson(start: ServerStart): Promise<void> {
   const loaded = (await import("@boxyhq/saml-jackson")) as unknown as JacksonModule & { default?: JacksonModule };
   const init = loaded.default?.default ?? loaded.default;
   if (typeof init !== "function") throw new Error("@boxyhq/saml-jackson exports no controllers() function");
+  // A SQLite file is seeded once and reused while the record of its seeding (directory ids,
+  // secrets, user and group ids) is beside it, as Roster's seeded files are.
+  const file = start.database === "" ? undefined : start.database;
+  const seedRecord = file === undefined ? undefined : `${file}.seed.json`;
+  const reused = seedRecord !== undefined && existsSync(seedRecord);
+  if (file !== undefined && !reused) for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
+  const connections = file === undefined ? [] : durableSqliteConnections();
   const { directorySyncController: dsync } = await init({
     externalUrl: "http://127.0.0.1",
     samlPath: "/api/oauth/saml",
     samlAudience: "https://saml.boxyhq.com",
-    db: { engine: "mem" },
+    db: file === undefined ? { engine: "mem" } : { engine: "sql", type: "sqlite", url: file },
     noAnalytics: true,
   });
-  const directories = new Map<TenantKey, { id: string; secret: string; userIds: string[]; groupIds: string[] }>();
-  for (const key of SEEDED) {
-    const created = await dsync.directories.create({ tenant: key, product: "bench", name: key, type: "okta-scim-v2" });
-    if (created.data === null) throw new Error(`Polis: cannot create directory: ${JSON.stringify(created.error)}`);
-    const directory = { id: created.data.id, secret: created.data.scim.secret, userIds: [] as string[], groupIds: [] as string[] };
-    directories.set(key, directory);
-    const handle = (method: string, resourceType: string, body: unknown, resourceId?: string) =>
-      dsync.requests.handle({ method, body, directoryId: directory.id, resourceType, resourceId, apiSecret: directory.secret, query: {} });
-    for (let i = 0; i < start.sizes.smallUsers; i++) {
-      const answer = await handle("POST", "users", oktaUser(userName(key, i), i));
-      directory.userIds.push((answer.data as { id: string }).id);
-    }
-    for (let i = 0; i < start.sizes.smallUsers; i++) {
-      const answer = await handle("POST", "groups", groupBody(key, i));
-      directory.groupIds.push((answer.data as { id: string }).id);
-    }
-    const members = directory.userIds.slice(0, start.sizes.smallGroupMembers).map((value) => ({ value }));
-    await handle("PATCH", "groups", { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "add", path: "members", value: members }] }, directory.groupIds[0]);
-  }
-
+  const directories = new Map<TenantKey, SeededDirectory>(
+    reused && seedRecord !== undefined ? (JSON.parse(readFileSync(seedRecord, "utf8")) as [TenantKey, SeededDirectory][]) : await seed(dsync, start, connections),
+  );
+  if (seedRecord !== undefined && !reused) writeFileSync(seedRecord, JSON.stringify([...directories]));
   const server = createServer((request, response) => {
     void (async () => {
       const url = new URL(request.url ?? "/", "http://127.0.0.1");
@@ -100,6 +131,32 @@ export async function startJackson(start: ServerStart): Promise<void> {
     if (directory !== undefined) tenants[key] = { base: `${url}/api/scim/v2.0/${directory.id}`, token: directory.secret, userIds: directory.userIds, groupIds: directory.groupIds };
   }
   announce({ url, tenants });
+}
+
+/** Creates the seeded directories through Polis's handler; on SQLite without an fsync per write (the harness times no seeding). */
+async function seed(dsync: DirectorySync, start: ServerStart, connections: readonly SqliteConnection[]): Promise<[TenantKey, SeededDirectory][]> {
+  for (const connection of connections) connection.pragma("synchronous = OFF");
+  const directories: [TenantKey, SeededDirectory][] = [];
+  for (const key of SEEDED) {
+    const created = await dsync.directories.create({ tenant: key, product: "bench", name: key, type: "okta-scim-v2" });
+    if (created.data === null) throw new Error(`Polis: cannot create directory: ${JSON.stringify(created.error)}`);
+    const directory: SeededDirectory = { id: created.data.id, secret: created.data.scim.secret, userIds: [], groupIds: [] };
+    directories.push([key, directory]);
+    const handle = (method: string, resourceType: string, body: unknown, resourceId?: string) =>
+      dsync.requests.handle({ method, body, directoryId: directory.id, resourceType, resourceId, apiSecret: directory.secret, query: {} });
+    for (let i = 0; i < start.sizes.smallUsers; i++) {
+      const answer = await handle("POST", "users", oktaUser(userName(key, i), i));
+      directory.userIds.push((answer.data as { id: string }).id);
+    }
+    for (let i = 0; i < start.sizes.smallUsers; i++) {
+      const answer = await handle("POST", "groups", groupBody(key, i));
+      directory.groupIds.push((answer.data as { id: string }).id);
+    }
+    const members = directory.userIds.slice(0, start.sizes.smallGroupMembers).map((value) => ({ value }));
+    await handle("PATCH", "groups", { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "add", path: "members", value: members }] }, directory.groupIds[0]);
+  }
+  for (const connection of connections) connection.pragma("synchronous = FULL");
+  return directories;
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
