@@ -20,12 +20,24 @@ export interface GroupHead {
   readonly location: string;
 }
 
-/** The member as `memberJson` in resources.ts writes it, built as text (one JSON.stringify per string, not per object). */
-function memberText(context: ScimContext, member: Member): string {
-  const value = JSON.stringify(member.value);
-  const ref = JSON.stringify(resourceLocation(context, member.type, member.value));
-  const display = member.display === null ? "" : `,"display":${JSON.stringify(member.display)}`;
-  return `{"value":${value},"$ref":${ref}${display},"type":"${member.type}"}`;
+/**
+ * Writes members as `memberJson` in resources.ts does, as text: each `$ref` is the escaped
+ * location of the member's resource type followed by the escaped id, so a member costs one
+ * JSON.stringify of its id (and one of its display), not one of its whole URL as well.
+ */
+function memberWriter(context: ScimContext): (member: Member) => string {
+  const prefixes = new Map<string, string>();
+  return (member) => {
+    let prefix = prefixes.get(member.type);
+    if (prefix === undefined) {
+      // The location with an empty id: the JSON string of `<base>/<Users|Groups>/`, without its closing quote.
+      prefix = JSON.stringify(resourceLocation(context, member.type, "")).slice(0, -1);
+      prefixes.set(member.type, prefix);
+    }
+    const value = JSON.stringify(member.value);
+    const display = member.display === null ? "" : `,"display":${JSON.stringify(member.display)}`;
+    return `{"value":${value},"$ref":${prefix}${value.slice(1)}${display},"type":"${member.type}"}`;
+  };
 }
 
 /**
@@ -80,5 +92,5 @@ async function readHead(context: ScimContext, session: ReadSession, id: string):
 }
 
 function membersText(context: ScimContext, members: readonly Member[]): string {
-  return members.map((member) => memberText(context, member)).join(",");
+  return members.map(memberWriter(context)).join(",");
 }

@@ -63,6 +63,36 @@ describe("GET of a group larger than one page of members", () => {
     expect(answer.body.displayName).toBe("Everyone");
   });
 
+  it("writes every member as the non-streamed answer does: escaped display, a nested group's $ref", async () => {
+    const odd = await tenant.scim("/Users", {
+      method: "POST",
+      body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "odd@example.com", displayName: 'Zoë "Z" \\ O\u2028Neil' },
+    });
+    expect(odd.status).toBe(201);
+    const nested = await createGroup(tenant, "Nested </script>");
+    const members = [{ value: odd.body.id as string }, { value: nested }];
+    const added = await tenant.scim(`/Groups/${groupId}`, { method: "PATCH", body: { schemas: [PATCH], Operations: [{ op: "add", path: "members", value: members }] } });
+    expect(added.status).toBe(204);
+    try {
+      const streamed = await tenant.scim(`/Groups/${groupId}`);
+      // With a projection the group is served as an object (getResource), not streamed.
+      const built = await tenant.scim(`/Groups/${groupId}?attributes=members`);
+      expect(streamed.status).toBe(200);
+      expect(built.status).toBe(200);
+      const byValue = (list: { value: string }[]) => [...list].sort((a, b) => a.value.localeCompare(b.value));
+      expect(streamed.body.members).toHaveLength(MEMBERS + 2);
+      expect(byValue(streamed.body.members)).toEqual(byValue(built.body.members));
+      expect(streamed.body.members).toContainEqual({ value: nested, $ref: `${tenant.baseUrl}/Groups/${nested}`, display: "Nested </script>", type: "Group" });
+      expect(streamed.body.members).toContainEqual(expect.objectContaining({ value: odd.body.id, display: 'Zoë "Z" \\ O\u2028Neil', type: "User" }));
+    } finally {
+      const removed = await tenant.scim(`/Groups/${groupId}`, {
+        method: "PATCH",
+        body: { schemas: [PATCH], Operations: [{ op: "remove", path: `members[value eq "${odd.body.id as string}" or value eq "${nested}"]` }] },
+      });
+      expect(removed.status).toBe(204);
+    }
+  });
+
   it("lets a membership change commit while a slow client reads, and gives that client the group as it was", async () => {
     const response = await pausedGet(`/Groups/${groupId}`);
     expect(response.statusCode).toBe(200);
