@@ -1,5 +1,5 @@
 import { newTimeOrderedId } from "./ids.js";
-import type { ResolvedPath } from "../scim/filter/ast.js";
+import type { ResolvedFilter, ResolvedPath } from "../scim/filter/ast.js";
 import { ScimError, unwrap } from "../scim/errors.js";
 import { parseScimFilter } from "../scim/filter/parse.js";
 import { resolveFilter } from "../scim/filter/resolve.js";
@@ -333,6 +333,26 @@ export async function replaceResource(
   });
 }
 
+/**
+ * The ids a member filter names when it is `value eq "…"` or an `or` of such terms; else
+ * undefined. `members.value` compares exactly (decision 0007), as the rows' member ids do.
+ */
+function namedMemberIds(filter: ResolvedFilter): string[] | undefined {
+  switch (filter.kind) {
+    case "compare":
+      return filter.op === "eq" && typeof filter.value === "string" && filter.path.attribute.name === "members" && filter.path.subAttribute?.name === "value"
+        ? [filter.value]
+        : undefined;
+    case "or": {
+      const left = namedMemberIds(filter.left);
+      const right = left === undefined ? undefined : namedMemberIds(filter.right);
+      return left === undefined || right === undefined ? undefined : [...left, ...right];
+    }
+    default:
+      return undefined;
+  }
+}
+
 async function applyExternalChanges(
   context: ScimContext,
   session: StoreSession,
@@ -359,6 +379,13 @@ async function applyExternalChanges(
         changed = (await session.removeAllMembers(tenantId, groupId)) > 0 || changed;
         break;
       case "remove": {
+        // Okta's removal, `members[value eq "…"]`, names the ids: delete those rows directly
+        // (the DELETE answers which were members) instead of listing the matches first.
+        const named = namedMemberIds(change.filter);
+        if (named !== undefined) {
+          changed = (await session.removeMembers(tenantId, groupId, named)).length > 0 || changed;
+          break;
+        }
         const matching = await session.listMembers(tenantId, groupId, change.filter);
         if (matching.length > 0) {
           const removed = await session.removeMembers(tenantId, groupId, matching.map((member) => member.value));

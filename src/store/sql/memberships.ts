@@ -1,41 +1,53 @@
 import { type Kysely, sql } from "kysely";
 import type { ResolvedFilter } from "../../scim/filter/ast.js";
-import type { GroupRef, GroupsScope, Member, MemberRef } from "../store.js";
+import type { GroupRef, GroupsScope, Member, MemberRef, ResourceKind } from "../store.js";
 import { chunks } from "./chunks.js";
 import { memberRowElement } from "./collections.js";
 import { FilterCompiler } from "./compile-filter.js";
 import type { SqlDialect } from "./dialect.js";
 import { byGroupId, toMember } from "./mappers.js";
-import { PreparedQuery } from "./prepared-query.js";
+import { PreparedQuery, powerOfTwoRuns } from "./prepared-query.js";
 import type { Database } from "./schema.js";
 
 // Membership is one row per (group, member): every operation touches only the rows it names.
+// Adding and removing members are compiled once per run length (prepared-query.ts): an
+// Okta push adds or removes one member per request, and Kysely building and compiling the
+// statement anew cost more than SQLite's work for it.
 
-export async function addMembers(db: Kysely<Database>, tenantId: string, groupId: string, members: readonly MemberRef[]): Promise<readonly string[]> {
+/** Rows per prepared INSERT or DELETE of members: runs of powers of two up to this (powerOfTwoRuns). */
+const MEMBER_RUN = 256;
+
+const ADD_MEMBERS = new PreparedQuery((db, param, size) =>
+  db
+    .insertInto("group_members")
+    .values(Array.from({ length: size }, (_, row) => ({ tenant_id: param(0), group_id: param(1), member_id: param(2 + 2 * row), member_kind: param(3 + 2 * row) as ResourceKind })))
+    .onConflict((conflict) => conflict.doNothing())
+    .returning("member_id"),
+);
+
+const REMOVE_MEMBERS = new PreparedQuery((db, param, size) =>
+  db
+    .deleteFrom("group_members")
+    .where("tenant_id", "=", param(0))
+    .where("group_id", "=", param(1))
+    .where("member_id", "in", Array.from({ length: size }, (_, index) => param(2 + index)))
+    .returning("member_id"),
+);
+
+export async function addMembers(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, groupId: string, members: readonly MemberRef[]): Promise<readonly string[]> {
   const unique = [...new Map(members.map((member) => [member.id, member])).values()];
   const added: string[] = [];
-  for (const chunk of chunks(unique)) {
-    const rows = await db
-      .insertInto("group_members")
-      .values(chunk.map((member) => ({ tenant_id: tenantId, group_id: groupId, member_id: member.id, member_kind: member.kind })))
-      .onConflict((conflict) => conflict.doNothing())
-      .returning("member_id")
-      .execute();
+  for (const run of powerOfTwoRuns(unique, MEMBER_RUN)) {
+    const rows = await ADD_MEMBERS.execute(db, dialect, [tenantId, groupId, ...run.flatMap((member) => [member.id, member.kind])], run.length);
     added.push(...rows.map((row) => row.member_id));
   }
   return added;
 }
 
-export async function removeMembers(db: Kysely<Database>, tenantId: string, groupId: string, memberIds: readonly string[]): Promise<readonly string[]> {
+export async function removeMembers(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, groupId: string, memberIds: readonly string[]): Promise<readonly string[]> {
   const removed: string[] = [];
-  for (const chunk of chunks([...new Set(memberIds)])) {
-    const rows = await db
-      .deleteFrom("group_members")
-      .where("tenant_id", "=", tenantId)
-      .where("group_id", "=", groupId)
-      .where("member_id", "in", chunk)
-      .returning("member_id")
-      .execute();
+  for (const run of powerOfTwoRuns([...new Set(memberIds)], MEMBER_RUN)) {
+    const rows = await REMOVE_MEMBERS.execute(db, dialect, [tenantId, groupId, ...run], run.length);
     removed.push(...rows.map((row) => row.member_id));
   }
   return removed;

@@ -131,6 +131,42 @@ const INDEXED_STATE = new PreparedQuery((db, param) =>
     .where("r.id", "=", param(1)),
 );
 
+/** A group's new version and lastModified after its members changed (its row otherwise as it was). */
+const TOUCH_RESOURCE = new PreparedQuery((db, param) =>
+  db
+    .updateTable("resources")
+    .set({ last_modified: param(0), version: param(1) as unknown as number })
+    .where("tenant_id", "=", param(2))
+    .where("id", "=", param(3)),
+);
+
+/** Ids per prepared lookup by ids (kinds, whole resources): runs of powers of two up to this. */
+const KINDS_RUN = 256;
+
+/** The kind of each id that names a resource of the tenant, any or only (un)managed ones; `managed` a literal, as the planner reads it. */
+function kindsOf(managed: boolean | undefined) {
+  return new PreparedQuery((db, param, size) => {
+    let query = db
+      .selectFrom("resources")
+      .select(["id", "kind"])
+      .where("tenant_id", "=", param(0))
+      .where("id", "in", Array.from({ length: size }, (_, index) => param(1 + index)));
+    if (managed !== undefined) query = query.where("managed", "=", sql.lit(managed ? 1 : 0));
+    return query;
+  });
+}
+
+const KINDS_OF = { any: kindsOf(undefined), managed: kindsOf(true), unmanaged: kindsOf(false) };
+
+/** Resources by id, whole (the change-event recorder reads the members a group PATCH names). */
+const RESOURCES_BY_IDS = new PreparedQuery((db, param, size) =>
+  db
+    .selectFrom("resources")
+    .select(["tenant_id", "id", "kind", "data", "created", "last_modified", "version", "managed"])
+    .where("tenant_id", "=", param(0))
+    .where("id", "in", Array.from({ length: size }, (_, index) => param(1 + index))),
+);
+
 /** Set on every update; the indexed columns below are set only when their value changes. */
 const UPDATED_COLUMNS = ["display", "active", "last_modified", "version", "data"] as const;
 const INDEXED_COLUMNS = ["name_ci", "external_id", "display_name_ci"] as const;
@@ -476,12 +512,7 @@ export class SqlSession implements StoreSession {
   }
 
   async touchResource(tenantId: string, id: string, lastModified: string, version: number): Promise<void> {
-    await this.db
-      .updateTable("resources")
-      .set({ last_modified: lastModified, version })
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", id)
-      .execute();
+    await TOUCH_RESOURCE.execute(this.db, this.dialect, [lastModified, version, tenantId, id]);
   }
 
   async deleteResource(tenantId: string, kind: ResourceKind, id: string): Promise<boolean> {
@@ -501,35 +532,27 @@ export class SqlSession implements StoreSession {
 
   async findResources(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, StoredResource>> {
     const found = new Map<string, StoredResource>();
-    for (const chunk of chunks([...new Set(ids)])) {
-      const rows = await this.db
-        .selectFrom("resources")
-        .select(["tenant_id", "id", "kind", "data", "created", "last_modified", "version", "managed"])
-        .where("tenant_id", "=", tenantId)
-        .where("id", "in", chunk)
-        .execute();
-      for (const row of rows) found.set(row.id, toStoredResource(row));
+    for (const run of powerOfTwoRuns([...new Set(ids)], KINDS_RUN)) {
+      for (const row of await RESOURCES_BY_IDS.execute(this.db, this.dialect, [tenantId, ...run], run.length)) found.set(row.id, toStoredResource(row));
     }
     return found;
   }
 
   async findKinds(tenantId: string, ids: readonly string[], options?: { readonly managed?: boolean }): Promise<ReadonlyMap<string, ResourceKind>> {
     const kinds = new Map<string, ResourceKind>();
-    for (const chunk of chunks([...new Set(ids)])) {
-      let query = this.db.selectFrom("resources").select(["id", "kind"]).where("tenant_id", "=", tenantId).where("id", "in", chunk);
-      if (options?.managed !== undefined) query = query.where("managed", "=", options.managed ? 1 : 0);
-      const rows = await query.execute();
-      for (const row of rows) kinds.set(row.id, row.kind);
+    const query = KINDS_OF[options?.managed === undefined ? "any" : options.managed ? "managed" : "unmanaged"];
+    for (const run of powerOfTwoRuns([...new Set(ids)], KINDS_RUN)) {
+      for (const row of await query.execute(this.db, this.dialect, [tenantId, ...run], run.length)) kinds.set(row.id, row.kind);
     }
     return kinds;
   }
 
   addMembers(tenantId: string, groupId: string, members: readonly MemberRef[]): Promise<readonly string[]> {
-    return addMembers(this.db, tenantId, groupId, members);
+    return addMembers(this.db, this.dialect, tenantId, groupId, members);
   }
 
   removeMembers(tenantId: string, groupId: string, memberIds: readonly string[]): Promise<readonly string[]> {
-    return removeMembers(this.db, tenantId, groupId, memberIds);
+    return removeMembers(this.db, this.dialect, tenantId, groupId, memberIds);
   }
 
   removeAllMembers(tenantId: string, groupId: string): Promise<number> {
