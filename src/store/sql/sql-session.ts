@@ -32,7 +32,6 @@ import {
 } from "../store.js";
 import type { ResolvedFilter } from "../../scim/filter/ast.js";
 import type { SqlDialect, UniqueIndex } from "./dialect.js";
-import { chunks } from "./chunks.js";
 import { appendEvents, eventBounds, eventSeqBefore, listEvents, pruneEvents } from "./events.js";
 import { REQUEST_LOG_COLUMNS, toApiKeyRecord, toEmailRows, toRequestLogEntry, toRequestLogValues, toResourceRow, toStoredResource, toTenant, toTokenRecord } from "./mappers.js";
 import { addMembers, groupsJson, listGroupsOf, listMembers, listMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, scopeKey } from "./memberships.js";
