@@ -140,7 +140,7 @@ const TOUCH_RESOURCE = new PreparedQuery((db, param) =>
 );
 
 /** Ids per prepared lookup by ids (kinds, whole resources): runs of powers of two up to this. */
-const KINDS_RUN = 256;
+const IDS_RUN = 256;
 
 /** The kind of each id that names a resource of the tenant, any or only (un)managed ones; `managed` a literal, as the planner reads it. */
 function kindsOf(managed: boolean | undefined) {
@@ -531,7 +531,7 @@ export class SqlSession implements StoreSession {
 
   async findResources(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, StoredResource>> {
     const found = new Map<string, StoredResource>();
-    for (const run of powerOfTwoRuns([...new Set(ids)], KINDS_RUN)) {
+    for (const run of powerOfTwoRuns([...new Set(ids)], IDS_RUN)) {
       for (const row of await RESOURCES_BY_IDS.execute(this.db, this.dialect, [tenantId, ...run], run.length)) found.set(row.id, toStoredResource(row));
     }
     return found;
@@ -540,7 +540,7 @@ export class SqlSession implements StoreSession {
   async findKinds(tenantId: string, ids: readonly string[], options?: { readonly managed?: boolean }): Promise<ReadonlyMap<string, ResourceKind>> {
     const kinds = new Map<string, ResourceKind>();
     const query = KINDS_OF[options?.managed === undefined ? "any" : options.managed ? "managed" : "unmanaged"];
-    for (const run of powerOfTwoRuns([...new Set(ids)], KINDS_RUN)) {
+    for (const run of powerOfTwoRuns([...new Set(ids)], IDS_RUN)) {
       for (const row of await query.execute(this.db, this.dialect, [tenantId, ...run], run.length)) kinds.set(row.id, row.kind);
     }
     return kinds;
