@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Store, StoreSession, Tenant, TokenRecord } from "../store/store.js";
 
@@ -20,9 +21,16 @@ export interface AuthenticatedToken {
   readonly token: TokenRecord;
 }
 
+/**
+ * `crypto.hash` (Node.js 20.12 and later) digests in one call, without the Hash object
+ * (a native object with a handle for the garbage collector) that `createHash` makes for
+ * each of the tokens every SCIM request presents.
+ */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+
 /** SHA-256 of the token, hex: the only form in which a token is stored. */
 export function hashToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
+  return oneShotHash === undefined ? createHash("sha256").update(token, "utf8").digest("hex") : oneShotHash("sha256", token, "hex");
 }
 
 /** 256 random bits, base64url, behind `prefix`: the shape of generated tokens and API keys. */

@@ -6,6 +6,7 @@ import type { Database } from "./schema.js";
 import { ListMemo } from "./query-resources.js";
 import { SqlSession } from "./sql-session.js";
 import type { ChangeVersion } from "./wal-index.js";
+import { SharedReader } from "./direct-sqlite.js";
 
 /** What a SQLite file's store has beyond its write connection (`openStore`). */
 export interface SqliteFileParts {
@@ -28,6 +29,8 @@ export class SqlStore implements Store {
   private readonly memo: ListMemo | undefined;
 
   private readonly readDb: Kysely<Database>;
+  /** A SQLite file's read connection, shared by concurrent reads (direct-sqlite.ts). */
+  private readonly reader: SharedReader | undefined;
   /** migrate() calls under way (a SQLite file's write connection has the log attached while any is). */
   private migrating = 0;
 
@@ -39,6 +42,7 @@ export class SqlStore implements Store {
   ) {
     this.dialect = sqlDialect.name;
     this.readDb = file?.readDb ?? db;
+    this.reader = file === undefined ? undefined : new SharedReader(file.readDb);
     // SQLite's data version tells other connections' commits only, so a file's read
     // connection (which never writes) can use it, and a single `:memory:` connection cannot.
     this.memo = sqlDialect.name === "postgres" || file !== undefined ? new ListMemo(sqlDialect) : undefined;
@@ -120,14 +124,18 @@ export class SqlStore implements Store {
   }
 
   read<T>(fn: (session: ReadSession) => Promise<T>): Promise<T> {
-    return this.unavailableAsStoreError(() => this.sqlDialect.read(this.readDb, (db) => fn(new SqlSession(db, this.sqlDialect, this.memo))));
+    const reader = this.reader;
+    const session = (db: Kysely<Database>) => fn(new SqlSession(db, this.sqlDialect, this.memo));
+    return this.unavailableAsStoreError(() => (reader === undefined ? this.sqlDialect.read(this.readDb, session) : reader.shared(session)));
   }
 
   snapshot<T>(fn: (session: ReadSession) => Promise<T>, options: { readonly long?: boolean } = {}): Promise<T> {
     return this.unavailableAsStoreError(async () => {
       const db = (options.long === true ? this.file?.openSnapshotDb() : undefined) ?? this.readDb;
       try {
-        return await this.sqlDialect.snapshot(db, (connection) => fn(new SqlSession(connection, this.sqlDialect)));
+        const run = () => this.sqlDialect.snapshot(db, (connection) => fn(new SqlSession(connection, this.sqlDialect)));
+        // On the shared read connection a snapshot runs alone (SharedReader).
+        return await (db === this.readDb && this.reader !== undefined ? this.reader.exclusive(run) : run());
       } finally {
         if (db !== this.readDb) await db.destroy();
       }
