@@ -148,12 +148,12 @@ export async function authenticateToken(
   const version = store.changeVersion();
   const memo = memoOf(store);
   const known = version === undefined ? undefined : memo.get(hash);
-  if (known !== undefined && known.version === version && !isStale(known.found.token.lastUsed, now)) return known.found;
+  if (known !== undefined && known.version === version && now.getTime() - known.lastUsedMs < LAST_USED_RESOLUTION_MS) return known.found;
   // A read without a write lock; lastUsed is written at most once a LAST_USED_RESOLUTION_MS.
   const found = await store.read((session) => session.findActiveToken(hash));
   if (found === undefined) return undefined;
   if (!isStale(found.token.lastUsed, now)) {
-    if (version !== undefined) remember(memo, hash, { version, found });
+    if (version !== undefined) remember(memo, hash, { version, found, lastUsedMs: Date.parse(found.token.lastUsed ?? "") });
     return found;
   }
   const at = now.toISOString();
@@ -161,11 +161,21 @@ export async function authenticateToken(
   return { tenant: found.tenant, token: { ...found.token, lastUsed: at } };
 }
 
-/** Found tokens (never unknown ones) per store, by hash, with the change version they were read under. */
-const MEMOS = new WeakMap<Store, Map<string, { readonly version: string; readonly found: AuthenticatedToken }>>();
+/**
+ * A found token (never an unknown one) and the change version it was read under; its
+ * `lastUsed` parsed once (not on each request that reuses it).
+ */
+interface MemoEntry {
+  readonly version: string;
+  readonly found: AuthenticatedToken;
+  readonly lastUsedMs: number;
+}
+
+/** Found tokens per store, by hash. */
+const MEMOS = new WeakMap<Store, Map<string, MemoEntry>>();
 const MEMO_LIMIT = 1_000;
 
-function memoOf(store: Store): Map<string, { readonly version: string; readonly found: AuthenticatedToken }> {
+function memoOf(store: Store): Map<string, MemoEntry> {
   let memo = MEMOS.get(store);
   if (memo === undefined) {
     memo = new Map();
@@ -174,7 +184,7 @@ function memoOf(store: Store): Map<string, { readonly version: string; readonly 
   return memo;
 }
 
-function remember(memo: Map<string, { readonly version: string; readonly found: AuthenticatedToken }>, hash: string, entry: { readonly version: string; readonly found: AuthenticatedToken }): void {
+function remember(memo: Map<string, MemoEntry>, hash: string, entry: MemoEntry): void {
   memo.delete(hash);
   memo.set(hash, entry);
   if (memo.size > MEMO_LIMIT) memo.delete(memo.keys().next().value as string);

@@ -9,10 +9,12 @@ export interface LoggedError {
   readonly detail: string;
 }
 
-const loggedErrors = new WeakMap<FastifyRequest, LoggedError>();
+/** Where handleError leaves what the request log records (a request decoration, as SCIM_CONTEXT). */
+export const LOGGED_ERROR = "scimLoggedError";
+type WithLoggedError = { [LOGGED_ERROR]: LoggedError | null };
 
 export function loggedErrorOf(request: FastifyRequest): LoggedError | undefined {
-  return loggedErrors.get(request);
+  return (request as unknown as Partial<WithLoggedError>)[LOGGED_ERROR] ?? undefined;
 }
 
 function isFastifyError(error: unknown): error is FastifyError {
@@ -56,7 +58,7 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   if (scimError.status >= 500) {
     request.log.error({ err: error }, "request failed");
   }
-  loggedErrors.set(request, { scimType: scimError.scimType ?? null, detail: scimError.message });
+  (request as unknown as WithLoggedError)[LOGGED_ERROR] = { scimType: scimError.scimType ?? null, detail: scimError.message };
   if (scimError.status === 401) reply.header("WWW-Authenticate", 'Bearer realm="roster"');
   if (scimError.status === 503) reply.header("Retry-After", "5");
   return sendScim(reply, scimError.status, serializeScimError(scimError));

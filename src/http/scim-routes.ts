@@ -32,15 +32,21 @@ export interface ScimRouteOptions {
 type Params = { tenant: string; id?: string };
 type ScimRequest = FastifyRequest<{ Params: Params; Querystring: Record<string, unknown> }>;
 
-const contexts = new WeakMap<FastifyRequest, ScimContext>();
+/**
+ * Where the auth hook leaves a request's SCIM context: a property every request has from
+ * its creation (`decorateRequest` in buildApp), rather than a WeakMap entry per request,
+ * which cost a write barrier and the collector's ephemeron work on each.
+ */
+export const SCIM_CONTEXT = "scimContext";
+type WithContext = { [SCIM_CONTEXT]: ScimContext | null };
 
 /** The authenticated SCIM context of a request (set by the auth hook). */
 export function scimContextOf(request: FastifyRequest): ScimContext | undefined {
-  return contexts.get(request);
+  return (request as unknown as Partial<WithContext>)[SCIM_CONTEXT] ?? undefined;
 }
 
 function context(request: FastifyRequest): ScimContext {
-  const found = contexts.get(request);
+  const found = scimContextOf(request);
   if (found === undefined) throw new ScimError("unauthorized", "missing bearer token: send Authorization: Bearer <token>");
   return found;
 }
@@ -68,7 +74,7 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
   app.addHook("preHandler", async (request: FastifyRequest<{ Params: Params }>) => {
     const tenant = await authenticate(store, request, request.params.tenant);
     const { profile, schemas, visibility } = await profiles.resolve(tenant);
-    contexts.set(request, {
+    (request as unknown as WithContext)[SCIM_CONTEXT] = {
       store,
       tenant,
       baseUrl: `${origin(request, options.publicUrl)}/scim/v2/${tenant.slug}`,
@@ -76,7 +82,7 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
       visibility,
       profile,
       notes: [],
-    });
+    };
     assertUserSyncEnabled(profile);
   });
 

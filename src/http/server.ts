@@ -5,9 +5,9 @@ import { recordEvents, type RecordingStore } from "../events/record-events.js";
 import { startEventPruner } from "../events/retention.js";
 import type { Store, Tenant } from "../store/store.js";
 import { DEFAULT_LIMITS, type ScimLimits } from "./config.js";
-import { handleError, loggedErrorOf } from "./errors.js";
+import { handleError, LOGGED_ERROR, loggedErrorOf } from "./errors.js";
 import { RequestLogWriter, redactBody } from "./request-log.js";
-import { scimContextOf, scimRoutes } from "./scim-routes.js";
+import { SCIM_CONTEXT, scimContextOf, scimRoutes } from "./scim-routes.js";
 import { API_PREFIX, apiRoutes } from "./api-routes.js";
 import type { SecretKey } from "../events/secret-box.js";
 
@@ -89,6 +89,9 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
       return handleError(error, request, reply);
     },
   });
+  // Every request has these from its creation, so requests keep one shape (scim-routes.ts).
+  app.decorateRequest(SCIM_CONTEXT, null);
+  app.decorateRequest(LOGGED_ERROR, null);
   const requestLog = new RequestLogWriter(store, options.requestLogRetention ?? 10_000);
   const tenantsBySlug = new Map<string, Tenant>();
 
