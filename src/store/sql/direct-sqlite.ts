@@ -78,7 +78,8 @@ export class SharedReader {
       result = fn(bound);
     } catch (error) {
       this.release();
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      // Rejected with what was thrown, as an async callback's throw would be.
+      return Promise.reject(error as Error);
     }
     return result.finally(() => this.release());
   }
