@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
+import { now } from "../directory/clock.js";
 import { ScimError } from "../scim/errors.js";
 import { recordEvents, type RecordingStore } from "../events/record-events.js";
 import { startEventPruner } from "../events/retention.js";
@@ -135,7 +136,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     requestLog.push({
       tenantId: tenant.id,
       requestId: request.id,
-      at: new Date().toISOString(),
+      at: now(),
       method: request.method,
       path: request.url,
       status: reply.statusCode,

@@ -71,14 +71,19 @@ export function bind<R>(shape: QueryShape<R>, values: readonly unknown[]): Compi
 /** A Map that drops its least recently used entry beyond `limit` (shapes by key, list memo entries). */
 export class LruMap<V> {
   private readonly entries = new Map<string, V>();
+  /** The key used last: already the newest entry, so using it again moves nothing. */
+  private newest: string | undefined;
 
   constructor(private readonly limit = 1_000) {}
 
   get(key: string): V | undefined {
     const value = this.entries.get(key);
-    if (value !== undefined) {
+    // A hit on any other key moves it last (a delete and a set: a hole that the Map compacts
+    // later); the same shape asked again and again (an Okta lookup) skips both.
+    if (value !== undefined && key !== this.newest) {
       this.entries.delete(key);
       this.entries.set(key, value);
+      this.newest = key;
     }
     return value;
   }
@@ -86,6 +91,7 @@ export class LruMap<V> {
   set(key: string, value: V): void {
     this.entries.delete(key);
     this.entries.set(key, value);
+    this.newest = key;
     if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value as string);
   }
 }
