@@ -19,12 +19,17 @@ export function formatVersion(version: number): string {
 
 /** The wire form of a stored resource: `schemas`, `id`, its attributes, `extra`, then `meta`. */
 export function serializeResource(input: SerializeResourceInput): Record<string, unknown> {
-  const { schemas, id: _id, meta: _meta, ...attributes } = input.document;
-  const result: Record<string, unknown> = {
-    schemas: Array.isArray(schemas) ? [...(schemas as readonly unknown[])] : [],
-    id: input.id,
-    ...attributes,
-  };
+  const { document } = input;
+  const schemas = document["schemas"];
+  // Copied key by key into a fresh object, not by `{ ...attributes }` and then adding `meta`:
+  // V8 (Node 20) adds a property to a spread-made object through the runtime (docs/benchmarks.md).
+  const result: Record<string, unknown> = { schemas: Array.isArray(schemas) ? [...(schemas as readonly unknown[])] : [], id: input.id };
+  for (const key of Object.keys(document)) {
+    if (key === "schemas" || key === "id" || key === "meta") continue;
+    // An own `__proto__` key (JSON.parse makes one) stays an own property, as a spread kept it.
+    if (key === "__proto__") Object.defineProperty(result, key, { value: document[key], enumerable: true, writable: true, configurable: true });
+    else result[key] = document[key];
+  }
   for (const [key, value] of Object.entries(input.extra ?? {})) {
     if (key !== "id" && key !== "meta" && key !== "schemas" && value !== undefined) result[key] = value;
   }

@@ -46,6 +46,23 @@ describe("serializeResource", () => {
     expect(wire["id"]).toBe("u1");
     expect(wire["meta"]).toMatchObject({ version: 'W/"3"' });
   });
+
+  it("keeps an own __proto__ key of a parsed document as an own key, never as the result's prototype", () => {
+    const document = JSON.parse(`{"schemas":["${CORE}"],"__proto__":{"polluted":true},"userName":"bjensen"}`) as Record<string, unknown>;
+    const wire = serializeResource({ ...input, document });
+    expect(Object.getPrototypeOf(wire)).toBe(Object.prototype);
+    expect((wire as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.keys(wire)).toEqual(["schemas", "id", "__proto__", "userName", "meta"]);
+    expect(JSON.stringify(wire)).toContain('"__proto__":{"polluted":true}');
+  });
+
+  it("copies the document: changing the wire form leaves the stored document as it was", () => {
+    const document = { schemas: [CORE], userName: "bjensen" };
+    const wire = serializeResource({ ...input, document });
+    (wire["schemas"] as string[]).push("x");
+    wire["userName"] = "changed";
+    expect(document).toEqual({ schemas: [CORE], userName: "bjensen" });
+  });
 });
 
 describe("formatVersion", () => {
