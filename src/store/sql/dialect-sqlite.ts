@@ -19,6 +19,7 @@ import type { JsonReadAs, JsonSource, SqlDialect, UniqueIndex } from "./dialect.
 import { executeRows, registerStatements, whileHeld } from "./direct-sqlite.js";
 import { CommitGroup } from "./group-commit.js";
 import { REQUEST_LOG_SCHEMA } from "./request-log-file.js";
+import { enableWal } from "./wal-mode.js";
 import type { Database } from "./schema.js";
 
 const FOLD_FUNCTION = "roster_fold";
@@ -210,7 +211,7 @@ export interface SqliteSettings {
 export function prepareSqliteDatabase(database: BetterSqlite3.Database, settings: SqliteSettings): void {
   database.pragma(`busy_timeout = ${Math.trunc(settings.busyTimeoutMs)}`);
   if (!database.readonly) {
-    if (!database.memory) database.pragma("journal_mode = WAL");
+    if (!database.memory) enableWal(database);
     database.pragma("synchronous = FULL");
   }
   // Statement journals (a statement inside a savepoint that may fail midway: every write of

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from "better-sqlite3";
+import { enableWal } from "./wal-mode.js";
 
 // On SQLite the request log lives in a file of its own beside the database (ADR 0014),
 // attached to the read connections as the schema `log` and written on a connection of its
@@ -30,7 +31,7 @@ const COLUMNS = `seq integer primary key autoincrement, tenant_id text not null,
 export function attachRequestLog(connection: BetterSqlite3.Database, file: string, options: { readonly writable: boolean }): void {
   connection.prepare(`attach database ? as ${REQUEST_LOG_SCHEMA}`).run(file);
   if (!options.writable) return;
-  if (file !== ":memory:") connection.pragma(`${REQUEST_LOG_SCHEMA}.journal_mode = WAL`);
+  if (file !== ":memory:") enableWal(connection, REQUEST_LOG_SCHEMA);
   connection.pragma(`${REQUEST_LOG_SCHEMA}.synchronous = NORMAL`);
   connection.exec(`create table if not exists ${REQUEST_LOG_SCHEMA}.request_log (${COLUMNS});
     create index if not exists ${REQUEST_LOG_SCHEMA}.request_log_tenant_seq on request_log (tenant_id, seq);`);
