@@ -148,12 +148,13 @@ export async function authenticateToken(
   const version = store.changeVersion();
   const memo = memoOf(store);
   const known = version === undefined ? undefined : memo.get(hash);
-  if (known !== undefined && known.version === version && now.getTime() - known.lastUsedMs < LAST_USED_RESOLUTION_MS) return known.found;
+  if (known !== undefined && known.version === version && !isStale(known.lastUsedMs, now)) return known.found;
   // A read without a write lock; lastUsed is written at most once a LAST_USED_RESOLUTION_MS.
   const found = await store.read((session) => session.findActiveToken(hash));
   if (found === undefined) return undefined;
-  if (!isStale(found.token.lastUsed, now)) {
-    if (version !== undefined) remember(memo, hash, { version, found, lastUsedMs: Date.parse(found.token.lastUsed ?? "") });
+  const lastUsedMs = Date.parse(found.token.lastUsed ?? "");
+  if (!isStale(lastUsedMs, now)) {
+    if (version !== undefined) remember(memo, hash, { version, found, lastUsedMs });
     return found;
   }
   const at = now.toISOString();
@@ -190,8 +191,7 @@ function remember(memo: Map<string, MemoEntry>, hash: string, entry: MemoEntry):
   if (memo.size > MEMO_LIMIT) memo.delete(memo.keys().next().value as string);
 }
 
-function isStale(lastUsed: string | null, now: Date): boolean {
-  if (lastUsed === null) return true;
-  const last = Date.parse(lastUsed);
-  return Number.isNaN(last) || now.getTime() - last >= LAST_USED_RESOLUTION_MS;
+/** Whether a token last used at `lastUsedMs` (NaN: never, or unreadable) is due a new `lastUsed`. */
+function isStale(lastUsedMs: number, now: Date): boolean {
+  return Number.isNaN(lastUsedMs) || now.getTime() - lastUsedMs >= LAST_USED_RESOLUTION_MS;
 }
