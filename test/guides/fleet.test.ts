@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GuideTenant, guideTenant, type Okta, person } from "./okta.js";
 
-// shared/seeds: Fleet's guide (map an end user's IdP information to a host), against a tenant
-// made from examples/profiles/fleet.yaml.
+// Fleet's "Foreign vitals: map IdP users to hosts" (https://fleetdm.com/guides/foreign-vitals-map-idp-users-to-hosts),
+// followed step by step against a tenant made from examples/profiles/fleet.yaml.
 let fleet: GuideTenant;
 let okta: Okta;
 

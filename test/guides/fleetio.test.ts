@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENTERPRISE, type GuideTenant, guideTenant, type Okta, person } from "./okta.js";
 
-// shared/seeds: Fleetio's Okta guide, against a tenant made from examples/profiles/fleetio.yaml.
+// Fleetio's "SCIM Setup for Okta" (https://help.fleetio.com/en_US/scim-setup-for-okta),
+// followed step by step against a tenant made from examples/profiles/fleetio.yaml.
 let fleetio: GuideTenant;
 let okta: Okta;
 

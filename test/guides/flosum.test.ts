@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GuideTenant, guideTenant, type Okta, person } from "./okta.js";
 
-// shared/seeds: Flosum's Okta guide, against a tenant made from examples/profiles/flosum.yaml.
+// Flosum's "Okta - SCIM - Configuration" (https://docs.flosum.com/global-settings/security/identity-providers-sso/scim-configurations/okta-scim-configuration),
+// followed step by step against a tenant made from examples/profiles/flosum.yaml.
 let flosum: GuideTenant;
 let okta: Okta;
 

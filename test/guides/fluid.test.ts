@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setTenantProfile } from "../../src/directory/tenant-profiles.js";
 import { type GuideTenant, guideTenant, type Okta, person } from "./okta.js";
 
-// shared/seeds: Fluid's Okta guide, against a tenant made from examples/profiles/fluid.yaml.
+// Fluid's "How to setup SCIM with Okta" (https://knowledge.fluid.work/en/articles/6096706),
+// followed step by step against a tenant made from examples/profiles/fluid.yaml.
 const SHARED_SECRET = "Fluid-SCIM-shared-secret-2026!Okta#";
 let fluid: GuideTenant;
 let okta: Okta;

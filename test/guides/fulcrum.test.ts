@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GuideTenant, guideTenant, type Okta, person } from "./okta.js";
 
-// shared/seeds: Fulcrum's Okta guide, against a tenant made from examples/profiles/fulcrum.yaml.
+// Fulcrum's "Okta SCIM Guide" (https://help.fulcrumapp.com/en/articles/6699469-okta-scim-guide),
+// followed step by step against a tenant made from examples/profiles/fulcrum.yaml.
 let fulcrum: GuideTenant;
 let okta: Okta;
 let ownerId: string;

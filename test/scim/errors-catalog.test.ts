@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { SCIM_ERROR_CATALOG, ScimError, serializeScimError, type ScimErrorCode } from "../../src/scim/errors.js";
 
@@ -103,6 +105,27 @@ describe("docs/errors.md and SCIM_ERROR_CATALOG", () => {
     const expected = entry.scimType === undefined ? STATUS_SOURCES[entry.status] : RFC_SCIM_TYPES[entry.scimType]?.source;
     expect(expected, `${code}: status ${entry.status} / scimType ${entry.scimType ?? NONE} has no known source`).toBeDefined();
     expect(row?.["defined by"]).toBe(expected);
+  });
+});
+
+/** Every TypeScript source under src/ except the catalog itself, concatenated. */
+function sourcesRaisingCodes(): string {
+  const root = fileURLToPath(new URL("../../src", import.meta.url));
+  const files = readdirSync(root, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".ts") && !file.endsWith(".test.ts"));
+  return files
+    .filter((file) => join(root, file) !== join(root, "scim", "errors.ts"))
+    .map((file) => readFileSync(join(root, file), "utf8"))
+    .join("\n");
+}
+
+describe("docs/errors.md and the code that raises errors", () => {
+  const sources = sourcesRaisingCodes();
+  const NOT_EMITTED = "Not emitted today";
+
+  it.each(catalogRows.map((row) => [row.code ?? "", row] as const))("says %s is not emitted exactly when no source names it", (code, row) => {
+    const named = sources.includes(`"${code}"`);
+    const claimedSilent = row["when Roster uses it"]?.startsWith(NOT_EMITTED) === true;
+    expect(claimedSilent, claimedSilent ? `docs/errors.md says ${code} is not emitted, but src/ raises it` : `docs/errors.md describes ${code} as used, but nothing in src/ names it`).toBe(!named);
   });
 });
 
