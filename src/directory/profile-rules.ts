@@ -32,8 +32,8 @@ export function declaredNames(attribute: DeclaredAttribute, value: unknown): str
   });
 }
 
-function invalid(attribute: DeclaredAttribute, detail: string): ScimError {
-  return new ScimError("invalidValue", `attribute "${declaredPath(attribute)}": ${detail}`);
+function invalid(attribute: DeclaredAttribute, detail: string): string {
+  return `attribute "${declaredPath(attribute)}": ${detail}`;
 }
 
 const EMAIL = /^[^\s@]+@([^\s@]+\.[^\s@]+)$/;
@@ -63,11 +63,51 @@ export function applyDefaults(profile: TenantProfile, document: ScimDocument): S
   return next ?? document;
 }
 
-/** Throws ScimError("invalidValue") when the document breaks an identity rule. */
-export function assertIdentityRules(identity: IdentityRules, document: ScimDocument): void {
+/**
+ * What a write is judged against (docs/profiles.md, "Requests are judged on what they change").
+ * On an update, `stored` is the stored document: a value the request leaves as stored is never
+ * refused, even when the profile (or a list it references) no longer allows it, so that the
+ * identity provider can always deactivate, reactivate and delete. Such a value is reported in
+ * `notes` (the request log) instead. Without `stored` (a create) every value is judged.
+ */
+export interface RuleBaseline {
+  readonly stored?: ScimDocument;
+  readonly notes?: string[];
+}
+
+/** Refuses a value the request changes; reports one it leaves as stored. */
+function judge(changed: boolean, detail: string, baseline: RuleBaseline | undefined): void {
+  if (changed) throw new ScimError("invalidValue", detail);
+  baseline?.notes?.push(`kept a stored value this tenant's profile no longer allows (the request does not change it): ${detail}`);
+}
+
+/** The email addresses a document holds (its emails' values, and a userName that is one), lower-cased. */
+function storedAddresses(document: ScimDocument | undefined): Set<string> {
+  const addresses = new Set<string>();
+  if (document === undefined) return addresses;
+  const emails = Array.isArray(document["emails"]) ? (document["emails"] as unknown[]) : [];
+  for (const email of emails) {
+    const value = ownValue(email, "value");
+    if (typeof value === "string") addresses.add(value.toLowerCase());
+  }
+  const userName = document["userName"];
+  if (typeof userName === "string") addresses.add(userName.toLowerCase());
+  return addresses;
+}
+
+/**
+ * Throws ScimError("invalidValue") when the document breaks an identity rule with a value it
+ * changes (every value, without a stored document); reports the ones left as stored.
+ */
+export function assertIdentityRules(identity: IdentityRules, document: ScimDocument, baseline?: RuleBaseline): void {
+  const stored = baseline?.stored;
   const userName = document["userName"];
   if (identity.userNameIsEmail && typeof userName === "string" && !EMAIL.test(userName)) {
-    throw new ScimError("invalidValue", `attribute "userName": ${JSON.stringify(userName)} is not an email address; this tenant uses email addresses as user names (e.g. dana@example.com)`);
+    judge(
+      stored === undefined || stored["userName"] !== userName,
+      `attribute "userName": ${JSON.stringify(userName)} is not an email address; this tenant uses email addresses as user names (e.g. dana@example.com)`,
+      baseline,
+    );
   }
   const domains = identity.emailDomains;
   if (domains !== undefined) {
@@ -76,34 +116,49 @@ export function assertIdentityRules(identity: IdentityRules, document: ScimDocum
       ...emails.map((email, index) => [`emails[${index}].value`, ownValue(email, "value")] as const),
       ...(typeof userName === "string" && userName.includes("@") ? [["userName", userName] as const] : []),
     ];
+    const kept = storedAddresses(stored);
     for (const [where, address] of addresses) {
       if (typeof address !== "string") continue;
       const domain = EMAIL.exec(address)?.[1]?.toLowerCase();
       if (domain === undefined || !domains.includes(domain)) {
-        throw new ScimError("invalidValue", `attribute "${where}": ${JSON.stringify(address)} is not in an allowed email domain of this tenant (${domains.join(", ")})`);
+        judge(
+          !kept.has(address.toLowerCase()),
+          `attribute "${where}": ${JSON.stringify(address)} is not in an allowed email domain of this tenant (${domains.join(", ")})`,
+          baseline,
+        );
       }
     }
   }
   const timezone = document["timezone"];
   if (identity.timezones === "iana" && typeof timezone === "string" && !isTimeZone(timezone)) {
-    throw new ScimError("invalidValue", `attribute "timezone": ${JSON.stringify(timezone)} is not an IANA time zone; expected a name such as Etc/UTC, Europe/Paris or America/New_York`);
+    judge(
+      stored === undefined || stored["timezone"] !== timezone,
+      `attribute "timezone": ${JSON.stringify(timezone)} is not an IANA time zone; expected a name such as Etc/UTC, Europe/Paris or America/New_York`,
+      baseline,
+    );
   }
 }
 
 /**
  * Applies a profile to a User document about to be written: fills defaults, checks identity
- * rules, then the declared attributes' rules; returns the document to store.
+ * rules, then the declared attributes' rules; returns the document to store. On an update
+ * (`baseline.stored`), only what the request changes is judged: a value equal to the stored
+ * one (with the defaults the profile fills in) is kept and reported in `baseline.notes`.
  */
 export async function applyProfileRules(
   profile: TenantProfile | undefined,
   session: StoreSession,
   tenantId: string,
   document: ScimDocument,
+  baseline?: RuleBaseline,
 ): Promise<ScimDocument> {
   if (profile === undefined) return document;
   const completed = applyDefaults(profile, document);
-  assertIdentityRules(profile.identity, completed);
-  await assertProfileRules(profile, session, tenantId, completed);
+  // A default the profile fills in is Roster's change, not the request's: compare with the stored document completed the same way.
+  const judged: RuleBaseline | undefined =
+    baseline?.stored === undefined ? baseline : { ...baseline, stored: applyDefaults(profile, baseline.stored) };
+  assertIdentityRules(profile.identity, completed, judged);
+  await assertProfileRules(profile, session, tenantId, completed, judged);
   return completed;
 }
 
@@ -111,33 +166,39 @@ export async function applyProfileRules(
  * Checks what a profile adds to type checking: allowed values (each item of a comma-separated
  * value on its own) and references to the application's lists (blank means "no restriction").
  * Runs inside the write's transaction so a list changed concurrently is seen consistently.
- * Throws ScimError("invalidValue") naming the attribute and the offending value.
+ * Throws ScimError("invalidValue") naming the attribute and the offending value, for a value
+ * the request changes: a name the attribute already held in `baseline.stored` is reported instead.
  */
 export async function assertProfileRules(
   profile: TenantProfile | undefined,
   session: StoreSession,
   tenantId: string,
   document: ScimDocument,
+  baseline?: RuleBaseline,
 ): Promise<void> {
   for (const attribute of profile?.attributes ?? []) {
     if (attribute.type !== "string") continue;
     const names = declaredNames(attribute, declaredValue(document, attribute));
     if (names.length === 0) continue;
+    const stored = baseline?.stored;
+    const kept = new Set(stored === undefined ? [] : declaredNames(attribute, declaredValue(stored, attribute)));
     const allowed = attribute.allowedValues;
     if (allowed !== undefined) {
-      const wrong = names.find((name) => !allowed.includes(name));
-      if (wrong !== undefined) {
+      for (const wrong of names.filter((name) => !allowed.includes(name))) {
         const how = attribute.commaSeparated ? " (several are separated by commas)" : "";
-        throw invalid(attribute, `${JSON.stringify(wrong)} is not an allowed value; expected one of ${allowed.join(", ")}${how}`);
+        judge(!kept.has(wrong), invalid(attribute, `${JSON.stringify(wrong)} is not an allowed value; expected one of ${allowed.join(", ")}${how}`), baseline);
       }
     }
     if (attribute.references !== undefined) {
       const list = attribute.references;
       const entries = await session.findList(tenantId, list);
-      const wrong = names.find((name) => !(entries ?? []).includes(name));
-      if (wrong !== undefined) {
+      for (const wrong of names.filter((name) => !(entries ?? []).includes(name))) {
         const known = entries === undefined ? `the application has not declared its ${list} yet` : `known: ${entries.slice(0, 20).join(", ") || "none"}`;
-        throw invalid(attribute, `${JSON.stringify(wrong)} names no entry of the application's ${list} (${known}); names match exactly, and a blank value means full access`);
+        judge(
+          !kept.has(wrong),
+          invalid(attribute, `${JSON.stringify(wrong)} names no entry of the application's ${list} (${known}); names match exactly, and a blank value means full access`),
+          baseline,
+        );
       }
     }
   }

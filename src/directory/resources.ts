@@ -24,7 +24,7 @@ import type {
 } from "../store/store.js";
 import { StoreConflictError } from "../store/store.js";
 import { now } from "./clock.js";
-import { applyProfileRules } from "./profile-rules.js";
+import { applyProfileRules, type RuleBaseline } from "./profile-rules.js";
 import { keepIgnoredUpdates, notePassword } from "./profile-sync.js";
 import type { TenantProfile } from "./profiles.js";
 import { parseMemberInputs, resolveMembers } from "./members.js";
@@ -302,6 +302,14 @@ async function applyDeprovisioning(context: ScimContext, session: StoreSession, 
   }
 }
 
+/**
+ * An update is judged against the stored document: a value it leaves as stored is never refused
+ * (the identity provider can always deactivate, whatever the profile allows since), only reported.
+ */
+function judgedAgainst(context: ScimContext, existing: StoredResource): RuleBaseline {
+  return context.notes === undefined ? { stored: existing.document } : { stored: existing.document, notes: context.notes };
+}
+
 export async function replaceResource(
   context: ScimContext,
   kind: ResourceKind,
@@ -317,8 +325,9 @@ export async function replaceResource(
     const existing = visibleOrNotFound(context, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
     assertIfMatch(ifMatch, existing.version);
     const { document: parsed } = unwrap(parseResourceInput(split.body, schema, { mode: "replace", existing: existing.document }));
-    const checked = kind === "User" ? await applyProfileRules(context.profile, session, context.tenant.id, parsed) : parsed;
-    const document = kind === "User" ? keepIgnoredUpdates(context.profile, existing.document, checked, context.notes) : checked;
+    // An update the profile ignores changes nothing, and the rules judge only what the request changes (docs/profiles.md).
+    const kept = kind === "User" ? keepIgnoredUpdates(context.profile, existing.document, parsed, context.notes) : parsed;
+    const document = kind === "User" ? await applyProfileRules(context.profile, session, context.tenant.id, kept, judgedAgainst(context, existing)) : kept;
     if (kind === "User") notePassword(context.profile, split.body, context.notes);
     const next: StoredResource = { ...existing, document, lastModified: now(), version: existing.version + 1 };
     await session.updateResource(next).catch(conflictAsScim);
@@ -442,10 +451,12 @@ export async function patchResource(
       kind === "Group" && result.external.length > 0 ? await applyExternalChanges(context, session, id, result.external) : false;
     let current = existing;
     if (kind === "User") notePassword(context.profile, body, context.notes);
-    const checked = result.changed && kind === "User" ? await applyProfileRules(context.profile, session, context.tenant.id, result.document) : result.document;
-    const document = result.changed && kind === "User" ? keepIgnoredUpdates(context.profile, existing.document, checked, context.notes) : checked;
+    // An update the profile ignores changes nothing, and the rules judge only what the request changes (docs/profiles.md).
+    const kept = result.changed && kind === "User" ? keepIgnoredUpdates(context.profile, existing.document, result.document, context.notes) : result.document;
+    const document =
+      result.changed && kind === "User" ? await applyProfileRules(context.profile, session, context.tenant.id, kept, judgedAgainst(context, existing)) : kept;
     // Everything the PATCH changed may have been an ignored update: then nothing is written.
-    const onlyIgnored = document !== checked && JSON.stringify(document) === JSON.stringify(existing.document);
+    const onlyIgnored = kept !== result.document && JSON.stringify(document) === JSON.stringify(existing.document);
     if (result.changed && !onlyIgnored) {
       current = { ...existing, document, lastModified: now(), version: existing.version + 1 };
       await session.updateResource(current).catch(conflictAsScim);
