@@ -13,12 +13,18 @@ import { anEvent, type EventsRoster, groupBody, PATCH_OP, startEventsRoster } fr
 // follow the new profile at once (issue 19), on SQLite and PostgreSQL alike.
 
 const WITHOUT_MAPPING = `
+attributes:
+  role:
+    type: string
 roles:
   fromGroups:
     matchDeclaredRoles: true
 `;
 
 const WITH_MAPPING = `
+attributes:
+  role:
+    type: string
 roles:
   fromGroups:
     matchDeclaredRoles: true
@@ -50,10 +56,20 @@ async function updateProfileElsewhere(source: string): Promise<void> {
   expect(result, result.stderr).toMatchObject({ code: 0, stderr: "" });
 }
 
+const FROM_ATTRIBUTE = `
+attributes:
+  role:
+    type: string
+roles:
+  fromAttribute: role
+  fromGroups:
+    matchDeclaredRoles: true
+`;
+
 let serial = 0;
-async function createUser(): Promise<string> {
+async function createUser(extra: Record<string, unknown> = {}): Promise<string> {
   serial += 1;
-  const created = await roster.acme.scim("/Users", { body: scimUser(`change${serial}@acme.example`) });
+  const created = await roster.acme.scim("/Users", { body: scimUser(`change${serial}@acme.example`, extra) });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   return created.body.id;
 }
@@ -95,5 +111,19 @@ describe("a profile changed by another process", () => {
     const after = await roster.appUser(member);
     expect(after.roles).toEqual([]);
     expect(revoked.filter((event) => event.resource.id === member)).toEqual([anEvent("role.revoked", { type: "User", id: member }, { user: after, role: "Fleet Admin" })]);
+  });
+
+  it("records role.granted for every user whose role attribute the new profile reads, and role.revoked when it stops reading it", async () => {
+    const driver = await createUser({ role: "Driver" });
+    const nobody = await createUser();
+    const granted = await roster.eventsOf(() => updateProfileElsewhere(FROM_ATTRIBUTE));
+    const user = await roster.appUser(driver);
+    expect(user.roles).toEqual(["Driver"]);
+    expect(granted.filter((event) => event.resource.id === driver)).toEqual([anEvent("role.granted", { type: "User", id: driver }, { user, role: "Driver" })]);
+    expect(granted.filter((event) => event.resource.id === nobody)).toEqual([]);
+    const revoked = await roster.eventsOf(() => updateProfileElsewhere(WITHOUT_MAPPING));
+    const after = await roster.appUser(driver);
+    expect(after.roles).toEqual([]);
+    expect(revoked.filter((event) => event.resource.id === driver)).toEqual([anEvent("role.revoked", { type: "User", id: driver }, { user: after, role: "Driver" })]);
   });
 });
