@@ -68,12 +68,16 @@ function byId(a: GroupRef, b: GroupRef): number {
  */
 export async function buildEvents(context: EventContext, notes: TenantNotes): Promise<NewEvent[]> {
   const { session, tenantId, profile } = context;
+  // The profile before the transaction: another one only when the transaction replaced it (roster tenants update).
+  const profileBefore = notes.profileBefore ?? profile;
   const fromGroups = profile.roles.fromGroups;
-  const derivesRoles = profile.roles.fromAttribute !== undefined || fromGroups !== undefined;
-  const declaredAfter = needsDeclaredRoles(profile) ? ((await context.findList(ROLES_LIST)) ?? []) : [];
-  const declaredBefore = needsDeclaredRoles(profile) && notes.rolesListBefore !== undefined ? notes.rolesListBefore : declaredAfter;
+  const fromGroupsBefore = profileBefore.roles.fromGroups;
+  const derivesRoles = derivesRolesUnder(profile) || derivesRolesUnder(profileBefore);
+  const declaredRoles = needsDeclaredRoles(profile) || needsDeclaredRoles(profileBefore) ? ((await context.findList(ROLES_LIST)) ?? []) : [];
+  const declaredAfter = needsDeclaredRoles(profile) ? declaredRoles : [];
+  const declaredBefore = !needsDeclaredRoles(profileBefore) ? [] : notes.rolesListBefore !== undefined ? notes.rolesListBefore : declaredRoles;
   const viewAfter: AppViewContext = { profile, declaredRoles: declaredAfter };
-  const viewBefore: AppViewContext = { profile, declaredRoles: declaredBefore };
+  const viewBefore: AppViewContext = { profile: profileBefore, declaredRoles: declaredBefore };
 
   // Current states: what the transaction wrote, then what it must read.
   const current = new Map<string, StoredResource>();
@@ -92,20 +96,21 @@ export async function buildEvents(context: EventContext, notes: TenantNotes): Pr
     const note = notes.resources.get(groupId);
     return note === undefined ? (now ?? undefined) : nameOf(note.before);
   };
-  const grantsBefore = (name: string | undefined) => fromGroups !== undefined && name !== undefined && groupGrantsRole(fromGroups, declaredBefore, name);
+  const grantsBefore = (name: string | undefined) => fromGroupsBefore !== undefined && name !== undefined && groupGrantsRole(fromGroupsBefore, declaredBefore, name);
   const grantsAfter = (name: string | undefined) => fromGroups !== undefined && name !== undefined && groupGrantsRole(fromGroups, declaredAfter, name);
 
   // Users whose roles may have changed, and the users each event must show.
   const roleUsers = new Set<string>();
   if (derivesRoles) {
     for (const [id, note] of notes.resources) if (note.kind === "User" && note.after !== null) roleUsers.add(id);
-    if (fromGroups !== undefined) {
+    if (fromGroups !== undefined || fromGroupsBefore !== undefined) {
       for (const [groupId, note] of memberships) {
         if (!grantsBefore(nameBefore(groupId)) && !grantsAfter(nameOf(current.get(groupId)))) continue;
         for (const id of [...note.added.keys(), ...note.removed.keys()]) roleUsers.add(id);
       }
-      for (const id of await membersOfRoleGroupsChanged(context, notes, current, declaredBefore, declaredAfter)) roleUsers.add(id);
+      for (const id of await membersOfRoleGroupsChanged(context, notes, profileBefore, declaredBefore, declaredAfter)) roleUsers.add(id);
     }
+    if (notes.profileBefore !== undefined) for (const id of await usersOfProfileChange(context, profileBefore, declaredBefore, declaredAfter, current)) roleUsers.add(id);
     for (const [id, note] of notes.resources) if (note.after === null) roleUsers.delete(id);
     await readInto(context, new Set([...roleUsers].filter((id) => !current.has(id))), current);
     for (const id of roleUsers) if (current.get(id)?.kind !== "User") roleUsers.delete(id);
@@ -254,27 +259,26 @@ async function readInto(context: EventContext, ids: ReadonlySet<string>, current
 async function membersOfRoleGroupsChanged(
   context: EventContext,
   notes: TenantNotes,
-  current: ReadonlyMap<string, StoredResource>,
+  profileBefore: TenantProfile,
   declaredBefore: readonly string[],
   declaredAfter: readonly string[],
 ): Promise<Set<string>> {
   const fromGroups = context.profile.roles.fromGroups;
+  const fromGroupsBefore = profileBefore.roles.fromGroups;
   const users = new Set<string>();
-  if (fromGroups === undefined) return users;
+  if (fromGroups === undefined && fromGroupsBefore === undefined) return users;
+  const roleBefore = (name: string | undefined) => (name === undefined || fromGroupsBefore === undefined ? undefined : roleOfGroup(fromGroupsBefore, declaredBefore, name));
+  const roleAfter = (name: string | undefined) => (name === undefined || fromGroups === undefined ? undefined : roleOfGroup(fromGroups, declaredAfter, name));
   const groups = new Set<string>();
   for (const [id, note] of notes.resources) {
     if (note.kind !== "Group") continue;
     for (const member of note.membersBeforeDelete ?? []) users.add(member.value);
     if (note.before === null || note.after === null) continue;
-    const before = nameOf(note.before);
-    const after = nameOf(note.after);
-    const roleBefore = before === undefined ? undefined : roleOfGroup(fromGroups, declaredBefore, before);
-    const roleAfter = after === undefined ? undefined : roleOfGroup(fromGroups, declaredAfter, after);
-    if (roleBefore !== roleAfter) groups.add(id);
+    if (roleBefore(nameOf(note.before)) !== roleAfter(nameOf(note.after))) groups.add(id);
   }
-  if (notes.rolesListBefore !== undefined && fromGroups.matchDeclaredRoles) {
+  if (notes.rolesListBefore !== undefined) {
     const names = [...declaredBefore.filter((name) => !declaredAfter.includes(name)), ...declaredAfter.filter((name) => !declaredBefore.includes(name))];
-    for (const id of await groupsNamed(context.session, context.tenantId, names.filter((name) => !Object.hasOwn(fromGroups.mappings, name)))) {
+    for (const id of await groupsNamed(context.session, context.tenantId, names.filter((name) => roleBefore(name) !== roleAfter(name)))) {
       groups.add(id);
     }
   }
@@ -286,3 +290,62 @@ async function membersOfRoleGroupsChanged(
   for (const id of ids) for (const member of notes.memberships.get(id)?.removed.keys() ?? []) users.add(member);
   return users;
 }
+
+function derivesRolesUnder(profile: TenantProfile): boolean {
+  return profile.roles.fromAttribute !== undefined || profile.roles.fromGroups !== undefined;
+}
+
+/** What of a profile decides roles other than group names: the role attribute, the admin rule, deprovisioning and the attributes they read. */
+function rulesBesidesGroups(profile: TenantProfile): string {
+  const { fromGroups: _fromGroups, ...rules } = profile.roles;
+  return JSON.stringify([rules, profile.deprovisioning, profile.attributes]);
+}
+
+/**
+ * Users whose roles a profile change may have changed (a transaction that replaced the
+ * profile: `roster tenants update`). When only `roles.fromGroups` changed: the members of the
+ * groups whose name now grants another role (a mapping added, removed or retargeted,
+ * `matchDeclaredRoles` switched). When the role attribute, the admin rule, deprovisioning or
+ * the declared attributes changed: every user of the tenant (read into `current`, a page at a
+ * time). Proportional to what the change can affect, as a profile change is.
+ */
+async function usersOfProfileChange(
+  context: EventContext,
+  profileBefore: TenantProfile,
+  declaredBefore: readonly string[],
+  declaredAfter: readonly string[],
+  current: Map<string, StoredResource>,
+): Promise<Set<string>> {
+  const users = new Set<string>();
+  const profile = context.profile;
+  if (!derivesRolesUnder(profile) && !derivesRolesUnder(profileBefore)) return users;
+  if (rulesBesidesGroups(profile) !== rulesBesidesGroups(profileBefore)) {
+    let cursor = "";
+    for (let page = 0; page < MAX_PAGES; page += 1) {
+      const found = await context.session.queryResources(context.tenantId, "User", { count: PAGE, cursor });
+      for (const user of found.resources) {
+        users.add(user.id);
+        if (!current.has(user.id)) current.set(user.id, user);
+      }
+      if (found.nextCursor === undefined) return users;
+      cursor = found.nextCursor;
+    }
+    throw new Error(`events: tenant ${JSON.stringify(context.tenantId)} has more than ${MAX_PAGES * PAGE} users`);
+  }
+  const before = profileBefore.roles.fromGroups;
+  const after = profile.roles.fromGroups;
+  const names = new Set([...Object.keys(before?.mappings ?? {}), ...Object.keys(after?.mappings ?? {}), ...declaredBefore, ...declaredAfter]);
+  const changed = [...names].filter(
+    (name) => (before === undefined ? undefined : roleOfGroup(before, declaredBefore, name)) !== (after === undefined ? undefined : roleOfGroup(after, declaredAfter, name)),
+  );
+  if (changed.length === 0) return users;
+  const groups = await groupsNamed(context.session, context.tenantId, changed);
+  for (const members of (await context.session.listMembersOfGroups(context.tenantId, groups)).values()) {
+    for (const member of members) if (member.type === "User") users.add(member.value);
+  }
+  return users;
+}
+
+/** Users read per page when a profile change concerns every user, and the most pages read (10 million users). */
+const PAGE = 1000;
+const MAX_PAGES = 10_000;

@@ -45,7 +45,7 @@ export function recordEvents(store: Store, options: RecordEventsOptions = {}): R
           session: session.inner,
           tenantId,
           slug: await views.slugOf(session.inner, tenantId),
-          profile: await views.profileOf(session.inner, tenantId),
+          profile: await session.profileOf(tenantId),
           findList: (name) => session.findList(tenantId, name),
           known: (id) => session.known(tenantId, id),
           occurredAt: clock(),

@@ -1,5 +1,6 @@
 import type { ResolvedFilter } from "../scim/filter/ast.js";
 import { ROLES_LIST } from "../directory/lists.js";
+import type { TenantProfile } from "../directory/profiles.js";
 import type {
   ApiKeyRecord,
   ClaimedDelivery,
@@ -51,6 +52,8 @@ export class RecordingSession implements StoreSession {
   private readonly read = new Map<string, StoredResource>();
   /** Members as this transaction listed them (tenant id, NUL, member id): what a removal's event shows of them. */
   private readonly listed = new Map<string, Member>();
+  /** Each tenant's profile as this transaction read it. */
+  private readonly profiles = new Map<string, Promise<TenantProfile>>();
   /** Lists this transaction read or wrote (tenant id, NUL, list name). */
   readonly lists = new Map<string, readonly string[] | undefined>();
 
@@ -187,7 +190,7 @@ export class RecordingSession implements StoreSession {
 
   /** Whether the group's name grants a role under the tenant's profile (only then do its members matter to roles). */
   private async grantsRole(tenantId: string, group: StoredResource): Promise<boolean> {
-    const profile = await this.views.profileOf(this.inner, tenantId);
+    const profile = await this.profileOf(tenantId);
     const fromGroups = profile.roles.fromGroups;
     if (fromGroups === undefined) return false;
     const declared = fromGroups.matchDeclaredRoles ? ((await this.findList(tenantId, ROLES_LIST)) ?? []) : [];
@@ -282,10 +285,28 @@ export class RecordingSession implements StoreSession {
     return tenants;
   }
 
+  /**
+   * Recorded: the profile before the change is noted (once per transaction), so that the
+   * events of the change say whose roles it granted or revoked (build-events.ts).
+   */
   async setTenantProfile(tenantId: string, source: string | null): Promise<number | undefined> {
+    const before = await this.profileOf(tenantId);
     const version = await this.inner.setTenantProfile(tenantId, source);
-    if (version !== undefined) this.views.observeProfileVersion(tenantId, version);
+    if (version === undefined) return version;
+    const notes = this.notesOf(tenantId);
+    if (notes.profileBefore === undefined) notes.profileBefore = before;
+    this.profiles.delete(tenantId);
     return version;
+  }
+
+  /** The tenant's profile as this transaction sees it (read once per transaction, again after it changes it). */
+  async profileOf(tenantId: string): Promise<TenantProfile> {
+    let profile = this.profiles.get(tenantId);
+    if (profile === undefined) {
+      profile = this.views.profileOf(this.inner, tenantId);
+      this.profiles.set(tenantId, profile);
+    }
+    return profile;
   }
 
   async findActiveToken(hash: string): Promise<{ readonly token: TokenRecord; readonly tenant: Tenant } | undefined> {
@@ -298,6 +319,9 @@ export class RecordingSession implements StoreSession {
 
   findTenantProfile(tenantId: string): Promise<StoredProfile | undefined> {
     return this.inner.findTenantProfile(tenantId);
+  }
+  findTenantProfileVersion(tenantId: string): Promise<number | undefined> {
+    return this.inner.findTenantProfileVersion(tenantId);
   }
   insertToken(token: NewToken, created: string): Promise<TokenRecord> {
     return this.inner.insertToken(token, created);

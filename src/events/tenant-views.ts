@@ -4,26 +4,19 @@ import type { StoreSession, Tenant } from "../store/store.js";
 
 /**
  * What building a tenant's events needs to know about it — its slug and its profile — kept per
- * process. Every request looks its tenant up first (token or API key), through the same
- * recording store, and that lookup carries the profile version: `observe` keeps it, so a
- * profile changed by another process is applied from that process's next request, as
- * ProfileCache does, without another query in the write. A tenant not seen yet (the CLI) is
- * read inside the transaction.
+ * process. The profile's version is read inside every transaction that records events (one
+ * indexed read of the tenant's row), and the parsed profile is reused only while that version
+ * is the one it was parsed at: a profile changed by another process (`roster tenants update`),
+ * or by this one, applies to the very next write's events. Never a version seen earlier by a
+ * request: the events of a write follow the profile as the write's own transaction sees it.
  */
 export class TenantViews {
   private readonly slugs = new Map<string, string>();
-  private readonly versions = new Map<string, number>();
   private readonly profiles = new Map<string, { readonly version: number; readonly profile: TenantProfile }>();
 
-  /** Remembers a tenant read through the store (its slug and current profile version). */
+  /** Remembers a tenant read through the store (its slug). */
   observe(tenant: Tenant): void {
     this.slugs.set(tenant.id, tenant.slug);
-    this.versions.set(tenant.id, tenant.profileVersion ?? 0);
-  }
-
-  /** Records the version a profile change just wrote. */
-  observeProfileVersion(tenantId: string, version: number): void {
-    this.versions.set(tenantId, version);
   }
 
   /** The tenant's slug; reads the tenant list once when the tenant was never seen. */
@@ -36,18 +29,17 @@ export class TenantViews {
     return slug;
   }
 
-  /** The tenant's profile at the version last seen; reads it in the transaction when that version is not cached or none was seen. */
+  /** The tenant's profile as `session` sees it now: its version read in the transaction, the source only when that version is not cached. */
   async profileOf(session: StoreSession, tenantId: string): Promise<TenantProfile> {
-    const seen = this.versions.get(tenantId);
-    if (seen === 0) return EMPTY_PROFILE;
+    const version = await session.findTenantProfileVersion(tenantId);
+    if (version === undefined || version === 0) return EMPTY_PROFILE;
     const cached = this.profiles.get(tenantId);
-    if (seen !== undefined && cached !== undefined && cached.version >= seen) return cached.profile;
+    if (cached !== undefined && cached.version === version) return cached.profile;
     const stored = await session.findTenantProfile(tenantId);
     if (stored === undefined) return EMPTY_PROFILE;
     // Stored profiles were validated on write; a failure here is a bug, not user input.
     const profile = stored.source === null ? EMPTY_PROFILE : loadProfile(stored.source, `profile of tenant ${JSON.stringify(tenantId)}`);
     this.profiles.set(tenantId, { version: stored.version, profile });
-    this.versions.set(tenantId, stored.version);
     return profile;
   }
 }

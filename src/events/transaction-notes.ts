@@ -1,3 +1,4 @@
+import type { TenantProfile } from "../directory/profiles.js";
 import type { GroupRef, Member, ResourceKind, StoredResource } from "../store/store.js";
 
 /** One resource a transaction changed: its state before (null: created here) and after (null: deleted here). */
@@ -25,6 +26,8 @@ export interface TenantNotes {
   readonly memberships: Map<string, MembershipNote>;
   /** The application's declared roles before the transaction replaced them (PUT roles); absent when untouched. */
   rolesListBefore?: readonly string[];
+  /** The tenant's profile before the transaction replaced it (`roster tenants update`); absent when untouched. */
+  profileBefore?: TenantProfile;
 }
 
 export function emptyNotes(): TenantNotes {
@@ -63,7 +66,7 @@ export function forgetMemberships(notes: TenantNotes, id: string): void {
 
 /** Whether nothing was noted (a read-only transaction, or changes that cancelled out). */
 export function isEmpty(notes: TenantNotes): boolean {
-  if (notes.resources.size > 0 || notes.rolesListBefore !== undefined) return false;
+  if (notes.resources.size > 0 || notes.rolesListBefore !== undefined || notes.profileBefore !== undefined) return false;
   for (const note of notes.memberships.values()) if (note.added.size > 0 || note.removed.size > 0) return false;
   return true;
 }

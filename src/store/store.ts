@@ -354,6 +354,7 @@ export type ReadSession = Pick<
   | "findTenantBySlug"
   | "listTenants"
   | "findTenantProfile"
+  | "findTenantProfileVersion"
   | "findActiveToken"
   | "listTokens"
   | "listRequestLog"
@@ -390,6 +391,8 @@ export interface StoreSession {
   setTenantProfile(tenantId: string, source: string | null): Promise<number | undefined>;
   /** Undefined when the tenant is missing. */
   findTenantProfile(tenantId: string): Promise<StoredProfile | undefined>;
+  /** The version findTenantProfile would answer with, without the source (one indexed read); undefined when the tenant is missing. */
+  findTenantProfileVersion(tenantId: string): Promise<number | undefined>;
 
   // Tokens
   insertToken(token: NewToken, created: string): Promise<TokenRecord>;

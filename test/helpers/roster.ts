@@ -28,6 +28,8 @@ export interface TestRoster {
   readonly server: RunningServer;
   readonly store: Store;
   readonly url: string;
+  /** The database the server uses (a SQLite path or a PostgreSQL URL): what another process opens to share it. */
+  readonly databaseUrl: string;
   addTenant(slug: string): Promise<TestTenant>;
   close(): Promise<void>;
 }
@@ -51,13 +53,15 @@ export async function startTestRoster(
   const { database = testDatabaseKind(), ...appOptions } = options;
   const directory = mkdtempSync(join(tmpdir(), "roster-test-"));
   const postgres = database === "postgres" ? await createTestDatabase("http") : undefined;
-  const store = await openStore(postgres?.url ?? join(directory, "roster.db"));
+  const databaseUrl = postgres?.url ?? join(directory, "roster.db");
+  const store = await openStore(databaseUrl);
   await store.migrate();
   const server = await startServer({ ...appOptions, store, host: "127.0.0.1", port: 0 });
   return {
     server,
     store,
     url: server.url,
+    databaseUrl,
     async addTenant(slug) {
       const tenant = await createTenant(store, slug);
       const { token } = await createToken(store, tenant, "test");

@@ -23,13 +23,16 @@ export function describeProfileConformance(name: string, makeStore: () => Promis
     it("stores a tenant's profile source with a version that grows on every change, read with the tenant and the token", async () => {
       await store.transaction(async (s) => {
         expect(await s.findTenantProfile("t1")).toEqual({ version: 0, source: null });
+        expect(await s.findTenantProfileVersion("t1")).toBe(0);
         expect(await s.findTenantBySlug("acme")).toEqual({ id: "t1", slug: "acme", created: expect.any(String) });
         expect(await s.setTenantProfile("t1", "attributes: {}\n")).toBe(1);
         expect(await s.setTenantProfile("t1", null)).toBe(2);
         expect(await s.setTenantProfile("t1", "sync:\n  users: false\n")).toBe(3);
         expect(await s.findTenantProfile("t1")).toEqual({ version: 3, source: "sync:\n  users: false\n" });
+        expect(await s.findTenantProfileVersion("t1")).toBe(3);
         expect(await s.setTenantProfile("nope", "x: 1")).toBeUndefined();
         expect(await s.findTenantProfile("nope")).toBeUndefined();
+        expect(await s.findTenantProfileVersion("nope")).toBeUndefined();
         await s.insertToken({ id: "k1", tenantId: "t1", name: "okta", hash: "h1" }, tick());
         expect((await s.findActiveToken("h1"))?.tenant).toEqual({ id: "t1", slug: "acme", created: expect.any(String), profileVersion: 3 });
         expect((await s.listTenants())[0]?.profileVersion).toBe(3);

@@ -74,14 +74,15 @@ describe("plans of the hot reads (SQLite)", () => {
     expect(lookup?.parameters).toBe(3);
   });
 
-  it("finds a resource by id, the groups of a user and a bearer token by index, without a scan, binding only what the call brings", async () => {
+  it("finds a resource by id, the groups of a user, a bearer token and a tenant's profile version by index, without a scan, binding only what the call brings", async () => {
     const statements = await statementsOf(async (s) => {
       expect(await s.findResource("t1", "User", "u3")).toMatchObject({ id: "u3" });
       expect([...(await s.listGroupsOf("t1", ["u3"], { managed: true })).keys()]).toEqual(["u3"]);
       expect(await s.findActiveToken("h1")).toMatchObject({ tenant: { slug: "acme" } });
+      expect(await s.findTenantProfileVersion("t1")).toBe(0);
     });
-    // The tenant, kind and id; the tenant and the one member id; the token's hash.
-    expect(statements.map((statement) => statement.parameters)).toEqual([3, 2, 1]);
+    // The tenant, kind and id; the tenant and the one member id; the token's hash; the tenant (every recorded write reads it).
+    expect(statements.map((statement) => statement.parameters)).toEqual([3, 2, 1, 1]);
     for (const { sql, plan } of statements) {
       expect(plan.length, sql).toBeGreaterThan(0);
       for (const step of plan) expect(step, sql).toMatch(/^SEARCH /);

@@ -64,6 +64,9 @@ export const USER_NAME_INDEX: UniqueIndex = {
   columns: ["tenant_id", "managed", "name_ci"],
 };
 
+/** A tenant's profile version alone: read by every write that records events (tenant-views.ts), so compiled once. */
+const PROFILE_VERSION = new PreparedQuery((db, param) => db.selectFrom("tenants").select("profile_version").where("id", "=", param(0)));
+
 const ACTIVE_TOKEN = new PreparedQuery((db, param) =>
   db
     .selectFrom("tokens as k")
@@ -255,6 +258,11 @@ export class SqlSession implements StoreSession {
   async findTenantProfile(tenantId: string): Promise<StoredProfile | undefined> {
     const row = await this.db.selectFrom("tenants").select(["profile", "profile_version"]).where("id", "=", tenantId).executeTakeFirst();
     return row === undefined ? undefined : { version: Number(row.profile_version), source: row.profile };
+  }
+
+  async findTenantProfileVersion(tenantId: string): Promise<number | undefined> {
+    const [row] = await PROFILE_VERSION.execute(this.db, this.dialect, [tenantId]);
+    return row === undefined ? undefined : Number(row.profile_version);
   }
 
   async insertToken(token: NewToken, created: string): Promise<TokenRecord> {
