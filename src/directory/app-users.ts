@@ -59,7 +59,10 @@ export interface AppUser {
   readonly updatedAt: string;
 }
 
-const USER_FIELDS = ["userName", "displayName", "givenName", "familyName", "emails", "active", "timezone", "externalId"] as const;
+/** The fields POST and PATCH users take. */
+export const USER_FIELDS = ["userName", "displayName", "givenName", "familyName", "emails", "active", "timezone", "externalId"] as const;
+/** The filters GET users takes (besides limit and cursor). */
+export const USER_QUERY = ["email", "userName", "externalId", "active", "managed"] as const;
 const STRING_FIELDS = ["userName", "displayName", "givenName", "familyName", "timezone", "externalId"] as const;
 
 function text(document: ScimDocument, key: string): string | null {
