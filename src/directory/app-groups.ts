@@ -27,7 +27,12 @@ export interface AppMember {
   readonly display: string | null;
 }
 
-const GROUP_FIELDS = ["displayName", "externalId"] as const;
+/** The fields POST and PATCH groups take. */
+export const GROUP_FIELDS = ["displayName", "externalId"] as const;
+/** The filters GET groups takes (besides limit and cursor). */
+export const GROUP_QUERY = ["displayName", "externalId", "managed"] as const;
+/** The field POST groups/<id>/members takes. */
+export const MEMBER_FIELDS = ["userId"] as const;
 
 export function toAppGroup(resource: StoredResource): AppGroup {
   const { displayName, externalId } = resource.document;
@@ -161,7 +166,7 @@ async function changeMembers(context: AppContext, session: StoreSession, groupId
 
 /** POST groups/<id>/members `{"userId"}`: true when added, false when already a member. */
 export async function addAppGroupMember(context: AppContext, groupId: string, body: unknown): Promise<boolean> {
-  const fields = objectBody(body, ["userId"], "member");
+  const fields = objectBody(body, MEMBER_FIELDS, "member");
   const userId = fields["userId"];
   if (typeof userId !== "string" || userId === "") throw new AppError("invalidRequest", "userId: required, the id of a user of this tenant");
   return context.store.transaction(async (session) => {

@@ -18,6 +18,7 @@ import { type AppPage, booleanParam, objectBody, parsePaging, stringParam, withC
 import { type AppViewContext, deriveAppView, needsDeclaredRoles, PLAIN_VIEW_CONTEXT } from "./app-view.js";
 import { now } from "./clock.js";
 import { ROLES_LIST } from "./lists.js";
+import { applyDefaults, assertIdentityRules } from "./profile-rules.js";
 import type { TenantProfile } from "./profiles.js";
 import { tenantSchemas } from "./schemas.js";
 
@@ -59,7 +60,10 @@ export interface AppUser {
   readonly updatedAt: string;
 }
 
-const USER_FIELDS = ["userName", "displayName", "givenName", "familyName", "emails", "active", "timezone", "externalId"] as const;
+/** The fields POST and PATCH users take. */
+export const USER_FIELDS = ["userName", "displayName", "givenName", "familyName", "emails", "active", "timezone", "externalId"] as const;
+/** The filters GET users takes (besides limit and cursor). */
+export const USER_QUERY = ["email", "userName", "externalId", "active", "managed"] as const;
 const STRING_FIELDS = ["userName", "displayName", "givenName", "familyName", "timezone", "externalId"] as const;
 
 function text(document: ScimDocument, key: string): string | null {
@@ -191,6 +195,34 @@ function validated(profile: TenantProfile | undefined, document: Record<string, 
   return result.value.document;
 }
 
+/** The attributes the identity rules read (profile-rules.ts, assertIdentityRules). */
+const IDENTITY_ATTRIBUTES = ["userName", "emails", "timezone"] as const;
+
+/**
+ * A user the identity provider can see (the profile's `unmanagedUsers.visible`) is one it may
+ * import, so it gets the same identity defaults and rules as a SCIM-created user: defaults fill
+ * what is missing or blank, and what the request sets must satisfy the rules. Like SCIM writes,
+ * only what changes is checked: a stored value the profile has since narrowed does not block
+ * an unrelated change. A user the identity provider cannot see is the application's alone.
+ */
+function withIdentityRules(profile: TenantProfile | undefined, document: ScimDocument, existing?: ScimDocument): ScimDocument {
+  if (profile === undefined || !profile.unmanagedUsers.visible) return document;
+  const completed = applyDefaults(profile, document);
+  const changed: Record<string, unknown> = {};
+  for (const name of IDENTITY_ATTRIBUTES) {
+    const value = completed[name];
+    if (value === undefined) continue;
+    if (existing === undefined || JSON.stringify(value) !== JSON.stringify(existing[name])) changed[name] = value;
+  }
+  try {
+    assertIdentityRules(profile.identity, changed);
+  } catch (error) {
+    if (error instanceof ScimError) throw appErrorFromScim(error);
+    throw error;
+  }
+  return completed;
+}
+
 function userNameTaken(error: unknown): never {
   if (error instanceof StoreConflictError && error.constraint === "user.userName") {
     throw new AppError("userNameTaken", "userName is already taken by another application user of this tenant (compared ignoring case)");
@@ -204,7 +236,7 @@ export async function createAppUser(context: AppContext, body: unknown): Promise
   if (typeof fields["userName"] !== "string" || fields["userName"].trim() === "") {
     throw new AppError("invalidRequest", "userName: required, a non-empty string");
   }
-  const document = validated(context.profile, applyFields({ active: true }, fields));
+  const document = validated(context.profile, withIdentityRules(context.profile, applyFields({ active: true }, fields)));
   const timestamp = now();
   const resource: StoredResource = {
     tenantId: context.tenant.id,
@@ -218,7 +250,7 @@ export async function createAppUser(context: AppContext, body: unknown): Promise
   };
   return context.store.transaction(async (session) => {
     await session.insertResource(resource).catch(userNameTaken);
-    return toAppUser(resource, []);
+    return (await serve(session, context.tenant.id, [resource], context.profile))[0] as AppUser;
   });
 }
 
@@ -232,7 +264,7 @@ export async function updateAppUser(context: AppContext, id: string, body: unkno
     const existing = await session.findResource(context.tenant.id, "User", id, { lock: true });
     if (existing === undefined) throw userNotFound(id);
     if (existing.managed !== false) throw managedRefusal("user", id, "change or deactivate it");
-    const document = validated(context.profile, applyFields(existing.document, fields), existing.document);
+    const document = validated(context.profile, withIdentityRules(context.profile, applyFields(existing.document, fields), existing.document), existing.document);
     const next: StoredResource = { ...existing, document, lastModified: now(), version: existing.version + 1 };
     await session.updateResource(next).catch(userNameTaken);
     return (await serve(session, context.tenant.id, [next], context.profile))[0] as AppUser;

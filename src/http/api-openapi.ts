@@ -13,7 +13,9 @@ const ok = (description: string, schema: unknown) => ({ description, content: js
 const error = (description: string) => ({ description, content: jsonContent(ref("Error")) });
 const NO_CONTENT = { "204": { description: "Done; no body." } };
 const COMMON_ERRORS = {
-  "400": error("invalidRequest or invalidCursor: the message says what was wrong and where."),
+  "400": error(
+    "invalidRequest or invalidCursor: the message says what was wrong and where. A query parameter or body field the operation does not declare here is invalidRequest, naming it.",
+  ),
   "401": error("unauthorized: no API key, or an unknown or revoked one."),
   "403": error("forbidden: the key belongs to another tenant."),
   "404": error("notFound: no such tenant (administrator keys), user, group, member, list or webhook."),

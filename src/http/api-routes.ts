@@ -2,6 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { apiKeyAllows, authenticateApiKey } from "../directory/api-keys.js";
 import { AppError } from "../directory/app-errors.js";
 import {
+  GROUP_FIELDS,
+  GROUP_QUERY,
+  MEMBER_FIELDS,
   addAppGroupMember,
   createAppGroup,
   deleteAppGroup,
@@ -11,7 +14,16 @@ import {
   removeAppGroupMember,
   updateAppGroup,
 } from "../directory/app-groups.js";
-import { type AppContext, createAppUser, deleteAppUser, getAppUser, listAppUsers, updateAppUser } from "../directory/app-users.js";
+import {
+  type AppContext,
+  createAppUser,
+  deleteAppUser,
+  getAppUser,
+  listAppUsers,
+  updateAppUser,
+  USER_FIELDS,
+  USER_QUERY,
+} from "../directory/app-users.js";
 import { getAppList, putAppList, ROLES_LIST } from "../directory/lists.js";
 import { ProfileCache } from "../directory/tenant-profiles.js";
 import type { SecretKey } from "../events/secret-box.js";
@@ -21,8 +33,11 @@ import {
   getWebhook,
   listWebhookDeliveriesFromQuery,
   listWebhooks,
+  REPLAY_FIELDS,
   replayWebhookFromBody,
   updateWebhook,
+  WEBHOOK_CREATE_FIELDS,
+  WEBHOOK_UPDATE_FIELDS,
 } from "../events/webhooks.js";
 import { listAppEvents } from "../events/feed.js";
 import type { Store } from "../store/store.js";
@@ -51,71 +66,164 @@ export interface ApiRoute {
   readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Relative to API_PREFIX, Fastify syntax (`:id`). */
   readonly url: string;
+  /** The query parameters it reads; any other is 400 invalidRequest naming it (checkRequestShape). */
+  readonly query: readonly string[];
+  /**
+   * Its body: the fields of a JSON object (any other is 400 naming it), `names` (a JSON array of
+   * names), or `none` (a body with anything in it is 400).
+   */
+  readonly body: readonly string[] | "names" | "none";
   readonly handle: (context: ApiContext, params: Params, request: ApiRequest) => Promise<ApiAnswer>;
 }
 
 const T = "/tenants/:tenant";
+const PAGING = ["limit", "cursor"] as const;
+const NO_INPUT = { query: [], body: "none" } as const;
 const json = (status: number) => (body: unknown): ApiAnswer => ({ status, body });
 const noContent = (): ApiAnswer => ({ status: 204 });
 const param = (params: Params, name: string): string => params[name] ?? "";
 
 /** Every tenant route of the management API; the OpenAPI document must describe exactly these (test/api/openapi.test.ts). */
 export const API_ROUTES: readonly ApiRoute[] = [
-  { method: "GET", url: `${T}/users`, handle: (c, _p, r) => listAppUsers(c, r.query).then(json(200)) },
+  {
+    method: "GET",
+    url: `${T}/users`,
+    query: [...USER_QUERY, ...PAGING],
+    body: "none",
+    handle: (c, _p, r) => listAppUsers(c, r.query).then(json(200)),
+  },
   {
     method: "POST",
     url: `${T}/users`,
+    query: [],
+    body: USER_FIELDS,
     handle: async (c, p, r) => {
       const user = await createAppUser(c, r.body);
       return { status: 201, body: user, location: `${API_PREFIX}/tenants/${param(p, "tenant")}/users/${user.id}` };
     },
   },
-  { method: "GET", url: `${T}/users/:id`, handle: (c, p) => getAppUser(c, param(p, "id")).then(json(200)) },
-  { method: "PATCH", url: `${T}/users/:id`, handle: (c, p, r) => updateAppUser(c, param(p, "id"), r.body).then(json(200)) },
-  { method: "DELETE", url: `${T}/users/:id`, handle: (c, p) => deleteAppUser(c, param(p, "id")).then(noContent) },
-  { method: "GET", url: `${T}/groups`, handle: (c, _p, r) => listAppGroups(c, r.query).then(json(200)) },
+  { method: "GET", url: `${T}/users/:id`, ...NO_INPUT, handle: (c, p) => getAppUser(c, param(p, "id")).then(json(200)) },
+  { method: "PATCH", url: `${T}/users/:id`, query: [], body: USER_FIELDS, handle: (c, p, r) => updateAppUser(c, param(p, "id"), r.body).then(json(200)) },
+  { method: "DELETE", url: `${T}/users/:id`, ...NO_INPUT, handle: (c, p) => deleteAppUser(c, param(p, "id")).then(noContent) },
+  {
+    method: "GET",
+    url: `${T}/groups`,
+    query: [...GROUP_QUERY, ...PAGING],
+    body: "none",
+    handle: (c, _p, r) => listAppGroups(c, r.query).then(json(200)),
+  },
   {
     method: "POST",
     url: `${T}/groups`,
+    query: [],
+    body: GROUP_FIELDS,
     handle: async (c, p, r) => {
       const group = await createAppGroup(c, r.body);
       return { status: 201, body: group, location: `${API_PREFIX}/tenants/${param(p, "tenant")}/groups/${group.id}` };
     },
   },
-  { method: "GET", url: `${T}/groups/:id`, handle: (c, p) => getAppGroup(c, param(p, "id")).then(json(200)) },
-  { method: "PATCH", url: `${T}/groups/:id`, handle: (c, p, r) => updateAppGroup(c, param(p, "id"), r.body).then(json(200)) },
-  { method: "DELETE", url: `${T}/groups/:id`, handle: (c, p) => deleteAppGroup(c, param(p, "id")).then(noContent) },
-  { method: "GET", url: `${T}/groups/:id/members`, handle: (c, p, r) => listAppGroupMembers(c, param(p, "id"), r.query).then(json(200)) },
-  { method: "POST", url: `${T}/groups/:id/members`, handle: (c, p, r) => addAppGroupMember(c, param(p, "id"), r.body).then(noContent) },
+  { method: "GET", url: `${T}/groups/:id`, ...NO_INPUT, handle: (c, p) => getAppGroup(c, param(p, "id")).then(json(200)) },
+  { method: "PATCH", url: `${T}/groups/:id`, query: [], body: GROUP_FIELDS, handle: (c, p, r) => updateAppGroup(c, param(p, "id"), r.body).then(json(200)) },
+  { method: "DELETE", url: `${T}/groups/:id`, ...NO_INPUT, handle: (c, p) => deleteAppGroup(c, param(p, "id")).then(noContent) },
+  {
+    method: "GET",
+    url: `${T}/groups/:id/members`,
+    query: PAGING,
+    body: "none",
+    handle: (c, p, r) => listAppGroupMembers(c, param(p, "id"), r.query).then(json(200)),
+  },
+  {
+    method: "POST",
+    url: `${T}/groups/:id/members`,
+    query: [],
+    body: MEMBER_FIELDS,
+    handle: (c, p, r) => addAppGroupMember(c, param(p, "id"), r.body).then(noContent),
+  },
   {
     method: "DELETE",
     url: `${T}/groups/:id/members/:userId`,
+    ...NO_INPUT,
     handle: (c, p) => removeAppGroupMember(c, param(p, "id"), param(p, "userId")).then(noContent),
   },
-  { method: "GET", url: `${T}/roles`, handle: (c) => getAppList(c, ROLES_LIST).then(json(200)) },
-  { method: "PUT", url: `${T}/roles`, handle: (c, _p, r) => putAppList(c, ROLES_LIST, r.body).then(json(200)) },
-  { method: "GET", url: `${T}/lists/:name`, handle: (c, p) => getAppList(c, param(p, "name")).then(json(200)) },
-  { method: "PUT", url: `${T}/lists/:name`, handle: (c, p, r) => putAppList(c, param(p, "name"), r.body).then(json(200)) },
-  { method: "GET", url: `${T}/webhooks`, handle: (c) => listWebhooks(c.store, c.tenant).then((data) => ({ status: 200, body: { data } })) },
+  { method: "GET", url: `${T}/roles`, ...NO_INPUT, handle: (c) => getAppList(c, ROLES_LIST).then(json(200)) },
+  { method: "PUT", url: `${T}/roles`, query: [], body: "names", handle: (c, _p, r) => putAppList(c, ROLES_LIST, r.body).then(json(200)) },
+  { method: "GET", url: `${T}/lists/:name`, ...NO_INPUT, handle: (c, p) => getAppList(c, param(p, "name")).then(json(200)) },
+  { method: "PUT", url: `${T}/lists/:name`, query: [], body: "names", handle: (c, p, r) => putAppList(c, param(p, "name"), r.body).then(json(200)) },
+  {
+    method: "GET",
+    url: `${T}/webhooks`,
+    ...NO_INPUT,
+    handle: (c) => listWebhooks(c.store, c.tenant).then((data) => ({ status: 200, body: { data } })),
+  },
   {
     method: "POST",
     url: `${T}/webhooks`,
+    query: [],
+    body: WEBHOOK_CREATE_FIELDS,
     handle: async (c, p, r) => {
       const created = await createWebhook(c.store, c.tenant, r.body, c.secretKey);
       return { status: 201, body: created, location: `${API_PREFIX}/tenants/${param(p, "tenant")}/webhooks/${created.id}` };
     },
   },
-  { method: "GET", url: `${T}/webhooks/:id`, handle: (c, p) => getWebhook(c.store, c.tenant, param(p, "id")).then(json(200)) },
-  { method: "PATCH", url: `${T}/webhooks/:id`, handle: (c, p, r) => updateWebhook(c.store, c.tenant, param(p, "id"), r.body).then(json(200)) },
-  { method: "DELETE", url: `${T}/webhooks/:id`, handle: (c, p) => deleteWebhook(c.store, c.tenant, param(p, "id")).then(noContent) },
+  { method: "GET", url: `${T}/webhooks/:id`, ...NO_INPUT, handle: (c, p) => getWebhook(c.store, c.tenant, param(p, "id")).then(json(200)) },
+  {
+    method: "PATCH",
+    url: `${T}/webhooks/:id`,
+    query: [],
+    body: WEBHOOK_UPDATE_FIELDS,
+    handle: (c, p, r) => updateWebhook(c.store, c.tenant, param(p, "id"), r.body).then(json(200)),
+  },
+  { method: "DELETE", url: `${T}/webhooks/:id`, ...NO_INPUT, handle: (c, p) => deleteWebhook(c.store, c.tenant, param(p, "id")).then(noContent) },
   {
     method: "GET",
     url: `${T}/webhooks/:id/deliveries`,
+    query: ["status", ...PAGING],
+    body: "none",
     handle: (c, p, r) => listWebhookDeliveriesFromQuery(c.store, c.tenant, param(p, "id"), r.query).then(json(200)),
   },
-  { method: "POST", url: `${T}/webhooks/:id/replay`, handle: (c, p, r) => replayWebhookFromBody(c.store, c.tenant, param(p, "id"), r.body).then(json(200)) },
-  { method: "GET", url: `${T}/events`, handle: (c, _p, r) => listAppEvents(c, r.query).then(json(200)) },
+  {
+    method: "POST",
+    url: `${T}/webhooks/:id/replay`,
+    query: [],
+    body: REPLAY_FIELDS,
+    handle: (c, p, r) => replayWebhookFromBody(c.store, c.tenant, param(p, "id"), r.body).then(json(200)),
+  },
+  { method: "GET", url: `${T}/events`, query: ["after", "limit"], body: "none", handle: (c, _p, r) => listAppEvents(c, r.query).then(json(200)) },
 ];
+
+/** How a route names itself in an error: `GET users/{id}`. */
+function routeName(method: string, url: string): string {
+  return `${method} ${url.replace(`${T}/`, "").replace(/:(\w+)/g, "{$1}")}`;
+}
+
+/**
+ * The one check of what a request sends besides its path, before its handler runs: every query
+ * parameter must be one the route reads, every field of an object body one it takes, and a route
+ * without a body takes none. So a misspelt filter (`?emial=`) is refused instead of ignored.
+ */
+export function checkRequestShape(route: Pick<ApiRoute, "method" | "url" | "query" | "body">, query: unknown, body: unknown): void {
+  const name = routeName(route.method, route.url);
+  const given = typeof query === "object" && query !== null ? Object.keys(query) : [];
+  const unknownParameter = given.find((key) => !route.query.includes(key));
+  if (unknownParameter !== undefined) {
+    const expected = route.query.length === 0 ? "it takes no query parameters" : `it takes ${route.query.join(", ")}`;
+    throw new AppError("invalidRequest", `unknown query parameter ${JSON.stringify(unknownParameter)} for ${name}; ${expected}`);
+  }
+  if (body === undefined || body === null) return;
+  if (route.body === "none") {
+    const isEmptyObject = typeof body === "object" && !Array.isArray(body) && Object.keys(body).length === 0;
+    if (isEmptyObject) return;
+    const field = typeof body === "object" && !Array.isArray(body) ? Object.keys(body)[0] : undefined;
+    const what = field === undefined ? "a body" : `unknown field ${JSON.stringify(field)}`;
+    throw new AppError("invalidRequest", `${what} for ${name}; it takes no body`);
+  }
+  if (route.body === "names" || typeof body !== "object" || Array.isArray(body)) return;
+  const allowed = route.body;
+  const unknownField = Object.keys(body).find((key) => !allowed.includes(key));
+  if (unknownField !== undefined) {
+    throw new AppError("invalidRequest", `unknown field ${JSON.stringify(unknownField)} in the body of ${name}; expected one of ${allowed.join(", ")}`);
+  }
+}
 
 export interface ApiRouteOptions {
   readonly store: Store;
@@ -153,7 +261,10 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions):
     handleApiError(new AppError("notFound", `no endpoint ${request.method} ${request.url.split("?")[0] ?? ""}`), request, reply),
   );
 
-  app.get("/openapi.json", async (_request, reply) => reply.code(200).type(JSON_CONTENT_TYPE).send(JSON.stringify(OPENAPI_DOCUMENT)));
+  app.get("/openapi.json", async (request, reply) => {
+    checkRequestShape({ method: "GET", url: "/openapi.json", ...NO_INPUT }, request.query, undefined);
+    return reply.code(200).type(JSON_CONTENT_TYPE).send(JSON.stringify(OPENAPI_DOCUMENT));
+  });
 
   for (const route of API_ROUTES) {
     app.route({
@@ -161,6 +272,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions):
       url: route.url,
       handler: async (request: ApiRequest, reply) => {
         const context = await authorize(options, profiles, request, param(request.params, "tenant"));
+        checkRequestShape(route, request.query, request.body);
         return send(reply, await route.handle(context, request.params, request));
       },
     });

@@ -81,7 +81,7 @@ describe("/api/v1/tenants/<slug>/webhooks", () => {
     [{ url: "https://app.example.com/hook", events: ["user.create"] }, 'events: "user.create" is not an event type pattern; expected *, user.*, group.*, role.*'],
     [{ url: "https://app.example.com/hook", events: [] }, "events: give at least one event type pattern"],
     [{ url: "https://app.example.com/hook", events: "user.*" }, "events: expected an array of event type patterns"],
-    [{ url: "https://app.example.com/hook", secret: "mine" }, 'webhook: unknown field "secret"; expected one of url, events'],
+    [{ url: "https://app.example.com/hook", secret: "mine" }, 'unknown field "secret" in the body of POST webhooks; expected one of url, events'],
     [["https://app.example.com/hook"], "webhook: expected a JSON object"],
   ])("refuses %j with 400 invalidRequest", async (body, message) => {
     const response = await api("/webhooks", { body });
@@ -105,7 +105,7 @@ describe("/api/v1/tenants/<slug>/webhooks", () => {
     const bad = await api(`/webhooks/${created.id}`, { method: "PATCH", body: { enabled: "no" } });
     expect(bad).toMatchObject({ status: 400, body: { error: { code: "invalidRequest", message: 'webhook: "enabled" must be true or false, got "no"' } } });
     const url = await api(`/webhooks/${created.id}`, { method: "PATCH", body: { url: "https://elsewhere.example.com" } });
-    expect(url.body.error.message).toBe('webhook: unknown field "url"; expected one of enabled');
+    expect(url.body.error.message).toBe('unknown field "url" in the body of PATCH webhooks/{id}; expected one of enabled');
     expect((await api(`/webhooks/${created.id}`, { method: "DELETE" })).status).toBe(204);
     const gone = await api(`/webhooks/${created.id}`);
     expect(gone).toMatchObject({ status: 404, body: { error: { code: "notFound", message: `webhook "${created.id}" does not exist in tenant "acme"` } } });
