@@ -11,6 +11,7 @@ export const APP_ERROR_CODES = [
   "unauthorized",
   "forbidden",
   "notFound",
+  "methodNotAllowed",
   "userNameTaken",
   "managedByIdentityProvider",
   "payloadTooLarge",

@@ -40,12 +40,16 @@ export async function resolveMembers(
   groupId: string,
   inputs: readonly MemberInput[],
   visibility?: ScimVisibility,
+  isShadowed?: (userId: string) => Promise<boolean>,
 ): Promise<MemberRef[]> {
   if (inputs.length === 0) return [];
   const ids = [...new Set(inputs.map((input) => input.value))];
   const kinds = new Map(await session.findKinds(tenantId, ids, { managed: true }));
   if (visibleManaged(visibility, "User") === undefined) {
-    for (const [id, kind] of await session.findKinds(tenantId, ids, { managed: false })) if (kind === "User") kinds.set(id, kind);
+    for (const [id, kind] of await session.findKinds(tenantId, ids, { managed: false })) {
+      // An unmanaged user a managed one of the same userName shadows is not visible (docs/decisions/0023).
+      if (kind === "User" && !(await isShadowed?.(id))) kinds.set(id, kind);
+    }
   }
   const seen = new Set<string>();
   const refs: MemberRef[] = [];

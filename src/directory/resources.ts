@@ -176,9 +176,34 @@ function notFound(kind: ResourceKind, id: string): ScimError {
   return new ScimError("notFound", `${kind} "${id}" not found`);
 }
 
-/** The resource if SCIM may see it (docs/decisions/0009); otherwise 404 as if missing. */
-function visibleOrNotFound(context: ScimContext, kind: ResourceKind, id: string, resource: StoredResource | undefined): StoredResource {
-  if (resource === undefined || !isVisible(context.visibility, resource)) throw notFound(kind, id);
+/**
+ * Whether a managed user has this unmanaged user's userName, ignoring case: then SCIM does
+ * not see the unmanaged one, so that a lookup by userName never finds two (docs/decisions/0023).
+ */
+async function isShadowed(context: ScimContext, session: ReadSession, resource: StoredResource): Promise<boolean> {
+  const userName = resource.document["userName"];
+  if (resource.managed !== false || resource.kind !== "User" || typeof userName !== "string") return false;
+  const filter = unwrap(resolveFilter(unwrap(parseScimFilter(`userName eq ${JSON.stringify(userName)}`)), context.schemas.byKind.User));
+  return (await session.queryResources(context.tenant.id, "User", { filter, count: 1, managed: true })).resources.length > 0;
+}
+
+/** Whether the unmanaged user `id` is shadowed (isShadowed): for naming members. */
+function shadowedById(context: ScimContext, session: ReadSession): (id: string) => Promise<boolean> {
+  return async (id) => {
+    const user = await session.findResource(context.tenant.id, "User", id);
+    return user !== undefined && (await isShadowed(context, session, user));
+  };
+}
+
+/** The resource if SCIM may see it (docs/decisions/0009, 0023); otherwise 404 as if missing. */
+async function visibleOrNotFound(
+  context: ScimContext,
+  session: ReadSession,
+  kind: ResourceKind,
+  id: string,
+  resource: StoredResource | undefined,
+): Promise<StoredResource> {
+  if (resource === undefined || !isVisible(context.visibility, resource) || (await isShadowed(context, session, resource))) throw notFound(kind, id);
   return resource;
 }
 
@@ -214,7 +239,7 @@ export async function getResource(
 ): Promise<ServedResource> {
   return context.store.read(async (session) => {
     const found = await session.findResource(context.tenant.id, kind, id, readGroupsWith(context, kind, projection));
-    return serveOne(context, session, visibleOrNotFound(context, kind, id, found), projection);
+    return serveOne(context, session, await visibleOrNotFound(context, session, kind, id, found), projection);
   });
 }
 
@@ -222,7 +247,7 @@ export async function getResource(
 export async function findVersion(context: ScimContext, kind: ResourceKind, id: string): Promise<number | undefined> {
   return context.store.read(async (session) => {
     const resource = await session.findResource(context.tenant.id, kind, id);
-    return resource === undefined || !isVisible(context.visibility, resource) ? undefined : resource.version;
+    return resource === undefined || !isVisible(context.visibility, resource) || (await isShadowed(context, session, resource)) ? undefined : resource.version;
   });
 }
 
@@ -249,7 +274,7 @@ export async function createResource(
       lastModified: timestamp,
       version: 1,
     };
-    const members = await resolveMembers(session, context.tenant.id, resource.id, memberInputs, context.visibility);
+    const members = await resolveMembers(session, context.tenant.id, resource.id, memberInputs, context.visibility, shadowedById(context, session));
     if (kind === "User") {
       // An unmanaged user with the same userName is a separate entity (docs/decisions/0009) unless the profile says otherwise.
       const linked = await resolveUserNameCollision(context, session, schema, resource);
@@ -322,7 +347,7 @@ export async function replaceResource(
   const split = kind === "Group" ? takeExternal(body, "members") : { body, value: undefined, present: false };
   const memberInputs = kind === "Group" ? parseMemberInputs(split.value, "members") : [];
   return context.store.transaction(async (session) => {
-    const existing = visibleOrNotFound(context, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
+    const existing = await visibleOrNotFound(context, session, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
     assertIfMatch(ifMatch, existing.version);
     const { document: parsed } = unwrap(parseResourceInput(split.body, schema, { mode: "replace", existing: existing.document }));
     // An update the profile ignores changes nothing, and the rules judge only what the request changes (docs/profiles.md).
@@ -334,7 +359,7 @@ export async function replaceResource(
     if (kind === "User") await applyDeprovisioning(context, session, existing.document, next);
     if (kind === "Group") {
       // RFC 7644 §3.5.1: PUT replaces the resource; omitted members mean no members.
-      const members = await resolveMembers(session, context.tenant.id, id, memberInputs, context.visibility);
+      const members = await resolveMembers(session, context.tenant.id, id, memberInputs, context.visibility, shadowedById(context, session));
       await session.removeAllMembers(context.tenant.id, id);
       if (members.length > 0) await session.addMembers(context.tenant.id, id, members);
     }
@@ -373,12 +398,12 @@ async function applyExternalChanges(
   for (const change of changes) {
     switch (change.kind) {
       case "add": {
-        const members = await resolveMembers(session, tenantId, groupId, parseMemberInputs(change.values, "members"), context.visibility);
+        const members = await resolveMembers(session, tenantId, groupId, parseMemberInputs(change.values, "members"), context.visibility, shadowedById(context, session));
         changed = (await session.addMembers(tenantId, groupId, members)).length > 0 || changed;
         break;
       }
       case "replaceAll": {
-        const members = await resolveMembers(session, tenantId, groupId, parseMemberInputs(change.values, "members"), context.visibility);
+        const members = await resolveMembers(session, tenantId, groupId, parseMemberInputs(change.values, "members"), context.visibility, shadowedById(context, session));
         const removed = await session.removeAllMembers(tenantId, groupId);
         const added = members.length > 0 ? await session.addMembers(tenantId, groupId, members) : [];
         changed = removed > 0 || added.length > 0 || changed;
@@ -444,7 +469,7 @@ export async function patchResource(
   const schema = context.schemas.byKind[kind];
   const operations = unwrap(parsePatchRequest(body, schema));
   return context.store.transaction(async (session) => {
-    const existing = visibleOrNotFound(context, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
+    const existing = await visibleOrNotFound(context, session, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
     assertIfMatch(ifMatch, existing.version);
     const result = unwrap(applyPatch(existing.document, operations, schema, { externalAttributes: patchableExternal(schema, kind) }));
     const membersChanged =
@@ -477,7 +502,7 @@ export async function deleteResource(
   ifMatch: string | undefined,
 ): Promise<void> {
   await context.store.transaction(async (session) => {
-    const existing = visibleOrNotFound(context, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
+    const existing = await visibleOrNotFound(context, session, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
     assertIfMatch(ifMatch, existing.version);
     await session.deleteResource(context.tenant.id, kind, id);
   });

@@ -8,7 +8,7 @@ import { serializeListResponse } from "../scim/resource/list.js";
 import type { ReadSession, ResourceKind, ResourceQuery, SortSpec } from "../store/store.js";
 import { StoreCursorError } from "../store/store.js";
 import { loadExternal, readGroupsWith, serveResource, type Projection, type ScimContext } from "./resources.js";
-import { visibleManaged } from "./visibility.js";
+import { hidesShadowed, visibleManaged } from "./visibility.js";
 
 /** Paging limits, advertised in /ServiceProviderConfig from the same values. */
 export interface PagingLimits {
@@ -170,10 +170,11 @@ function pageSize(params: ListParams, limits: PagingLimits): number {
  * `{ ...query, managed }`: V8 (Node 20) adds a property the spread object lacks through the
  * runtime, about 0.7 µs each time, where copying into a fresh object costs a tenth of that.
  */
-function withScope(query: ResourceQuery, managed: boolean | undefined, withGroups: ResourceQuery["withGroups"]): ResourceQuery {
-  if (managed === undefined && withGroups === undefined) return query;
+function withScope(query: ResourceQuery, managed: boolean | undefined, hideShadowed: boolean, withGroups: ResourceQuery["withGroups"]): ResourceQuery {
+  if (managed === undefined && !hideShadowed && withGroups === undefined) return query;
   const scoped: { -readonly [K in keyof ResourceQuery]: ResourceQuery[K] } = Object.assign({}, query);
   if (managed !== undefined) scoped.managed = managed;
+  if (hideShadowed) scoped.hideShadowed = true;
   if (withGroups !== undefined) scoped.withGroups = withGroups;
   return scoped;
 }
@@ -188,7 +189,7 @@ async function queryKind(
   try {
     const managed = visibleManaged(context.visibility, kind);
     const groups = readGroupsWith(context, kind, projection);
-    const page = await session.queryResources(context.tenant.id, kind, withScope(query, managed, groups?.withGroups));
+    const page = await session.queryResources(context.tenant.id, kind, withScope(query, managed, hidesShadowed(context.visibility, kind), groups?.withGroups));
     const extras = await loadExternal(context, session, kind, page.resources, projection);
     const resources = page.resources.map((resource) => serveResource(context, resource, extras.get(resource.id), projection).body);
     return { totalResults: page.totalResults, resources, nextCursor: page.nextCursor };
@@ -266,9 +267,8 @@ export async function searchAll(
     const resources: Record<string, unknown>[] = [];
     for (const plan of plans) {
       const base = plan.filter === undefined ? {} : { filter: plan.filter };
-      const managed = visibleManaged(context.visibility, plan.kind);
-      const scope = managed === undefined ? base : { ...base, managed };
-      const total = (await session.queryResources(context.tenant.id, plan.kind, { ...scope, count: 0, startIndex: 1 })).totalResults;
+      const scope = withScope({ ...base, count: 0 }, visibleManaged(context.visibility, plan.kind), hidesShadowed(context.visibility, plan.kind), undefined);
+      const total = (await session.queryResources(context.tenant.id, plan.kind, { ...scope, startIndex: 1 })).totalResults;
       totalResults += total;
       if (remaining > 0 && skip < total) {
         const page = await queryKind(context, session, plan.kind, { ...base, count: remaining, startIndex: skip + 1 }, plan.projection);

@@ -21,3 +21,11 @@ export function visibleManaged(visibility: ScimVisibility | undefined, kind: Res
 export function isVisible(visibility: ScimVisibility | undefined, resource: Pick<StoredResource, "kind" | "managed">): boolean {
   return resource.managed !== false || visibleManaged(visibility, resource.kind) === undefined;
 }
+
+/**
+ * Whether SCIM's user queries leave out unmanaged users a managed user of the same userName
+ * shadows: only when unmanaged users are visible at all (docs/decisions/0023).
+ */
+export function hidesShadowed(visibility: ScimVisibility | undefined, kind: ResourceKind): boolean {
+  return kind === "User" && visibleManaged(visibility, kind) === undefined;
+}

@@ -11,6 +11,7 @@ export const APP_ERROR_STATUS: Readonly<Record<AppErrorCode, number>> = {
   unauthorized: 401,
   forbidden: 403,
   notFound: 404,
+  methodNotAllowed: 405,
   userNameTaken: 409,
   managedByIdentityProvider: 409,
   cursorExpired: 410,

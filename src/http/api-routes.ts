@@ -44,6 +44,7 @@ import type { Store } from "../store/store.js";
 import { OPENAPI_DOCUMENT } from "./api-openapi.js";
 import { handleApiError, JSON_CONTENT_TYPE } from "./api-errors.js";
 import { bearerToken } from "./auth.js";
+import { methodsNotServed } from "./methods.js";
 
 export const API_PREFIX = "/api/v1";
 
@@ -256,6 +257,7 @@ function send(reply: FastifyReply, answer: ApiAnswer): FastifyReply {
 /** The management API (docs/management-api.md): plain JSON for the application, authenticated by API keys. */
 export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions): Promise<void> {
   const profiles = new ProfileCache(options.store);
+  const notServed = methodsNotServed(app);
   app.setErrorHandler(handleApiError);
   app.setNotFoundHandler((request, reply) =>
     handleApiError(new AppError("notFound", `no endpoint ${request.method} ${request.url.split("?")[0] ?? ""}`), request, reply),
@@ -277,4 +279,12 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions):
       },
     });
   }
+
+  // Every other method on each path above: 405 with Allow, after the API key and before the body.
+  notServed.answer(async (request, allowed, path) => {
+    const tenant = (request.params as Params)["tenant"];
+    if (tenant !== undefined) await authorize(options, profiles, request, tenant);
+    const endpoint = `${API_PREFIX}${path.replace(/:(\w+)/g, "{$1}")}`;
+    return new AppError("methodNotAllowed", `${request.method} is not supported on ${endpoint}; use ${allowed.join(", ")}`);
+  });
 }

@@ -20,6 +20,7 @@ import type { ResourceKind, Store } from "../store/store.js";
 import { authenticate } from "./auth.js";
 import type { ScimLimits } from "./config.js";
 import { resourceTypesResponse, schemasResponse, serviceProviderConfigResponse } from "./discovery.js";
+import { methodsNotServed } from "./methods.js";
 import { ClientGoneError, openScimText, sendScim } from "./reply.js";
 
 export interface ScimRouteOptions {
@@ -71,10 +72,13 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
   const { store, limits } = options;
   const profiles = new ProfileCache(store);
 
-  app.addHook("preHandler", async (request: FastifyRequest<{ Params: Params }>) => {
-    const tenant = await authenticate(store, request, request.params.tenant);
+  const notServed = methodsNotServed(app);
+
+  /** Authenticates the request and leaves its SCIM context on it; 401 without a token valid for the URL's tenant. */
+  async function attachContext(request: FastifyRequest): Promise<ScimContext> {
+    const tenant = await authenticate(store, request, (request.params as Params).tenant);
     const { profile, schemas, visibility } = await profiles.resolve(tenant);
-    (request as unknown as WithContext)[SCIM_CONTEXT] = {
+    const scim: ScimContext = {
       store,
       tenant,
       baseUrl: `${origin(request, options.publicUrl)}/scim/v2/${tenant.slug}`,
@@ -83,7 +87,12 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
       profile,
       notes: [],
     };
-    assertUserSyncEnabled(profile);
+    (request as unknown as WithContext)[SCIM_CONTEXT] = scim;
+    return scim;
+  }
+
+  app.addHook("preHandler", async (request: FastifyRequest<{ Params: Params }>) => {
+    assertUserSyncEnabled((await attachContext(request)).profile);
   });
 
   app.get("/ServiceProviderConfig", async (request, reply) =>
@@ -169,33 +178,14 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
     sendScim(reply, 200, await executeBulk(context(request), request.body, limits)),
   );
 
-  // RFC 9110 §15.5.6: a known endpoint answers 405 with Allow for a method it does not serve.
-  const allowed: readonly (readonly [string, readonly string[]])[] = [
-    ["/ServiceProviderConfig", ["GET"]],
-    ["/Schemas", ["GET"]],
-    ["/Schemas/:id", ["GET"]],
-    ["/ResourceTypes", ["GET"]],
-    ["/ResourceTypes/:id", ["GET"]],
-    ["/Users", ["GET", "POST"]],
-    ["/Groups", ["GET", "POST"]],
-    ["/Users/:id", ["GET", "PUT", "PATCH", "DELETE"]],
-    ["/Groups/:id", ["GET", "PUT", "PATCH", "DELETE"]],
-    ["/Bulk", ["POST"]],
-  ];
-  for (const [url, methods] of allowed) {
-    const others = (["GET", "POST", "PUT", "PATCH", "DELETE"] as const).filter((method) => !methods.includes(method));
-    app.route({
-      method: [...others],
-      url,
-      handler: async (request, reply) => {
-        reply.header("Allow", methods.join(", "));
-        throw new ScimError("methodNotAllowed", `${request.method} is not supported on ${url.replace(":id", "{id}")}; use ${methods.join(", ")}`);
-      },
-    });
-  }
-
   app.all("/Me", async () => {
     throw new ScimError("notImplemented", "/Me is not available: Roster authenticates identity providers, not end users");
+  });
+
+  // Every other method on each path above: 405 with Allow, after the token and before the body.
+  notServed.answer(async (request, allowed, path) => {
+    await attachContext(request);
+    return new ScimError("methodNotAllowed", `${request.method} is not supported on ${path.replace(":id", "{id}")}; use ${allowed.join(", ")}`);
   });
 }
 

@@ -267,6 +267,12 @@ export interface ResourceQuery {
   /** Only managed (true) or only unmanaged (false) resources; both when absent. */
   readonly managed?: boolean;
   /**
+   * Users, with `managed` absent: leave out each unmanaged user whose userName a managed user
+   * of the tenant also has, ignoring case (docs/decisions/0023): a lookup by userName then
+   * finds one user, never two.
+   */
+  readonly hideShadowed?: boolean;
+  /**
    * Users only: read each user's groups with the page (StoredResource.groups), except on an
    * index page read past an OFFSET, where they are left absent (PostgreSQL would run the
    * groups subquery for every skipped row): callers read absent groups themselves.

@@ -83,7 +83,7 @@ export async function queryResources(
     return { totalResults: known ? offset + rows.length : await countAll(), resources: rows.map(toStoredResource) };
   }
 
-  const scope = query.managed === undefined ? kind : `${kind}/${query.managed ? "managed" : "unmanaged"}`;
+  const scope = `${query.managed === undefined ? kind : `${kind}/${query.managed ? "managed" : "unmanaged"}`}${shadowsHidden(kind, query) ? "/unshadowed" : ""}`;
   const fingerprint = queryFingerprint(`${tenantId}/${scope}`, query.filter, query.sort);
   const position = query.cursor === "" ? undefined : decodeCursor(query.cursor, fingerprint);
   const { page: unpaged, sortKey, descending } = buildQuery(db, dialect, tenantId, kind, query);
@@ -112,7 +112,18 @@ const MAX_PAGE = 2 ** 31 - 1;
  * The filtered rows (`base`) and the sorted page of them (`page`, with each user's groups
  * when `withGroups` asks; `pageWithoutGroups` never), not yet limited.
  */
-function buildQuery(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, kind: ResourceKind, query: Pick<ResourceQuery, "filter" | "sort" | "managed" | "withGroups">) {
+/** Whether the query leaves out unmanaged users a managed user of the same userName shadows (ResourceQuery.hideShadowed). */
+function shadowsHidden(kind: ResourceKind, query: Pick<ResourceQuery, "managed" | "hideShadowed">): boolean {
+  return kind === "User" && query.managed === undefined && query.hideShadowed === true;
+}
+
+function buildQuery(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  tenantId: string,
+  kind: ResourceKind,
+  query: Pick<ResourceQuery, "filter" | "sort" | "managed" | "hideShadowed" | "withGroups">,
+) {
   const compiler = new FilterCompiler(dialect, { kind, alias: "r" });
   const where = query.filter === undefined ? TRUE : compiler.compile(query.filter);
   // The kind, managed and (in queryResources) LIMIT are SQL literals, not bound values: SQLite
@@ -121,6 +132,26 @@ function buildQuery(db: Kysely<Database>, dialect: SqlDialect, tenantId: string,
   // call: an Okta lookup paid more for planning than for reading (docs/benchmarks.md).
   let base = db.selectFrom("resources as r").where("r.tenant_id", "=", tenantId).where("r.kind", "=", sql.lit(kind)).where(where);
   if (query.managed !== undefined) base = base.where("r.managed", "=", sql.lit(query.managed ? 1 : 0));
+  // A managed user hides the unmanaged one of the same userName (an index lookup on
+  // resources_managed_user_name_unique per unmanaged row; docs/decisions/0023).
+  if (shadowsHidden(kind, query)) {
+    base = base.where((eb) =>
+      eb.or([
+        eb("r.managed", "=", sql.lit(1)),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("resources as twin")
+              .select(sql.lit(1).as("one"))
+              .whereRef("twin.tenant_id", "=", "r.tenant_id")
+              .where("twin.kind", "=", sql.lit("User"))
+              .where("twin.managed", "=", sql.lit(1))
+              .whereRef("twin.name_ci", "=", "r.name_ci"),
+          ),
+        ),
+      ]),
+    );
+  }
   // A typed NULL: PostgreSQL refuses a bare constant in ORDER BY.
   const sortKey: RawBuilder<unknown> = query.sort === undefined ? sql`cast(null as text)` : compiler.sortKey(query.sort.path);
   const descending = query.sort?.order === "descending";
@@ -158,7 +189,7 @@ interface ShapedQuery {
 function shapeQuery(dialect: SqlDialect, tenantId: string, kind: ResourceKind, query: ResourceQuery): ShapedQuery {
   const strings: string[] = [tenantId];
   const filter = query.filter === undefined ? undefined : withStandIns(query.filter, strings);
-  const key = `${dialect.name}|${kind}|${String(query.managed)}|${kind === "User" ? scopeKey(query.withGroups) : ""}|${query.sort === undefined ? "" : `${pathKey(query.sort.path)} ${query.sort.order}`}|${filter === undefined ? "" : filterKey(filter)}`;
+  const key = `${dialect.name}|${kind}|${String(query.managed)}${shadowsHidden(kind, query) ? "/unshadowed" : ""}|${kind === "User" ? scopeKey(query.withGroups) : ""}|${query.sort === undefined ? "" : `${pathKey(query.sort.path)} ${query.sort.order}`}|${filter === undefined ? "" : filterKey(filter)}`;
   const standIns = { ...query, ...(filter === undefined ? {} : { filter }) };
   return { query, kind, tenantId, key, strings, standIns, memoKey: `${key}|${strings.join("\u0000")}` };
 }
