@@ -24,7 +24,7 @@ import type {
 } from "../store/store.js";
 import { StoreConflictError } from "../store/store.js";
 import { now } from "./clock.js";
-import { applyProfileRules, type RuleBaseline } from "./profile-rules.js";
+import { applyProfileRules, noteKeptAsStored, type RuleBaseline } from "./profile-rules.js";
 import { keepIgnoredUpdates, notePassword } from "./profile-sync.js";
 import type { TenantProfile } from "./profiles.js";
 import { parseMemberInputs, resolveMembers } from "./members.js";
@@ -324,7 +324,8 @@ export async function replaceResource(
   return context.store.transaction(async (session) => {
     const existing = visibleOrNotFound(context, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
     assertIfMatch(ifMatch, existing.version);
-    const { document: parsed } = unwrap(parseResourceInput(split.body, schema, { mode: "replace", existing: existing.document }));
+    const { document: parsed, keptAsStored } = unwrap(parseResourceInput(split.body, schema, { mode: "replace", existing: existing.document }));
+    if (kind === "User") noteKeptAsStored(context.notes, keptAsStored);
     // An update the profile ignores changes nothing, and the rules judge only what the request changes (docs/profiles.md).
     const kept = kind === "User" ? keepIgnoredUpdates(context.profile, existing.document, parsed, context.notes) : parsed;
     const document = kind === "User" ? await applyProfileRules(context.profile, session, context.tenant.id, kept, judgedAgainst(context, existing)) : kept;
@@ -451,6 +452,7 @@ export async function patchResource(
       kind === "Group" && result.external.length > 0 ? await applyExternalChanges(context, session, id, result.external) : false;
     let current = existing;
     if (kind === "User") notePassword(context.profile, body, context.notes);
+    if (kind === "User" && result.changed) noteKeptAsStored(context.notes, result.keptAsStored);
     // An update the profile ignores changes nothing, and the rules judge only what the request changes (docs/profiles.md).
     const kept = result.changed && kind === "User" ? keepIgnoredUpdates(context.profile, existing.document, result.document, context.notes) : result.document;
     const document =
