@@ -321,3 +321,44 @@ describe("an update the profile ignores after it narrows", () => {
     expect(put.body).toMatchObject({ active: false, emails: [{ value: `u${serial}@acme.example` }] });
   });
 });
+
+describe("a group's members after the profile hides unmanaged users", () => {
+  it("the identity provider still replaces the members (removing others), removes the hidden member and deletes the group", async () => {
+    const { tenant, slug } = await tenantWith("deactivate");
+    const visible = `${profile({ deprovisioning: "deactivate" })}unmanagedUsers:\n  visible: true\n`;
+    await setTenantProfile(roster.store, slug, visible, `${slug}.yaml`);
+    const local = await tenant.api("/users", { body: { userName: `local${serial}@acme.example`, displayName: "Local" } });
+    expect(local.status, JSON.stringify(local.body)).toBe(201);
+    const managed = await tenant.scim("/Users", { body: scimUser(`m${serial}@acme.example`) });
+    expect(managed.status).toBe(201);
+    const [hidden, other] = [local.body.id as string, managed.body.id as string];
+    const group = await tenant.scim("/Groups", { body: { schemas: [GROUP], displayName: "Crew", members: [{ value: hidden }, { value: other }] } });
+    expect(group.status, JSON.stringify(group.body)).toBe(201);
+    const members = async () => ((await tenant.api(`/groups/${group.body.id}/members`)).body.data as { id: string }[]).map((member) => member.id).sort();
+    expect(await members()).toEqual([hidden, other].sort());
+
+    await setTenantProfile(roster.store, slug, profile({ deprovisioning: "deactivate" }), `${slug}.yaml`);
+
+    // Okta's PUT of the group removing one member repeats the member it keeps, now hidden from SCIM.
+    const put = await tenant.scim(`/Groups/${group.body.id}`, {
+      method: "PUT",
+      body: { schemas: [GROUP], displayName: "Crew", members: [{ value: hidden, type: "User" }] },
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(await members()).toEqual([hidden]);
+    const replaced = await tenant.scim(`/Groups/${group.body.id}`, patch({ op: "replace", path: "members", value: [{ value: hidden }, { value: other }] }));
+    expect(replaced.status, JSON.stringify(replaced.body)).toBe(204);
+    expect(await members()).toEqual([hidden, other].sort());
+    // A hidden user the group does not hold is still unknown to SCIM.
+    const stranger = await tenant.api("/users", { body: { userName: `stranger${serial}@acme.example` } });
+    const refused = await tenant.scim(`/Groups/${group.body.id}`, patch({ op: "replace", path: "members", value: [{ value: hidden }, { value: stranger.body.id }] }));
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toBe(`members: no User or Group with id "${stranger.body.id}" exists`);
+
+    const removed = await tenant.scim(`/Groups/${group.body.id}`, patch({ op: "remove", path: `members[value eq "${hidden}"]` }));
+    expect(removed.status, JSON.stringify(removed.body)).toBe(204);
+    expect(await members()).toEqual([other]);
+    expect((await tenant.scim(`/Groups/${group.body.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await tenant.api(`/users/${hidden}`)).status).toBe(200);
+  });
+});
