@@ -75,10 +75,15 @@ export interface RuleBaseline {
   readonly notes?: string[];
 }
 
+/** Reports, in the request log's notes, a value left as stored that the tenant's profile no longer allows (`detail` says why). */
+export function noteKeptAsStored(notes: string[] | undefined, details: readonly string[] | undefined): void {
+  for (const detail of details ?? []) notes?.push(`kept a stored value this tenant's profile no longer allows (the request does not change it): ${detail}`);
+}
+
 /** Refuses a value the request changes; reports one it leaves as stored. */
 function judge(changed: boolean, detail: string, baseline: RuleBaseline | undefined): void {
   if (changed) throw new ScimError("invalidValue", detail);
-  baseline?.notes?.push(`kept a stored value this tenant's profile no longer allows (the request does not change it): ${detail}`);
+  noteKeptAsStored(baseline?.notes, [detail]);
 }
 
 /** The email addresses a document holds (its emails' values, and a userName that is one), lower-cased. */

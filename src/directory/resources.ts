@@ -14,6 +14,7 @@ import type {
   GroupRef,
   GroupsScope,
   Member,
+  MemberRef,
   ResourceKind,
   ScimDocument,
   ReadSession,
@@ -24,10 +25,10 @@ import type {
 } from "../store/store.js";
 import { StoreConflictError } from "../store/store.js";
 import { now } from "./clock.js";
-import { applyProfileRules, type RuleBaseline } from "./profile-rules.js";
+import { applyProfileRules, noteKeptAsStored, type RuleBaseline } from "./profile-rules.js";
 import { keepIgnoredUpdates, notePassword } from "./profile-sync.js";
 import type { TenantProfile } from "./profiles.js";
-import { parseMemberInputs, resolveMembers } from "./members.js";
+import { type MemberInput, parseMemberInputs, resolveMembers } from "./members.js";
 import { EXTERNAL_ATTRIBUTES, type TenantSchemas } from "./schemas.js";
 import { isVisible, type ScimVisibility, visibleManaged } from "./visibility.js";
 import { assertIfMatch } from "./versions.js";
@@ -349,7 +350,8 @@ export async function replaceResource(
   return context.store.transaction(async (session) => {
     const existing = await visibleOrNotFound(context, session, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
     assertIfMatch(ifMatch, existing.version);
-    const { document: parsed } = unwrap(parseResourceInput(split.body, schema, { mode: "replace", existing: existing.document }));
+    const { document: parsed, keptAsStored } = unwrap(parseResourceInput(split.body, schema, { mode: "replace", existing: existing.document }));
+    if (kind === "User") noteKeptAsStored(context.notes, keptAsStored);
     // An update the profile ignores changes nothing, and the rules judge only what the request changes (docs/profiles.md).
     const kept = kind === "User" ? keepIgnoredUpdates(context.profile, existing.document, parsed, context.notes) : parsed;
     const document = kind === "User" ? await applyProfileRules(context.profile, session, context.tenant.id, kept, judgedAgainst(context, existing)) : kept;
@@ -359,12 +361,39 @@ export async function replaceResource(
     if (kind === "User") await applyDeprovisioning(context, session, existing.document, next);
     if (kind === "Group") {
       // RFC 7644 §3.5.1: PUT replaces the resource; omitted members mean no members.
-      const members = await resolveMembers(session, context.tenant.id, id, memberInputs, context.visibility, shadowedById(context, session));
+      const members = await resolveReplacingMembers(context, session, id, memberInputs);
       await session.removeAllMembers(context.tenant.id, id);
       if (members.length > 0) await session.addMembers(context.tenant.id, id, members);
     }
     return serveOne(context, session, next, projection);
   });
+}
+
+/**
+ * The members of a write that replaces a group's members (PUT, PATCH replace of `members`).
+ * A member the group already has stays even when SCIM may no longer name it (a profile made
+ * unmanaged users invisible since): the identity provider repeats it to remove the others,
+ * and a write is judged on what it changes (docs/decisions/0020). Any other member must be
+ * one SCIM may name, as resolveMembers checks. The stored members are read only when that
+ * check fails, so the usual write costs nothing more.
+ */
+async function resolveReplacingMembers(
+  context: ScimContext,
+  session: StoreSession,
+  groupId: string,
+  inputs: readonly MemberInput[],
+): Promise<MemberRef[]> {
+  try {
+    return await resolveMembers(session, context.tenant.id, groupId, inputs, context.visibility, shadowedById(context, session));
+  } catch (error) {
+    if (!(error instanceof ScimError) || error.code !== "invalidValue") throw error;
+    const current = new Map((await session.listMembers(context.tenant.id, groupId)).map((member) => [member.value, member.type] as const));
+    const kept = inputs.filter((input) => current.has(input.value) && (input.type === undefined || input.type.toLowerCase() === current.get(input.value)?.toLowerCase()));
+    if (kept.length === 0) throw error;
+    const keptIds = new Set(kept.map((input) => input.value));
+    const others = await resolveMembers(session, context.tenant.id, groupId, inputs.filter((input) => !keptIds.has(input.value)), context.visibility, shadowedById(context, session));
+    return [...[...keptIds].map((id) => ({ id, kind: current.get(id) as ResourceKind })), ...others];
+  }
 }
 
 /**
@@ -403,7 +432,7 @@ async function applyExternalChanges(
         break;
       }
       case "replaceAll": {
-        const members = await resolveMembers(session, tenantId, groupId, parseMemberInputs(change.values, "members"), context.visibility, shadowedById(context, session));
+        const members = await resolveReplacingMembers(context, session, groupId, parseMemberInputs(change.values, "members"));
         const removed = await session.removeAllMembers(tenantId, groupId);
         const added = members.length > 0 ? await session.addMembers(tenantId, groupId, members) : [];
         changed = removed > 0 || added.length > 0 || changed;
@@ -476,6 +505,7 @@ export async function patchResource(
       kind === "Group" && result.external.length > 0 ? await applyExternalChanges(context, session, id, result.external) : false;
     let current = existing;
     if (kind === "User") notePassword(context.profile, body, context.notes);
+    if (kind === "User" && result.changed) noteKeptAsStored(context.notes, result.keptAsStored);
     // An update the profile ignores changes nothing, and the rules judge only what the request changes (docs/profiles.md).
     const kept = result.changed && kind === "User" ? keepIgnoredUpdates(context.profile, existing.document, result.document, context.notes) : result.document;
     const document =

@@ -12,9 +12,29 @@ const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-function profile(options: { domains?: string; userTypes?: string; userNameIsEmail?: boolean; timezones?: string; deprovisioning: string }): string {
+const BADGES = "urn:example:acme:1.0:User";
+
+interface ProfileOptions {
+  domains?: string;
+  userTypes?: string;
+  userNameIsEmail?: boolean;
+  timezones?: string;
+  limitType?: string;
+  badges?: boolean;
+  deprovisioning: string;
+}
+
+function profile(options: ProfileOptions): string {
+  const badges = options.badges ?? true;
   return `
 attributes:
+  limit:
+    namespace: enterprise
+    type: ${options.limitType ?? "string"}
+${badges ? `  badge:
+    namespace: "${BADGES}"
+    type: string
+` : ""}
   role:
     type: string
     commaSeparated: true
@@ -49,6 +69,8 @@ interface Narrowing {
   readonly name: string;
   /** The user as the IdP created it while the profile allowed it. */
   readonly user: (serial: number) => Record<string, unknown>;
+  /** The stored value(s) the profile no longer allows, as a path-less PATCH value restating them. */
+  readonly restated: (serial: number) => Record<string, unknown>;
   /** What the application then narrows. */
   readonly narrow: (tenant: Tenant, slug: string, deprovisioning: string) => Promise<void>;
   /** A PATCH operation that changes a value to one the narrowed profile forbids, and the refusal's detail. */
@@ -59,6 +81,7 @@ const NARROWINGS: readonly Narrowing[] = [
   {
     name: "PUT roles without a role the user holds",
     user: (serial) => scimUser(`u${serial}@acme.example`, { role: "Surveyor, Driver" }),
+    restated: (serial) => ({ role: "Surveyor, Driver" }),
     narrow: async (tenant) => {
       expect((await tenant.api("/roles", { method: "PUT", body: ["Driver"] })).status).toBe(200);
     },
@@ -70,6 +93,7 @@ const NARROWINGS: readonly Narrowing[] = [
   {
     name: "tenants update narrowing identity.emailDomains",
     user: (serial) => scimUser(`u${serial}@old.example`, { role: "Driver" }),
+    restated: (serial) => ({ emails: [{ value: `u${serial}@old.example`, type: "work", primary: true }] }),
     narrow: async (_tenant, slug, deprovisioning) => {
       await setTenantProfile(store(), slug, profile({ domains: "acme.example", deprovisioning }), `${slug}.yaml`);
     },
@@ -81,6 +105,7 @@ const NARROWINGS: readonly Narrowing[] = [
   {
     name: "PUT lists/record_sets narrowing a list the profile references",
     user: (serial) => scimUser(`u${serial}@acme.example`, { [ENTERPRISE]: { record_set: "North Yard" } }),
+    restated: (serial) => ({ [ENTERPRISE]: { record_set: "North Yard" } }),
     narrow: async (tenant) => {
       expect((await tenant.api("/lists/record_sets", { method: "PUT", body: ["South Yard"] })).status).toBe(200);
     },
@@ -92,6 +117,7 @@ const NARROWINGS: readonly Narrowing[] = [
   {
     name: "tenants update narrowing allowedValues",
     user: (serial) => scimUser(`u${serial}@acme.example`, { [ENTERPRISE]: { user_type: "contractor" } }),
+    restated: (serial) => ({ [`${ENTERPRISE}:user_type`]: "contractor" }),
     narrow: async (_tenant, slug, deprovisioning) => {
       await setTenantProfile(store(), slug, profile({ userTypes: "admin, regular", deprovisioning }), `${slug}.yaml`);
     },
@@ -103,6 +129,7 @@ const NARROWINGS: readonly Narrowing[] = [
   {
     name: "tenants update requiring email user names",
     user: (serial) => ({ ...scimUser(`u${serial}@acme.example`), userName: `dana.${serial}` }),
+    restated: (serial) => ({ userName: `dana.${serial}` }),
     narrow: async (_tenant, slug, deprovisioning) => {
       await setTenantProfile(store(), slug, profile({ userNameIsEmail: true, deprovisioning }), `${slug}.yaml`);
     },
@@ -114,12 +141,37 @@ const NARROWINGS: readonly Narrowing[] = [
   {
     name: "tenants update requiring IANA time zones",
     user: (serial) => scimUser(`u${serial}@acme.example`, { timezone: "+02:00" }),
+    restated: (serial) => ({ timezone: "+02:00" }),
     narrow: async (_tenant, slug, deprovisioning) => {
       await setTenantProfile(store(), slug, profile({ timezones: "iana", deprovisioning }), `${slug}.yaml`);
     },
     forbiddenChange: {
       operation: { op: "replace", path: "timezone", value: "+03:00" },
       detail: `attribute "timezone": "+03:00" is not an IANA time zone`,
+    },
+  },
+  {
+    name: "tenants update changing a declared attribute's type",
+    user: (serial) => scimUser(`u${serial}@acme.example`, { [ENTERPRISE]: { limit: "1,000" } }),
+    restated: (serial) => ({ [ENTERPRISE]: { limit: "1,000" } }),
+    narrow: async (_tenant, slug, deprovisioning) => {
+      await setTenantProfile(store(), slug, profile({ limitType: "integer", deprovisioning }), `${slug}.yaml`);
+    },
+    forbiddenChange: {
+      operation: { op: "replace", path: `${ENTERPRISE}:limit`, value: "2,000" },
+      detail: `expected an integer, got string "2,000"`,
+    },
+  },
+  {
+    name: "tenants update dropping a declared extension",
+    user: (serial) => ({ ...scimUser(`u${serial}@acme.example`), schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", BADGES], [BADGES]: { badge: "B-7" } }),
+    restated: (serial) => ({ [BADGES]: { badge: "B-7" } }),
+    narrow: async (_tenant, slug, deprovisioning) => {
+      await setTenantProfile(store(), slug, profile({ badges: false, deprovisioning }), `${slug}.yaml`);
+    },
+    forbiddenChange: {
+      operation: { op: "replace", value: { [BADGES]: { badge: "B-8" } } },
+      detail: `unknown schema "urn:example:acme:1.0"`,
     },
   },
 ];
@@ -198,6 +250,11 @@ describe.each(["deactivate", "removeFromOrganisation"])("after the profile narro
       const notes = await tenant.log(deactivated.headers.get("x-request-id"));
       expect(notes?.some((note) => note.startsWith("kept a stored value this tenant's profile no longer allows"))).toBe(true);
 
+      // Okta restating the stored values along with the unassignment (a path-less replace).
+      const restated = await tenant.scim(`/Users/${id}`, patch({ op: "replace", value: { ...narrowing.restated(serial), active: false } }));
+      expect(restated.status, JSON.stringify(restated.body)).toBe(200);
+      expect(restated.body.active).toBe(false);
+
       // Reassignment, then unassignment again, by path.
       const reactivated = await tenant.scim(`/Users/${id}`, patch({ op: "replace", path: "active", value: true }));
       expect(reactivated.status, JSON.stringify(reactivated.body)).toBe(200);
@@ -213,6 +270,8 @@ describe.each(["deactivate", "removeFromOrganisation"])("after the profile narro
       const putInactive = await tenant.scim(`/Users/${id}`, { method: "PUT", body: repeated(putActive.body, false) });
       expect(putInactive.status, JSON.stringify(putInactive.body)).toBe(200);
       expect((await tenant.api(`/users/${id}`)).body.active).toBe(false);
+      // Every value the profile no longer allows is still stored as the identity provider set it.
+      expect(repeated(putInactive.body, true)).toEqual(repeated(created.body, true));
 
       // Every membership removed by replacing the group's members, then both groups and the user deleted.
       const emptied = await tenant.scim(`/Groups/${crew}`, patch({ op: "replace", path: "members", value: [] }));
@@ -260,5 +319,46 @@ describe("an update the profile ignores after it narrows", () => {
     });
     expect(put.status, JSON.stringify(put.body)).toBe(200);
     expect(put.body).toMatchObject({ active: false, emails: [{ value: `u${serial}@acme.example` }] });
+  });
+});
+
+describe("a group's members after the profile hides unmanaged users", () => {
+  it("the identity provider still replaces the members (removing others), removes the hidden member and deletes the group", async () => {
+    const { tenant, slug } = await tenantWith("deactivate");
+    const visible = `${profile({ deprovisioning: "deactivate" })}unmanagedUsers:\n  visible: true\n`;
+    await setTenantProfile(roster.store, slug, visible, `${slug}.yaml`);
+    const local = await tenant.api("/users", { body: { userName: `local${serial}@acme.example`, displayName: "Local" } });
+    expect(local.status, JSON.stringify(local.body)).toBe(201);
+    const managed = await tenant.scim("/Users", { body: scimUser(`m${serial}@acme.example`) });
+    expect(managed.status).toBe(201);
+    const [hidden, other] = [local.body.id as string, managed.body.id as string];
+    const group = await tenant.scim("/Groups", { body: { schemas: [GROUP], displayName: "Crew", members: [{ value: hidden }, { value: other }] } });
+    expect(group.status, JSON.stringify(group.body)).toBe(201);
+    const members = async () => ((await tenant.api(`/groups/${group.body.id}/members`)).body.data as { id: string }[]).map((member) => member.id).sort();
+    expect(await members()).toEqual([hidden, other].sort());
+
+    await setTenantProfile(roster.store, slug, profile({ deprovisioning: "deactivate" }), `${slug}.yaml`);
+
+    // Okta's PUT of the group removing one member repeats the member it keeps, now hidden from SCIM.
+    const put = await tenant.scim(`/Groups/${group.body.id}`, {
+      method: "PUT",
+      body: { schemas: [GROUP], displayName: "Crew", members: [{ value: hidden, type: "User" }] },
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(await members()).toEqual([hidden]);
+    const replaced = await tenant.scim(`/Groups/${group.body.id}`, patch({ op: "replace", path: "members", value: [{ value: hidden }, { value: other }] }));
+    expect(replaced.status, JSON.stringify(replaced.body)).toBe(204);
+    expect(await members()).toEqual([hidden, other].sort());
+    // A hidden user the group does not hold is still unknown to SCIM.
+    const stranger = await tenant.api("/users", { body: { userName: `stranger${serial}@acme.example` } });
+    const refused = await tenant.scim(`/Groups/${group.body.id}`, patch({ op: "replace", path: "members", value: [{ value: hidden }, { value: stranger.body.id }] }));
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toBe(`members: no User or Group with id "${stranger.body.id}" exists`);
+
+    const removed = await tenant.scim(`/Groups/${group.body.id}`, patch({ op: "remove", path: `members[value eq "${hidden}"]` }));
+    expect(removed.status, JSON.stringify(removed.body)).toBe(204);
+    expect(await members()).toEqual([other]);
+    expect((await tenant.scim(`/Groups/${group.body.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await tenant.api(`/users/${hidden}`)).status).toBe(200);
   });
 });

@@ -1,6 +1,7 @@
 import { fail, ok, type Result } from "../errors.js";
 import type { ResolvedPath } from "../filter/ast.js";
 import { parseAttributePath, resolveAttributePath } from "../path.js";
+import { ownIgnoringCase } from "../resource/document.js";
 import { validateDocument } from "../resource/validate-document.js";
 import type { ResourceSchema } from "../schema/types.js";
 import { toExternalChange, toExternalChangeFromEntry } from "./external-change.js";
@@ -51,11 +52,12 @@ export function applyPatch(
     if (target !== undefined) {
       const writable = checkWritable(target, where);
       if (!writable.ok) return writable;
+      if (restatesCurrent(draft, target, operation.value)) continue;
       const set = setTarget(draft, operation.op, target, operation.value, `${where} (${operation.op} ${JSON.stringify(target.text)})`);
       if (!set.ok) return set;
       continue;
     }
-    const entries = pathlessEntries(operation.value, schema, where);
+    const entries = pathlessEntries(operation.value, schema, where, draft.root);
     if (!entries.ok) return entries;
     for (const entry of entries.value) {
       const at = `${where} (${operation.op} ${JSON.stringify(entry.target.text)})`;
@@ -74,20 +76,42 @@ export function applyPatch(
         if (draft.quirks.ignoreReadOnlyInPathlessValue && (current === undefined || jsonEqual(current, entry.value))) continue;
         return fail("mutability", `${at}: ${JSON.stringify(entry.target.text)} is read-only`);
       }
+      if (restatesCurrent(draft, entry.target, entry.value)) continue;
       const set = setTarget(draft, operation.op, entry.target, entry.value, at);
       if (!set.ok) return set;
     }
   }
 
-  const validated = validateDocument(draft.root, schema);
+  // Judged on what the operations change: a value left as stored is kept even when the schema no longer accepts it (ADR 0020).
+  const validated = validateDocument(draft.root, schema, { stored: document });
   if (!validated.ok) return fail(validated.issue.code, `patch result: ${validated.issue.detail}`);
-  const writeOnly = validated.value.writeOnly;
+  const { writeOnly, keptAsStored } = validated.value;
   return ok({
     document: validated.value.document,
     changed: !jsonEqual(stripWriteOnly(document, schema), validated.value.document),
     external,
     writeOnly,
+    ...(keptAsStored === undefined ? {} : { keptAsStored }),
   });
+}
+
+/**
+ * An add or replace of a value the document already holds, exactly, is no change: it is
+ * skipped before its value is checked, so an identity provider can restate a value stored
+ * before a tenant profile changed what the schema accepts (docs/decisions/0020). A filtered
+ * target, or a sub-attribute of a multi-valued attribute, is always applied.
+ */
+function restatesCurrent(draft: Draft, target: PatchTarget, value: unknown): boolean {
+  if (target.filter !== undefined || value === undefined || value === null) return false;
+  if (target.path.subAttribute !== undefined && target.path.attribute.multiValued) return false;
+  const current = readCurrent(draft.root, target.path);
+  return current !== undefined && jsonEqual(current, value);
+}
+
+/** Whether `root` holds exactly `value` under `key` (ignoring case), or under `urn` then `key`: a restated stored value. */
+function holdsAlready(root: JsonObject, urn: string | undefined, key: string, value: unknown): boolean {
+  const at = ownIgnoringCase(urn === undefined ? root : ownIgnoringCase(root, urn), key);
+  return at !== undefined && jsonEqual(at, value);
 }
 
 function isReadOnly(path: ResolvedPath): boolean {
@@ -110,7 +134,7 @@ interface PathlessEntry {
  * fully qualified / dotted paths (`urn:…:enterprise:2.0:User:department`, `name.givenName`,
  * as Entra sends them). `schemas` is ignored.
  */
-function pathlessEntries(value: unknown, schema: ResourceSchema, where: string): Result<readonly PathlessEntry[]> {
+function pathlessEntries(value: unknown, schema: ResourceSchema, where: string, root: JsonObject): Result<readonly PathlessEntry[]> {
   if (!isPlainObject(value)) return fail("invalidValue", `${where}: expected an object of attributes as "value", got ${describeValue(value)}`);
   const entries: PathlessEntry[] = [];
   for (const [key, raw] of Object.entries(value)) {
@@ -122,11 +146,15 @@ function pathlessEntries(value: unknown, schema: ResourceSchema, where: string):
       }
       for (const [name, inner] of Object.entries(raw)) {
         const path = resolveAttributePath({ schema: extension.id, attribute: name }, schema, { errorCode: "invalidValue" });
+        // An attribute no longer declared, restated as stored: no change (docs/decisions/0020).
+        if (!path.ok && holdsAlready(root, extension.id, name, inner)) continue;
         if (!path.ok) return fail("invalidValue", `${where}: ${path.issue.detail}`);
         entries.push({ target: { text: `${extension.id}:${name}`, path: path.value }, value: inner });
       }
       continue;
     }
+    // An attribute or extension no longer declared, restated as stored: no change (docs/decisions/0020).
+    if (extension === undefined && holdsAlready(root, undefined, key, raw)) continue;
     const parsed = parseAttributePath(key);
     if (!parsed.ok) return fail("invalidValue", `${where}: "${key}" is not an attribute name`);
     const path = resolveAttributePath(parsed.value, schema, { errorCode: "invalidValue" });
@@ -138,6 +166,6 @@ function pathlessEntries(value: unknown, schema: ResourceSchema, where: string):
 
 /** The input may carry writeOnly values the validator would separate; compare like with like. */
 function stripWriteOnly(document: Readonly<Record<string, unknown>>, schema: ResourceSchema): unknown {
-  const validated = validateDocument(document, schema);
+  const validated = validateDocument(document, schema, { stored: document });
   return validated.ok ? validated.value.document : document;
 }

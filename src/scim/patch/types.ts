@@ -46,6 +46,8 @@ export interface PatchResult {
   readonly external: readonly ExternalChange[];
   /** WriteOnly values the patch set (`{ password: "…" }`), kept out of `document` as the shared validator does. */
   readonly writeOnly: ScimDocument;
+  /** Values left as stored that the schema no longer accepts, each described (ValidatedDocument.keptAsStored). */
+  readonly keptAsStored?: readonly string[];
 }
 
 /**

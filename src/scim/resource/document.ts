@@ -60,6 +60,26 @@ export function own(record: Readonly<Record<string, unknown>>, key: string): unk
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
+/** Deep equality of JSON values (object keys in any order). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, index) => sameJson(item, b[index]));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]));
+  }
+  return false;
+}
+
+/** The value under `key` matched ignoring case (attribute names and URNs are case-insensitive); undefined when absent. */
+export function ownIgnoringCase(record: unknown, key: string): unknown {
+  if (!isPlainObject(record)) return undefined;
+  if (Object.hasOwn(record, key)) return record[key];
+  const lower = key.toLowerCase();
+  const found = Object.keys(record).find((candidate) => candidate.toLowerCase() === lower);
+  return found === undefined ? undefined : record[found];
+}
+
 export function sameUrn(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }

@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from "../errors.js";
 import type { AttributeDefinition, ResourceSchema } from "../schema/types.js";
-import { attributeContainers, describeLocation, isPlainObject, own, type AttributeContainer, type ScimDocument } from "./document.js";
+import { attributeContainers, describeLocation, isPlainObject, own, sameJson, type AttributeContainer, type ScimDocument } from "./document.js";
 import { validateDocument, type ValidatedDocument, type ValidateOptions } from "./validate-document.js";
 
 export interface ParseResourceOptions extends ValidateOptions {
@@ -20,7 +20,9 @@ export interface ParseResourceOptions extends ValidateOptions {
  * values of a multi-valued attribute are whole values, added or removed, never changed.
  */
 export function parseResourceInput(body: unknown, schema: ResourceSchema, options: ParseResourceOptions): Result<ValidatedDocument> {
-  const validated = validateDocument(body, schema, options);
+  // A PUT is judged on what it changes: a value it repeats as stored is kept even when the schema no longer accepts it.
+  const replacing = options.mode === "replace" && options.existing !== undefined;
+  const validated = validateDocument(body, schema, replacing ? { ...options, stored: options.existing } : options);
   if (!validated.ok || options.mode === "create" || options.existing === undefined) return validated;
   const existing = options.existing;
   const document: Record<string, unknown> = { ...validated.value.document };
@@ -31,13 +33,24 @@ export function parseResourceInput(body: unknown, schema: ResourceSchema, option
     const merged = checkImmutable(container.attributes, before, after, (name) => describeLocation(container, name));
     if (!merged.ok) return merged;
     if (!container.extension) Object.assign(document, merged.value);
-    else if (Object.keys(merged.value).length > 0) {
-      document[container.schema.id] = merged.value;
-      extensions.push(container.schema.id);
+    else {
+      // Kept as stored though no longer declared (ValidateOptions.stored): not among the container's attributes.
+      const value = { ...unknownTo(container, after), ...merged.value };
+      if (Object.keys(value).length > 0) {
+        document[container.schema.id] = value;
+        extensions.push(container.schema.id);
+      }
     }
   }
-  document["schemas"] = [schema.core.id, ...extensions];
-  return ok({ document, writeOnly: validated.value.writeOnly });
+  const known = new Set([schema.core.id, ...schema.extensions.map((extension) => extension.id)].map((urn) => urn.toLowerCase()));
+  const stale = (Array.isArray(document["schemas"]) ? (document["schemas"] as string[]) : []).filter((urn) => !known.has(urn.toLowerCase()));
+  document["schemas"] = [schema.core.id, ...extensions, ...stale];
+  const { writeOnly, keptAsStored } = validated.value;
+  return ok({ document, writeOnly, ...(keptAsStored === undefined ? {} : { keptAsStored }) });
+}
+
+function unknownTo(container: AttributeContainer, values: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([name]) => !container.byName.has(name.toLowerCase())));
 }
 
 function containerOf(document: ScimDocument, container: AttributeContainer): Readonly<Record<string, unknown>> {
@@ -59,7 +72,7 @@ function checkImmutable(
     const old = own(before, attribute.name);
     const value = own(after, attribute.name);
     if (attribute.mutability === "immutable" && old !== undefined) {
-      if (value !== undefined && !deepEqual(old, value)) {
+      if (value !== undefined && !sameJson(old, value)) {
         return fail("mutability", `attribute "${where(attribute.name)}" is immutable and already set; it cannot be changed`);
       }
       result[attribute.name] = old;
@@ -82,12 +95,4 @@ function checkImmutable(
   return ok(result);
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => deepEqual(item, b[index]));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && deepEqual(a[key], b[key]));
-  }
-  return false;
-}
+

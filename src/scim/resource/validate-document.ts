@@ -7,6 +7,8 @@ import {
   describeValue,
   isPlainObject,
   own,
+  ownIgnoringCase,
+  sameJson,
   sameUrn,
   type AttributeContainer,
   type ScimDocument,
@@ -19,6 +21,14 @@ export interface ValidateOptions {
    * Fixture: test/scim/resource/fixtures/entra-string-booleans.json.
    */
   readonly lenientBooleans?: boolean;
+  /**
+   * The stored document an update starts from (what a PATCH applies to, the resource a PUT
+   * replaces). A value the input holds unchanged, at the same place, is kept as stored even
+   * when the schema no longer accepts it (an attribute or extension a tenant profile no longer
+   * declares, or declares with another type): an update is judged on what it changes, never on
+   * what it leaves as stored (docs/decisions/0020). A changed value is checked as always.
+   */
+  readonly stored?: ScimDocument;
 }
 
 export interface ValidatedDocument {
@@ -28,9 +38,37 @@ export interface ValidatedDocument {
    * and removed from `document`: Roster does not store them (RFC 7643 §7 writeOnly).
    */
   readonly writeOnly: ScimDocument;
+  /**
+   * Values kept as stored though the schema no longer accepts them (ValidateOptions.stored),
+   * each described as an error would be (`attribute "…" is no longer declared`); absent when none.
+   */
+  readonly keptAsStored?: readonly string[];
 }
 
 type Given = Map<AttributeContainer, Map<AttributeDefinition, unknown>>;
+/** Values kept as stored that the schema no longer accepts, by extension URN (undefined: top level), and what is wrong with each. */
+interface Carried {
+  readonly values: Map<string | undefined, Record<string, unknown>>;
+  readonly details: string[];
+}
+
+/** Whether `value` is what `stored` holds at the same place (top level, or under the extension `urn`). */
+function keptAsStored(stored: ScimDocument | undefined, urn: string | undefined, name: string, value: unknown): boolean {
+  if (stored === undefined || value === undefined) return false;
+  const at = ownIgnoringCase(urn === undefined ? stored : ownIgnoringCase(stored, urn), name);
+  return at !== undefined && sameJson(at, value);
+}
+
+function carry(carried: Carried, urn: string | undefined, name: string, value: unknown, detail: string): void {
+  const values = carried.values.get(urn) ?? {};
+  carried.values.set(urn, values);
+  values[name] = value;
+  carried.details.push(detail);
+}
+
+function urnOf(container: AttributeContainer): string | undefined {
+  return container.extension ? container.schema.id : undefined;
+}
 
 /**
  * The shared validator of a whole resource document, used for POST/PUT bodies and for the
@@ -47,9 +85,10 @@ type Given = Map<AttributeContainer, Map<AttributeDefinition, unknown>>;
 export function validateDocument(input: unknown, schema: ResourceSchema, options: ValidateOptions = {}): Result<ValidatedDocument> {
   if (!isPlainObject(input)) return fail("invalidSyntax", `resource must be a JSON object, got ${describeValue(input)}`);
   const containers = attributeContainers(schema);
-  const schemasChecked = checkSchemas(input, schema);
+  const schemasChecked = checkSchemas(input, schema, options.stored);
   if (!schemasChecked.ok) return schemasChecked;
-  const given = collect(input, containers);
+  const carried: Carried = { values: new Map(), details: [] };
+  const given = collect(input, containers, options.stored, carried);
   if (!given.ok) return given;
 
   const document: Record<string, unknown> = {};
@@ -63,14 +102,24 @@ export function validateDocument(input: unknown, schema: ResourceSchema, options
       // RFC 7644 §3.3, §3.5.1: readOnly values in a request are ignored.
       if (attribute.mutability === "readOnly" || !values.has(attribute)) continue;
       const where = describeLocation(container, attribute.name);
-      const checked = checkAttributeValue(attribute, values.get(attribute), where, { lenientBooleans: options.lenientBooleans ?? false });
-      if (!checked.ok) return checked;
+      const value = values.get(attribute);
+      const checked = checkAttributeValue(attribute, value, where, { lenientBooleans: options.lenientBooleans ?? false });
+      if (!checked.ok) {
+        // Stored before the schema changed (a tenant profile's type), and left unchanged: kept as stored.
+        if (attribute.mutability !== "writeOnly" && keptAsStored(options.stored, urnOf(container), attribute.name, value)) {
+          kept[attribute.name] = value;
+          carried.details.push(checked.issue.detail);
+          continue;
+        }
+        return checked;
+      }
       if (checked.value === undefined) continue;
       (attribute.mutability === "writeOnly" ? secret : kept)[attribute.name] = checked.value;
     }
     const present = Object.keys(kept).length > 0 || Object.keys(secret).length > 0;
     const required = checkRequired(container, kept, secret, present, schema);
     if (!required.ok) return required;
+    Object.assign(kept, carried.values.get(urnOf(container)));
     if (container.extension) {
       if (Object.keys(kept).length > 0) {
         document[container.schema.id] = kept;
@@ -82,10 +131,16 @@ export function validateDocument(input: unknown, schema: ResourceSchema, options
       Object.assign(writeOnly, secret);
     }
   }
-  return ok({ document: { schemas: [schema.core.id, ...extensionsPresent], ...document }, writeOnly });
+  // An extension no longer declared, kept as stored with its URN.
+  const stale = Object.keys(carried.values.get(undefined) ?? {}).filter((key) => key.toLowerCase().startsWith("urn:") && isPlainObject(document[key]));
+  return ok({
+    document: { schemas: [schema.core.id, ...extensionsPresent, ...stale], ...document },
+    writeOnly,
+    ...(carried.details.length === 0 ? {} : { keptAsStored: carried.details }),
+  });
 }
 
-function checkSchemas(input: Readonly<Record<string, unknown>>, schema: ResourceSchema): Result<void> {
+function checkSchemas(input: Readonly<Record<string, unknown>>, schema: ResourceSchema, stored: ScimDocument | undefined): Result<void> {
   const key = Object.keys(input).find((name) => name.toLowerCase() === "schemas");
   const schemas = key === undefined ? undefined : input[key];
   if (schemas === undefined || schemas === null) return ok(undefined);
@@ -98,7 +153,9 @@ function checkSchemas(input: Readonly<Record<string, unknown>>, schema: Resource
     // (test/scim/resource/fixtures/entra-legacy-group-schema.json). A URN under which the
     // body holds no attributes constrains nothing, so it is dropped; attributes under an
     // unknown URN are still refused when they are read.
-    const holdsAttributes = Object.keys(input).some((name) => sameUrn(name, urn));
+    const holding = Object.keys(input).filter((name) => sameUrn(name, urn));
+    // Attributes of an extension no longer declared, left as stored, are kept (see ValidateOptions.stored).
+    const holdsAttributes = holding.some((name) => !keptAsStored(stored, undefined, name, input[name]));
     if (!known.some((candidate) => sameUrn(candidate, urn)) && holdsAttributes) {
       return fail("invalidSyntax", `"schemas": unknown schema "${urn}"; expected ${known.join(" or ")}`);
     }
@@ -109,11 +166,22 @@ function checkSchemas(input: Readonly<Record<string, unknown>>, schema: Resource
   return ok(undefined);
 }
 
-function collect(input: Readonly<Record<string, unknown>>, containers: readonly AttributeContainer[]): Result<Given> {
+function collect(
+  input: Readonly<Record<string, unknown>>,
+  containers: readonly AttributeContainer[],
+  stored: ScimDocument | undefined,
+  carried: Carried,
+): Result<Given> {
   const given: Given = new Map();
   const add = (container: AttributeContainer, key: string, value: unknown): Result<void> => {
     const attribute = container.byName.get(key.toLowerCase());
-    if (attribute === undefined) return fail("invalidSyntax", `unknown attribute "${describeLocation(container, key)}"`);
+    if (attribute === undefined) {
+      if (keptAsStored(stored, urnOf(container), key, value)) {
+        carry(carried, urnOf(container), key, value, `attribute "${describeLocation(container, key)}" is no longer declared`);
+        return ok(undefined);
+      }
+      return fail("invalidSyntax", `unknown attribute "${describeLocation(container, key)}"`);
+    }
     const values = given.get(container) ?? new Map<AttributeDefinition, unknown>();
     given.set(container, values);
     if (values.has(attribute)) {
@@ -130,6 +198,11 @@ function collect(input: Readonly<Record<string, unknown>>, containers: readonly 
     const added = addEntry(containers, core, key, value, add);
     if (!added.ok) return added;
     if (added.value === "unknown") {
+      if (keptAsStored(stored, undefined, key, value)) {
+        const what = key.toLowerCase().startsWith("urn:") ? `schema extension "${key}"` : `attribute "${key}"`;
+        carry(carried, undefined, key, value, `${what} is no longer declared`);
+        continue;
+      }
       return fail("invalidSyntax", lower.startsWith("urn:") ? `unknown schema extension "${key}"` : `unknown attribute "${key}"`);
     }
   }
