@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { loadProfile, ProfileError, setTenantProfile } from "../directory/tenant-profiles.js";
+import { declareRolesWith, loadProfile, ProfileError, setTenantProfile } from "../directory/tenant-profiles.js";
 import { createTenant, listTenants } from "../directory/tenants.js";
 import type { Tenant } from "../store/store.js";
 import {
@@ -61,7 +61,8 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
   const [slug = ""] = expectPositionals(command, positionals, ["slug"]);
   const baseUrl = resolveBaseUrl(values["public-url"], ctx);
   const profile = values.profile === undefined ? undefined : await readProfile(values.profile);
-  if (profile !== undefined) loadProfile(profile.source, profile.file);
+  // A new tenant has declared no role yet: a mapping to a role is refused before anything is created.
+  if (profile !== undefined) loadProfile(profile.source, profile.file, { declaredRoles: [], declareWith: `${declareRolesWith(slug)}, then roster tenants update` });
   const tenant = await withStore(resolveDatabase(values.database, ctx), async (store) => {
     const created = await createTenant(store, slug);
     if (profile !== undefined) await setTenantProfile(store, slug, profile.source, profile.file);

@@ -158,7 +158,18 @@ function parseSync(reader: Reader, node: unknown, attributes: readonly DeclaredA
   return { users, passwords, ignoredUpdates };
 }
 
-function parseRoles(reader: Reader, node: unknown, attributes: readonly DeclaredAttribute[]): RoleRules {
+/** What a profile is checked against besides itself: the tenant it is for. */
+export interface ProfileContext {
+  /**
+   * The roles the application declared (`PUT roles`): every `roles.fromGroups.mappings` target
+   * must be one of them. Undefined: not checked (a stored profile read back).
+   */
+  readonly declaredRoles?: readonly string[];
+  /** How to declare a role for this tenant, for the message (`PUT /api/v1/tenants/acme/roles`). */
+  readonly declareWith?: string;
+}
+
+function parseRoles(reader: Reader, node: unknown, attributes: readonly DeclaredAttribute[], context: ProfileContext): RoleRules {
   const pairs = reader.map(node, "roles", ["fromAttribute", "admin", "fromGroups"]);
   if (pairs === undefined) return {};
   const declared = (pair: Pair<unknown, unknown>, path: string): DeclaredAttribute | undefined => {
@@ -206,8 +217,14 @@ function parseRoles(reader: Reader, node: unknown, attributes: readonly Declared
     const mappingsPair = groups?.get("mappings");
     if (mappingsPair !== undefined) {
       for (const [group, pair] of reader.map(mappingsPair.value, "roles.fromGroups.mappings", []) ?? []) {
-        const role = reader.string(pair, `roles.fromGroups.mappings.${group}`, /\S/, "a role name");
-        if (role !== undefined) mappings[group] = role;
+        const path = `roles.fromGroups.mappings.${group}`;
+        const role = reader.string(pair, path, /\S/, "a role name");
+        const declared = context.declaredRoles;
+        if (role !== undefined && declared !== undefined && !declared.includes(role)) {
+          const known = declared.length === 0 ? "none is declared yet" : `declared: ${declared.join(", ")}`;
+          const how = context.declareWith === undefined ? "" : `; declare it first with ${context.declareWith}`;
+          reader.error(pair.value as Node, path, `expected a role the application declared (${known})${how}, got ${JSON.stringify(role)}`);
+        } else if (role !== undefined) mappings[group] = role;
       }
     }
     if (groups !== undefined) rules.fromGroups = { matchDeclaredRoles, mappings };
@@ -311,7 +328,7 @@ function parseAttribute(reader: Reader, name: string, node: unknown, path: strin
 }
 
 /** Parses and validates a profile; `file` names it in error messages (`fleetio.yaml:12:5: …`). */
-export function parseProfile(source: string, file: string): ProfileParseResult {
+export function parseProfile(source: string, file: string, context: ProfileContext = {}): ProfileParseResult {
   const lines = new LineCounter();
   const document = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const reader = new Reader(file, lines);
@@ -340,7 +357,7 @@ export function parseProfile(source: string, file: string): ProfileParseResult {
   }
 
   const rolesPair = top.get("roles");
-  const roles = rolesPair === undefined ? EMPTY_PROFILE.roles : parseRoles(reader, rolesPair.value, attributes);
+  const roles = rolesPair === undefined ? EMPTY_PROFILE.roles : parseRoles(reader, rolesPair.value, attributes, context);
   const deprovisioningPair = top.get("deprovisioning");
   const deprovisioning =
     deprovisioningPair === undefined ? EMPTY_PROFILE.deprovisioning : (reader.oneOf(deprovisioningPair, "deprovisioning", DEPROVISIONING_MODES) ?? EMPTY_PROFILE.deprovisioning);

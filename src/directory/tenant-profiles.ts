@@ -1,5 +1,6 @@
 import type { Store, Tenant } from "../store/store.js";
-import { parseProfile } from "./profile-yaml.js";
+import { ROLES_LIST } from "./lists.js";
+import { parseProfile, type ProfileContext } from "./profile-yaml.js";
 import { EMPTY_PROFILE, type TenantProfile } from "./profiles.js";
 import { tenantSchemas, type TenantSchemas } from "./schemas.js";
 import { getTenantBySlug, TenantError } from "./tenants.js";
@@ -13,24 +14,34 @@ export class ProfileError extends Error {
   }
 }
 
-/** Parses `source`; throws ProfileError listing every problem. */
-export function loadProfile(source: string, file: string): TenantProfile {
-  const result = parseProfile(source, file);
+/** Parses `source` (checked against `context` when given); throws ProfileError listing every problem. */
+export function loadProfile(source: string, file: string, context?: ProfileContext): TenantProfile {
+  const result = parseProfile(source, file, context);
   if (!result.ok) throw new ProfileError(result.errors);
   return result.value;
 }
 
+/** How the application of tenant `slug` declares roles, for profile errors. */
+export function declareRolesWith(slug: string): string {
+  return `PUT /api/v1/tenants/${slug}/roles`;
+}
+
 /**
  * Validates and stores the profile of the tenant `slug` (null removes it). Every process
- * applies it from its next request: the version stored with it changes.
+ * applies it from its next request: the version stored with it changes. A mapping's target
+ * role must be one the application declared (`PUT roles`), read in the same transaction.
  * Throws ProfileError, or TenantError("tenantNotFound").
  */
 export async function setTenantProfile(store: Store, slug: string, source: string | null, file: string): Promise<TenantProfile> {
-  const profile = source === null ? EMPTY_PROFILE : loadProfile(source, file);
+  if (source !== null) loadProfile(source, file);
   const tenant = await getTenantBySlug(store, slug);
-  const version = await store.transaction((session) => session.setTenantProfile(tenant.id, source));
-  if (version === undefined) throw new TenantError("tenantNotFound", `tenant ${JSON.stringify(slug)} does not exist (see: roster tenants list)`);
-  return profile;
+  return store.transaction(async (session) => {
+    const declaredRoles = (await session.findList(tenant.id, ROLES_LIST)) ?? [];
+    const profile = source === null ? EMPTY_PROFILE : loadProfile(source, file, { declaredRoles, declareWith: declareRolesWith(slug) });
+    const version = await session.setTenantProfile(tenant.id, source);
+    if (version === undefined) throw new TenantError("tenantNotFound", `tenant ${JSON.stringify(slug)} does not exist (see: roster tenants list)`);
+    return profile;
+  });
 }
 
 /** The YAML source of a tenant's profile; null when it has none. */

@@ -31,8 +31,9 @@ let api: ApiRoster;
 
 beforeAll(async () => {
   api = await startApiRoster();
-  await setTenantProfile(api.roster.store, "acme", PROFILE, "acme.yaml");
+  // Declared first: a mapping's target role must be one the application declared.
   await api.api("/roles", { method: "PUT", body: ["Mechanic", "Fluid User", "Fluid Application Administrator"] });
+  await setTenantProfile(api.roster.store, "acme", PROFILE, "acme.yaml");
 });
 afterAll(() => api.close());
 

@@ -1,7 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ROLES_LIST } from "../../src/directory/lists.js";
 import { getTenantProfileSource } from "../../src/directory/tenant-profiles.js";
+import { getTenantBySlug } from "../../src/directory/tenants.js";
 import { openStore } from "../../src/store/open-store.js";
 import { assertBuilt, cliEnv, runRoster, tempDatabase } from "./run-cli.js";
 
@@ -31,6 +33,18 @@ async function storedSource(slug: string): Promise<string | null> {
 }
 
 const GOOD = "attributes:\n  role:\n    type: string\n";
+const MAPPING = "roles:\n  fromGroups:\n    mappings:\n      Okta-Admins: Fleet Admin\n";
+
+/** What the application's `PUT roles` stores, written directly. */
+async function declareRoles(slug: string, roles: readonly string[]): Promise<void> {
+  const store = await openStore(db.path);
+  try {
+    const tenant = await getTenantBySlug(store, slug);
+    await store.transaction((session) => session.putList(tenant.id, ROLES_LIST, roles, new Date().toISOString()));
+  } finally {
+    await store.close();
+  }
+}
 
 describe("roster tenants --profile", () => {
   it("creates a tenant with a profile and stores its source", async () => {
@@ -87,5 +101,32 @@ describe("roster tenants --profile", () => {
     const result = await runRoster(["tenants", "update", "ghost", "--profile", file], env);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/tenant "ghost" does not exist/);
+  });
+
+  it("refuses a mapping to a role the application has not declared, at its line, and keeps the stored profile", async () => {
+    await runRoster(["tenants", "create", "acme"], env);
+    await declareRoles("acme", ["Driver"]);
+    const file = await profileFile("mapping.yaml", MAPPING);
+    const result = await runRoster(["tenants", "update", "acme", "--profile", file], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      `roster: ${file}:4:20: roles.fromGroups.mappings.Okta-Admins: expected a role the application declared (declared: Driver); declare it first with PUT /api/v1/tenants/acme/roles, got "Fleet Admin"`,
+    ]);
+    expect(await storedSource("acme")).toBeNull();
+    await declareRoles("acme", ["Driver", "Fleet Admin"]);
+    const accepted = await runRoster(["tenants", "update", "acme", "--profile", file], env);
+    expect(accepted).toMatchObject({ code: 0, stderr: "" });
+    expect(await storedSource("acme")).toBe(MAPPING);
+  });
+
+  it("refuses a mapping to a role when creating a tenant (which has declared none yet) and creates no tenant", async () => {
+    const file = await profileFile("mapping.yaml", MAPPING);
+    const result = await runRoster(["tenants", "create", "acme", "--profile", file], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      `roster: ${file}:4:20: roles.fromGroups.mappings.Okta-Admins: expected a role the application declared (none is declared yet); declare it first with PUT /api/v1/tenants/acme/roles, then roster tenants update, got "Fleet Admin"`,
+    ]);
+    const list = await runRoster(["tenants", "list", "--json"], env);
+    expect(JSON.parse(list.stdout)).toEqual([]);
   });
 });

@@ -37,6 +37,8 @@ const seen = new Map<string, FeedEvent>();
 
 beforeAll(async () => {
   roster = await startEventsRoster();
+  // A mapping's target role must be one the application declared.
+  expect((await roster.api("/roles", { method: "PUT", body: ["Administrator"] })).status).toBe(200);
   await setTenantProfile(roster.roster.store, "acme", PROFILE, "acme.yaml");
   const patch = async (path: string, operations: unknown[]) => {
     const answer = await roster.acme.scim(path, { method: "PATCH", body: { schemas: [PATCH_OP], Operations: operations } });

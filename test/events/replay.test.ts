@@ -281,6 +281,8 @@ async function runSequence(roster: EventsRoster, seed: number, steps: number): P
 let roster: EventsRoster;
 beforeAll(async () => {
   roster = await startEventsRoster();
+  // The mappings' target roles are declared first (the sequence's PUT roles later withdraws them).
+  expect((await roster.api("/roles", { method: "PUT", body: ["Administrator", "Manager"] })).status).toBe(200);
   await setTenantProfile(roster.roster.store, "acme", PROFILE, "replay.yaml");
 });
 afterAll(() => roster.close());

@@ -25,8 +25,9 @@ deprovisioning: removeFromOrganisation
 let roster: EventsRoster;
 beforeAll(async () => {
   roster = await startEventsRoster();
-  await setTenantProfile(roster.roster.store, "acme", PROFILE, "acme.yaml");
+  // Declared first: a mapping's target role must be one the application declared.
   expect((await roster.api("/roles", { method: "PUT", body: ["Mechanic", "Driver", "Fluid User", "Administrator"] })).status).toBe(200);
+  await setTenantProfile(roster.roster.store, "acme", PROFILE, "acme.yaml");
 });
 afterAll(() => roster.close());
 
