@@ -1,6 +1,5 @@
 import { getTenantBySlug } from "../directory/tenants.js";
-import { createToken, listTokens, revokeToken, TokenError } from "../directory/tokens.js";
-import type { TokenRecord } from "../store/store.js";
+import { createToken, type ListedToken, listTokens, revokeToken, TokenError } from "../directory/tokens.js";
 import {
   CliError,
   DATABASE_OPTION,
@@ -31,7 +30,8 @@ With --json, the last line "tokens create" prints is {"id", "token", "tenant", "
 the token stops working as soon as that user is deactivated or deleted.
 --secret uses an admin-entered secret instead of a generated one (--secret - reads it
 from stdin): 32+ characters with upper- and lower-case letters, digits and symbols.
-"tokens list" never shows secrets.
+"tokens list" never shows secrets; it shows each token's owner and the owner's state
+(active, deactivated, deleted, or managed: a token whose owner is not active does not work).
 
 Options:
   --tenant            tenant slug
@@ -130,8 +130,8 @@ async function list(args: readonly string[], ctx: CliContext): Promise<number> {
   } else if (tokens.length === 0) {
     ctx.out(`Tenant "${slug}" has no tokens. Create one: npx roster tokens create --tenant ${slug}`);
   } else {
-    const rows = tokens.map((t) => [t.id, t.name, t.created, t.lastUsed ?? "never", t.revoked === null ? "active" : `revoked ${t.revoked}`]);
-    for (const line of formatTable([["ID", "NAME", "CREATED", "LAST USED", "STATUS"], ...rows])) ctx.out(line);
+    const rows = tokens.map((t) => [t.id, t.name, t.created, t.lastUsed ?? "never", tokenStatus(t), ownerColumn(t)]);
+    for (const line of formatTable([["ID", "NAME", "CREATED", "LAST USED", "STATUS", "OWNER"], ...rows])) ctx.out(line);
   }
   return 0;
 }
@@ -147,8 +147,20 @@ async function revoke(args: readonly string[], ctx: CliContext): Promise<number>
   return 0;
 }
 
-function tokenJson(token: TokenRecord) {
-  const principal = token.principalId === undefined ? {} : { principal: token.principalId };
+/** `active`, `revoked <time>`, or why an unrevoked token with an owner no longer works. */
+function tokenStatus(token: ListedToken): string {
+  if (token.revoked !== null) return `revoked ${token.revoked}`;
+  if (token.ownerState === undefined || token.ownerState === "active") return "active";
+  return `not working: owner ${token.ownerState}`;
+}
+
+/** The owner's id and state, or "-" for a token without one. */
+function ownerColumn(token: ListedToken): string {
+  return token.principalId === undefined ? "-" : `${token.principalId} (${token.ownerState ?? "unknown"})`;
+}
+
+function tokenJson(token: ListedToken) {
+  const principal = token.principalId === undefined ? {} : { principal: token.principalId, principalState: token.ownerState };
   return { id: token.id, name: token.name, created: token.created, lastUsed: token.lastUsed, revoked: token.revoked, ...principal };
 }
 

@@ -21,6 +21,7 @@ import { ROLES_LIST } from "./lists.js";
 import { applyDefaults, assertIdentityRules } from "./profile-rules.js";
 import type { TenantProfile } from "./profiles.js";
 import { tenantSchemas } from "./schemas.js";
+import { tokensOwnedBy } from "./tokens.js";
 
 /** What every management API use case needs: the store and the tenant the API key was accepted for. */
 export interface AppContext {
@@ -271,12 +272,22 @@ export async function updateAppUser(context: AppContext, id: string, body: unkno
   });
 }
 
-/** DELETE users/<id>: removes an unmanaged user, its memberships and (through their principal) its tokens' validity. */
-export async function deleteAppUser(context: AppContext, id: string): Promise<void> {
-  await context.store.transaction(async (session) => {
+/** What deleting a user stopped besides the user: the unrevoked SCIM tokens it owned. */
+export interface DeletedAppUser {
+  readonly tokensStopped: readonly { readonly id: string; readonly name: string }[];
+}
+
+/**
+ * DELETE users/<id>: removes an unmanaged user, its memberships and (through their principal)
+ * its tokens' validity; returns the tokens that stopped working, so the answer can say so.
+ */
+export async function deleteAppUser(context: AppContext, id: string): Promise<DeletedAppUser> {
+  return context.store.transaction(async (session) => {
     const existing = await session.findResource(context.tenant.id, "User", id, { lock: true });
     if (existing === undefined) throw userNotFound(id);
     if (existing.managed !== false) throw managedRefusal("user", id, "deprovision it");
+    const owned = await tokensOwnedBy(session, context.tenant.id, id);
     await session.deleteResource(context.tenant.id, "User", id);
+    return { tokensStopped: owned.map((token) => ({ id: token.id, name: token.name })) };
   });
 }

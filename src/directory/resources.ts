@@ -31,6 +31,7 @@ import type { TenantProfile } from "./profiles.js";
 import { type MemberInput, parseMemberInputs, resolveMembers } from "./members.js";
 import { EXTERNAL_ATTRIBUTES, type TenantSchemas } from "./schemas.js";
 import { isVisible, type ScimVisibility, visibleManaged } from "./visibility.js";
+import { tokensOwnedBy } from "./tokens.js";
 import { assertIfMatch } from "./versions.js";
 
 /** What every SCIM use case needs to know about the caller's tenant. */
@@ -534,7 +535,12 @@ export async function deleteResource(
   await context.store.transaction(async (session) => {
     const existing = await visibleOrNotFound(context, session, kind, id, await session.findResource(context.tenant.id, kind, id, { lock: true }));
     assertIfMatch(ifMatch, existing.version);
+    // An unmanaged user (visible to the IdP) may own SCIM tokens: the request log says they stopped.
+    const owned = kind === "User" && existing.managed === false ? await tokensOwnedBy(session, context.tenant.id, id) : [];
     await session.deleteResource(context.tenant.id, kind, id);
+    if (owned.length > 0) {
+      context.notes?.push(`the deleted user owned ${owned.length} SCIM token(s), which no longer work: ${owned.map((token) => `${token.id} ("${token.name}")`).join(", ")}`);
+    }
   });
 }
 

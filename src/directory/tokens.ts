@@ -1,6 +1,6 @@
 import * as crypto from "node:crypto";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import type { Store, StoreSession, Tenant, TokenRecord } from "../store/store.js";
+import type { ReadSession, Store, StoreSession, Tenant, TokenRecord } from "../store/store.js";
 
 /** Every SCIM bearer token starts with this, so leaked tokens are recognisable by secret scanners. */
 export const TOKEN_PREFIX = "roster_";
@@ -117,8 +117,67 @@ async function assertPrincipal(session: StoreSession, tenant: Tenant, id: string
   if (user.document["active"] !== true) throw new TokenError(`principal "${id}" is not active; activate it first`);
 }
 
-export async function listTokens(store: Store, tenant: Tenant): Promise<readonly TokenRecord[]> {
-  return store.transaction((session) => session.listTokens(tenant.id));
+/**
+ * The state of a token's owner (its principal): `active` while the token may work;
+ * `deactivated`, `deleted` or `managed` (linked to the identity provider, ADR 0009) stop it.
+ */
+export type OwnerState = "active" | "deactivated" | "deleted" | "managed";
+
+export interface ListedToken extends TokenRecord {
+  /** Present when the token has a principal. */
+  readonly ownerState?: OwnerState;
+}
+
+/** The owner state of the user `principalId` of the tenant, as read now. */
+async function ownerState(session: ReadSession, tenantId: string, principalId: string): Promise<OwnerState> {
+  const user = await session.findResource(tenantId, "User", principalId);
+  if (user === undefined) return "deleted";
+  if (user.managed !== false) return "managed";
+  return user.document["active"] === true ? "active" : "deactivated";
+}
+
+/** The tenant's tokens, each with its owner's state when it has one. */
+export async function listTokens(store: Store, tenant: Tenant): Promise<readonly ListedToken[]> {
+  return store.read(async (session) => {
+    const tokens = await session.listTokens(tenant.id);
+    const listed: ListedToken[] = [];
+    for (const token of tokens) {
+      listed.push(token.principalId === undefined ? token : { ...token, ownerState: await ownerState(session, tenant.id, token.principalId) });
+    }
+    return listed;
+  });
+}
+
+/** The unrevoked tokens the user `principalId` owns: those that stop working when it is deactivated or deleted. */
+export async function tokensOwnedBy(session: ReadSession, tenantId: string, principalId: string): Promise<readonly TokenRecord[]> {
+  return (await session.listTokens(tenantId)).filter((token) => token.principalId === principalId && token.revoked === null);
+}
+
+/** Why a presented secret authenticates no request, as far as saying so reveals nothing its holder lacks. */
+export type TokenRefusal = "unknown" | "revoked" | "ownerDeactivated" | "ownerDeleted" | "ownerManaged";
+
+/**
+ * Says why `presented` was refused (authenticateToken gave undefined): called on the refusal
+ * path only. The holder of a token learns only about that token: whether it was revoked, and
+ * the state of the user it belongs to (never who that is).
+ */
+export async function whyTokenRefused(store: Store, presented: string): Promise<TokenRefusal> {
+  if (!TOKEN_SHAPE.test(presented) && checkSecret(presented) !== undefined) return "unknown";
+  return store.read(async (session) => {
+    const token = await session.findTokenByHash(hashToken(presented));
+    if (token === undefined) return "unknown";
+    if (token.revoked !== null) return "revoked";
+    if (token.principalId === undefined) return "unknown";
+    const state = await ownerState(session, token.tenantId, token.principalId);
+    return state === "deleted" ? "ownerDeleted" : state === "managed" ? "ownerManaged" : state === "deactivated" ? "ownerDeactivated" : "unknown";
+  });
+}
+
+/** Whether `presented` is a SCIM token Roster knows, revoked or not (for telling a caller it sent one where an API key belongs). */
+export async function isKnownToken(store: Store, presented: string): Promise<boolean> {
+  if (TOKEN_SHAPE.test(presented)) return true;
+  if (checkSecret(presented) !== undefined) return false;
+  return (await store.read((session) => session.findTokenByHash(hashToken(presented)))) !== undefined;
 }
 
 /** False when no unrevoked token has that id. */

@@ -329,6 +329,9 @@ export class RecordingSession implements StoreSession {
   listTokens(tenantId: string): Promise<readonly TokenRecord[]> {
     return this.inner.listTokens(tenantId);
   }
+  findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    return this.inner.findTokenByHash(hash);
+  }
   revokeToken(id: string, at: string): Promise<boolean> {
     return this.inner.revokeToken(id, at);
   }

@@ -94,7 +94,29 @@ export const OPENAPI_DOCUMENT = {
         requestBody: body({ type: "object", properties: USER_INPUT_PROPERTIES, additionalProperties: false }),
         responses: { "200": ok("The user as changed.", ref("User")), ...COMMON_ERRORS, ...MANAGED_ERROR },
       },
-      delete: { operationId: "deleteUser", summary: "Delete an unmanaged user.", responses: { ...NO_CONTENT, ...COMMON_ERRORS, ...MANAGED_ERROR } },
+      delete: {
+        operationId: "deleteUser",
+        summary: "Delete an unmanaged user. 204, or 200 when the user owned SCIM tokens: they no longer work, and the answer lists them.",
+        responses: {
+          "200": ok("The user owned SCIM tokens (as principal); deleting it stopped them.", {
+            type: "object",
+            required: ["id", "deleted", "tokensStopped", "message"],
+            additionalProperties: false,
+            properties: {
+              id: { type: "string" },
+              deleted: { const: true },
+              tokensStopped: {
+                type: "array",
+                items: { type: "object", required: ["id", "name"], additionalProperties: false, properties: { id: { type: "string" }, name: { type: "string" } } },
+              },
+              message: { type: "string" },
+            },
+          }),
+          ...NO_CONTENT,
+          ...COMMON_ERRORS,
+          ...MANAGED_ERROR,
+        },
+      },
     },
     "/tenants/{tenant}/groups": {
       parameters: [TENANT],

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { apiKeyAllows, authenticateApiKey } from "../directory/api-keys.js";
+import { API_KEY_PREFIX, apiKeyAllows, authenticateApiKey } from "../directory/api-keys.js";
+import { isKnownToken } from "../directory/tokens.js";
 import { AppError } from "../directory/app-errors.js";
 import {
   GROUP_FIELDS,
@@ -105,7 +106,20 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   { method: "GET", url: `${T}/users/:id`, ...NO_INPUT, handle: (c, p) => getAppUser(c, param(p, "id")).then(json(200)) },
   { method: "PATCH", url: `${T}/users/:id`, query: [], body: USER_FIELDS, handle: (c, p, r) => updateAppUser(c, param(p, "id"), r.body).then(json(200)) },
-  { method: "DELETE", url: `${T}/users/:id`, ...NO_INPUT, handle: (c, p) => deleteAppUser(c, param(p, "id")).then(noContent) },
+  {
+    method: "DELETE",
+    url: `${T}/users/:id`,
+    ...NO_INPUT,
+    // 204 as any delete, unless the user owned SCIM tokens: then 200 saying which stopped working.
+    handle: async (c, p) => {
+      const id = param(p, "id");
+      const { tokensStopped } = await deleteAppUser(c, id);
+      if (tokensStopped.length === 0) return noContent();
+      const names = tokensStopped.map((token) => `${token.id} ("${token.name}")`).join(", ");
+      const message = `deleted user ${id}; it owned ${tokensStopped.length === 1 ? "a SCIM token, which no longer works" : `${tokensStopped.length} SCIM tokens, which no longer work`}: ${names}`;
+      return json(200)({ id, deleted: true, tokensStopped, message });
+    },
+  },
   {
     method: "GET",
     url: `${T}/groups`,
@@ -238,7 +252,13 @@ async function authorize(options: ApiRouteOptions, profiles: ProfileCache, reque
   const presented = bearerToken(request.headers.authorization);
   if (presented === undefined) throw new AppError("unauthorized", "missing API key: send Authorization: Bearer <key> (see: roster api-keys create)");
   const key = await authenticateApiKey(store, presented);
-  if (key === undefined) throw new AppError("unauthorized", "the API key is not valid (unknown or revoked)");
+  if (key === undefined) {
+    // A SCIM token sent here says so (its holder learns nothing new); anything else stays unexplained.
+    if (!presented.startsWith(API_KEY_PREFIX) && (await isKnownToken(store, presented))) {
+      throw new AppError("unauthorized", `this is a SCIM bearer token, not a management API key: the management API takes a key from "roster api-keys create" (${API_KEY_PREFIX}…)`);
+    }
+    throw new AppError("unauthorized", "the API key is not valid (unknown or revoked)");
+  }
   const tenant = await store.read((session) => session.findTenantBySlug(slug));
   // A tenant key learns nothing about other tenants, existing or not.
   if (tenant === undefined && key.tenantId === null) throw new AppError("notFound", `tenant "${slug}" does not exist`);

@@ -363,6 +363,7 @@ export type ReadSession = Pick<
   | "findTenantProfileVersion"
   | "findActiveToken"
   | "listTokens"
+  | "findTokenByHash"
   | "listRequestLog"
   | "findActiveApiKey"
   | "listApiKeys"
@@ -405,6 +406,12 @@ export interface StoreSession {
   /** The unrevoked token with that hash and its tenant; undefined otherwise. */
   findActiveToken(hash: string): Promise<{ readonly token: TokenRecord; readonly tenant: Tenant } | undefined>;
   listTokens(tenantId: string): Promise<readonly TokenRecord[]>;
+  /**
+   * The token with that hash whatever its state (revoked, its principal gone): an unrevoked
+   * one before a revoked one, the newest first. For saying why a token was refused, never for
+   * accepting one.
+   */
+  findTokenByHash(hash: string): Promise<TokenRecord | undefined>;
   /** False when no unrevoked token has that id. */
   revokeToken(id: string, at: string): Promise<boolean>;
   touchToken(id: string, at: string): Promise<void>;

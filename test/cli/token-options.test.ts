@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApiKey } from "../../src/directory/api-keys.js";
 import { getTenantBySlug } from "../../src/directory/tenants.js";
-import { createAppUser } from "../../src/directory/app-users.js";
+import { createAppUser, deleteAppUser, updateAppUser } from "../../src/directory/app-users.js";
 import { openStore } from "../../src/store/open-store.js";
 import { assertBuilt, cliEnv, lastLine, ROOT, runRoster, tempDatabase, type CliResult } from "./run-cli.js";
 
@@ -80,6 +80,37 @@ describe("roster tokens create --secret and --principal", () => {
     expect(JSON.parse(lastLine(result.stdout))).toMatchObject({ principal: id, token: expect.stringMatching(/^roster_/) });
     const listed = JSON.parse((await runRoster(["tokens", "list", "--tenant", "acme", "--json"], env)).stdout) as { principal?: string }[];
     expect(listed[0]?.principal).toBe(id);
+  });
+
+  it("lists each token's owner with its state: active, deactivated or deleted", async () => {
+    const ids = { active: await unmanagedUser("stays"), deactivated: await unmanagedUser("paused"), deleted: await unmanagedUser("leaver") };
+    const tokens: Record<string, string> = {};
+    for (const [state, id] of Object.entries(ids)) {
+      const result = await runRoster(["tokens", "create", "--tenant", "acme", "--name", state, "--principal", id, "--json"], env);
+      tokens[state] = (JSON.parse(lastLine(result.stdout)) as { id: string }).id;
+    }
+    const unowned = JSON.parse(lastLine((await runRoster(["tokens", "create", "--tenant", "acme", "--name", "plain", "--json"], env)).stdout)) as { id: string };
+    const store = await openStore(db.path);
+    try {
+      const tenant = await getTenantBySlug(store, "acme");
+      await updateAppUser({ store, tenant }, ids.deactivated, { active: false });
+      await deleteAppUser({ store, tenant }, ids.deleted);
+    } finally {
+      await store.close();
+    }
+    const listed = JSON.parse((await runRoster(["tokens", "list", "--tenant", "acme", "--json"], env)).stdout) as { id: string; principal?: string; principalState?: string }[];
+    const byId = new Map(listed.map((token) => [token.id, token]));
+    for (const [state, id] of Object.entries(ids)) expect(byId.get(tokens[state] ?? "")).toMatchObject({ principal: id, principalState: state });
+    expect(byId.get(unowned.id)).not.toHaveProperty("principalState");
+    const text = await runRoster(["tokens", "list", "--tenant", "acme"], env);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.split("\n");
+    expect(lines[0]).toMatch(/STATUS\s+OWNER$/);
+    const line = (tokenId: string) => lines.find((candidate) => candidate.startsWith(tokenId)) ?? "";
+    expect(line(tokens["active"] ?? "")).toMatch(new RegExp(`active\\s+${ids.active} \\(active\\)$`));
+    expect(line(tokens["deactivated"] ?? "")).toMatch(new RegExp(`not working: owner deactivated\\s+${ids.deactivated} \\(deactivated\\)$`));
+    expect(line(tokens["deleted"] ?? "")).toMatch(new RegExp(`not working: owner deleted\\s+${ids.deleted} \\(deleted\\)$`));
+    expect(line(unowned.id)).toMatch(/active\s+-$/);
   });
 
   it.each([

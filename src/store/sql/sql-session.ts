@@ -291,6 +291,19 @@ export class SqlSession implements StoreSession {
     return rows.map(toTokenRecord);
   }
 
+  async findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    const row = await this.db
+      .selectFrom("tokens")
+      .selectAll()
+      .where("hash", "=", hash)
+      .orderBy(sql`revoked is null`, "desc")
+      .orderBy("created", "desc")
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toTokenRecord(row);
+  }
+
   async revokeToken(id: string, at: string): Promise<boolean> {
     const result = await this.db.updateTable("tokens").set({ revoked: at }).where("id", "=", id).where("revoked", "is", null).executeTakeFirst();
     return result.numUpdatedRows > 0n;
