@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { apiKeysCommand } from "./api-keys.js";
-import { UsageError, formatTable, type CliContext, type Command } from "./context.js";
+import { UsageError, formatTable, nearest, type CliContext, type Command } from "./context.js";
 import { eventsCommand } from "./events.js";
 import { migrateCommand } from "./migrate.js";
 import { requestsCommand } from "./requests.js";
@@ -21,8 +22,15 @@ export function usage(): string {
     ...formatTable(rows),
     "",
     'Every command accepts --database URL|PATH (env ROSTER_DATABASE_URL) and --help.',
-    "Run `roster <command> --help` for its options.",
+    "Run `roster <command> --help` for its options, `roster --version` for the version.",
   ].join("\n");
+}
+
+/** The version of the package this build came from (package.json, two folders up from dist/cli/ and src/cli/). */
+export function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+  if (typeof manifest.version !== "string") throw new Error("package.json has no version");
+  return manifest.version;
 }
 
 const PROCESS_CONTEXT: CliContext = {
@@ -51,11 +59,18 @@ async function dispatch(argv: readonly string[], ctx: CliContext): Promise<numbe
     ctx.out(usage());
     return 0;
   }
+  if (name === "--version" || name === "-v" || name === "version") {
+    ctx.out(version());
+    return 0;
+  }
   if (name === undefined) throw new UsageError("missing command; expected one of " + names() + " (see: roster --help)");
   const command = COMMANDS.find((c) => c.name === name);
   if (command === undefined) {
-    const what = name.startsWith("-") ? `unknown option ${JSON.stringify(name)}` : `unknown command ${JSON.stringify(name)}`;
-    throw new UsageError(`${what}; expected one of ${names()} (see: roster --help)`);
+    const isOption = name.startsWith("-");
+    const what = isOption ? `unknown option ${JSON.stringify(name)}` : `unknown command ${JSON.stringify(name)}`;
+    const suggestion = isOption ? nearest(name, ["--help", "--version"]) : nearest(name, [...COMMANDS.map((c) => c.name), "help", "version"]);
+    const hint = suggestion === undefined ? `expected one of ${names()}` : `did you mean ${JSON.stringify(suggestion)}?`;
+    throw new UsageError(`${what}; ${hint} (see: roster --help)`);
   }
   return command.run(args, ctx);
 }
@@ -64,7 +79,8 @@ function names(): string {
   return COMMANDS.map((c) => c.name).join(", ");
 }
 
+/** The message's first line, without a "roster: " of its own (main adds one). */
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0]?.trim() || "unexpected error";
+  return message.split("\n")[0]?.trim().replace(/^(roster:\s*)+/, "") || "unexpected error";
 }
