@@ -27,6 +27,22 @@ describe("roster --version", () => {
   });
 });
 
+describe("roster help <command>", () => {
+  it("prints the command's usage, as `roster <command> --help` does", async () => {
+    const help = await runRoster(["help", "tokens"], env);
+    expect(help).toMatchObject({ code: 0, stderr: "" });
+    expect(help.stdout).toBe((await runRoster(["tokens", "--help"], env)).stdout);
+  });
+
+  it("answers a mistyped command with the nearest one", async () => {
+    expect(await runRoster(["help", "tokns"], env)).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: 'roster: unknown command "tokns"; did you mean "tokens"? (see: roster --help)\n',
+    });
+  });
+});
+
 describe("a mistyped command, subcommand or option", () => {
   it.each([
     [["tokns"], 'roster: unknown command "tokns"; did you mean "tokens"? (see: roster --help)'],
