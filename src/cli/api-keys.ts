@@ -11,6 +11,7 @@ import {
   formatTable,
   parseCommandArgs,
   resolveDatabase,
+  subcommandError,
   withStore,
   type CliContext,
   type Command,
@@ -46,8 +47,7 @@ export const apiKeysCommand: Command = {
     if (sub === "create") return create(rest, ctx);
     if (sub === "list") return list(rest, ctx);
     if (sub === "revoke") return revoke(rest, ctx);
-    const what = sub === undefined ? "missing subcommand" : `unknown subcommand ${JSON.stringify(sub)}`;
-    throw new UsageError(`api-keys: ${what}; expected create, list or revoke (see: roster api-keys --help)`);
+    throw subcommandError("api-keys", sub, ["create", "list", "revoke"], "create, list or revoke");
   },
 };
 
@@ -62,8 +62,11 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
   }
   const slug = values.tenant;
   if (slug === "") throw new UsageError("api-keys create: --tenant is empty; omit it for an administrator key");
-  const issued = await withStore(resolveDatabase(values.database, ctx), async (store) =>
-    createApiKey(store, slug === undefined ? undefined : await getTenantBySlug(store, slug), name),
+  // An administrator key may be the first thing stored; a tenant's key needs a database that has the tenant.
+  const issued = await withStore(
+    resolveDatabase(values.database, ctx),
+    async (store) => createApiKey(store, slug === undefined ? undefined : await getTenantBySlug(store, slug), name),
+    { create: slug === undefined },
   );
   if (values.json === true) {
     ctx.out(JSON.stringify({ id: issued.record.id, key: issued.key }));

@@ -1,6 +1,7 @@
+import { existsSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { recordEvents, type RecordingStore } from "../events/record-events.js";
-import { openStore } from "../store/open-store.js";
+import { openStore, sqlitePath } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
 
 /** What a command may touch: its arguments, the environment and two output streams. */
@@ -36,15 +37,88 @@ export const JSON_OPTION = { json: { type: "boolean" } } as const;
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-/** node:util parseArgs in strict mode, its errors turned into one-line UsageErrors naming the command. */
+/**
+ * node:util parseArgs in strict mode, its errors turned into one-line UsageErrors naming the
+ * command; an unknown option names the nearest known one when it looks like a typo.
+ */
 export function parseCommandArgs<O extends Options>(command: string, args: readonly string[], options: O) {
   try {
     return parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
   } catch (error) {
+    const unknown = unknownOption(error, args, options);
+    if (unknown !== undefined) {
+      const hint = unknown.suggestion === undefined ? "" : `; did you mean '${unknown.suggestion}'?`;
+      throw new UsageError(`${label(command)}: unknown option '${unknown.typed}'${hint} (see: ${command} --help)`);
+    }
     const message = error instanceof Error ? (error.message.split(/\. |\n/)[0] ?? error.message) : String(error);
     const sentence = message.replace(/\.$/, "");
     throw new UsageError(`${label(command)}: ${sentence.charAt(0).toLowerCase()}${sentence.slice(1)} (see: ${command} --help)`);
   }
+}
+
+/**
+ * The unknown option parseArgs refused, as typed, and the known option nearest to it:
+ * "--tenantt" → "--tenant"; "-tenant" (which parseArgs reads as the short options -t -e -n…,
+ * refusing "-t") → "--tenant". Undefined for any other parse error.
+ */
+function unknownOption(error: unknown, args: readonly string[], options: Options): { typed: string; suggestion: string | undefined } | undefined {
+  if ((error as { code?: unknown } | null)?.code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION") return undefined;
+  const refused = /'(-[^']*)'/.exec(error instanceof Error ? error.message : "")?.[1];
+  if (refused === undefined) return undefined;
+  const known = Object.keys(options).map((name) => `--${name}`);
+  const singleDash = refused.startsWith("--") ? undefined : args.find((arg) => /^-[^-]{2,}/.test(arg) && (arg.split("=")[0] ?? arg).includes(refused.slice(1)));
+  const typed = singleDash === undefined ? refused : (singleDash.split("=")[0] ?? singleDash);
+  const suggestion = typed.startsWith("--") ? nearest(typed, known) : singleDash === undefined ? undefined : nearest(`-${typed}`, known);
+  return { typed, suggestion };
+}
+
+/**
+ * The candidate a mistyped `input` most likely meant: the nearest by edit distance
+ * (insertions, deletions, substitutions and swaps of neighbours), if it is within a third
+ * of the input's length (at least 1, at most 3), else the only candidate that starts with
+ * the input; undefined when nothing is close or two candidates are equally close.
+ */
+export function nearest(input: string, candidates: readonly string[]): string | undefined {
+  const typed = input.toLowerCase();
+  const limit = Math.min(3, Math.max(1, Math.floor(typed.replace(/^-+/, "").length / 3)));
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  let tied = false;
+  for (const candidate of candidates) {
+    const distance = editDistance(typed, candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance, tied] = [candidate, distance, false];
+    else if (distance === bestDistance) tied = true;
+  }
+  if (best !== undefined && bestDistance <= limit && !tied) return best;
+  const prefixed = candidates.filter((candidate) => typed.replace(/^-+/, "").length >= 2 && candidate.toLowerCase().startsWith(typed));
+  return prefixed.length === 1 ? prefixed[0] : undefined;
+}
+
+/** Optimal string alignment distance: Levenshtein plus the swap of two neighbouring characters. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = rows[i] as number[];
+      const above = rows[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (rows[a.length] as number[])[b.length] as number;
+}
+
+/**
+ * The UsageError for a missing or unknown subcommand of `command` ("tokens"): an unknown
+ * one close to a known one is answered with it ("did you mean"), otherwise with `expected`.
+ */
+export function subcommandError(command: string, sub: string | undefined, subcommands: readonly string[], expected: string): UsageError {
+  const see = `(see: roster ${command} --help)`;
+  if (sub === undefined) return new UsageError(`${command}: missing subcommand; expected ${expected} ${see}`);
+  const suggestion = sub.startsWith("-") ? undefined : nearest(sub, subcommands);
+  const hint = suggestion === undefined ? `expected ${expected}` : `did you mean ${JSON.stringify(suggestion)}?`;
+  return new UsageError(`${command}: unknown subcommand ${JSON.stringify(sub)}; ${hint} ${see}`);
 }
 
 /** "roster tokens create" → "tokens create": main prefixes every message with "roster: ". */
@@ -68,8 +142,33 @@ export function requireOption(command: string, name: string, value: string | und
   return value;
 }
 
+/**
+ * `--database`, else ROSTER_DATABASE_URL, else ./data/roster.db. An empty `--database`, or a
+ * URL of another scheme than postgres(ql):, file: or sqlite:, is a UsageError (a SQLite path
+ * "mysql://…" would otherwise create folders named like the URL).
+ */
 export function resolveDatabase(flag: string | undefined, ctx: CliContext): string {
-  return flag ?? nonEmpty(ctx.env["ROSTER_DATABASE_URL"]) ?? DEFAULT_DATABASE;
+  if (flag === "") throw new UsageError("--database is empty; give a SQLite file path or a postgres:// URL");
+  const env = nonEmpty(ctx.env["ROSTER_DATABASE_URL"]);
+  const database = flag ?? env ?? DEFAULT_DATABASE;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(database)?.[1];
+  if (scheme !== undefined && !/^(postgres|postgresql|file|sqlite)$/i.test(scheme)) {
+    const source = flag === undefined ? "ROSTER_DATABASE_URL" : "--database";
+    throw new UsageError(`${source} ${JSON.stringify(describeDatabase(database))} has the unsupported scheme "${scheme}:"; give a SQLite file path, a file: URL or a postgres:// URL`);
+  }
+  return database;
+}
+
+/**
+ * Refuses (CliError, exit 1) a SQLite file that does not exist: a command that reads or
+ * changes what is stored must not leave an empty database behind a mistyped path.
+ */
+export function assertDatabaseExists(database: string): void {
+  const path = sqlitePath(database);
+  if (path === undefined || path === ":memory:" || path === "" || existsSync(path)) return;
+  throw new CliError(
+    `database ${JSON.stringify(path)} does not exist; check --database or ROSTER_DATABASE_URL ("roster migrate" or "roster serve" creates a new one)`,
+  );
 }
 
 /** An integer 0–65535 (0 lets the system pick a free port). */
@@ -138,7 +237,13 @@ export async function openMigratedStore(database: string): Promise<RecordingStor
   return recordEvents(store);
 }
 
-export async function withStore<T>(database: string, fn: (store: Store) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` on the migrated store. A SQLite file that does not exist is refused
+ * (assertDatabaseExists) unless `create` is set: only migrate, tenants create and an
+ * administrator's api-keys create may start a new database.
+ */
+export async function withStore<T>(database: string, fn: (store: Store) => Promise<T>, options: { readonly create?: boolean } = {}): Promise<T> {
+  if (options.create !== true) assertDatabaseExists(database);
   const store = await openMigratedStore(database);
   try {
     return await fn(store);

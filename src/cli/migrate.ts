@@ -32,7 +32,7 @@ export const migrateCommand: Command = {
     }
     expectPositionals(command, positionals, []);
     const database = resolveDatabase(values.database, ctx);
-    await withStore(database, async () => undefined);
+    await withStore(database, async () => undefined, { create: true });
     ctx.out(`Database ${describeDatabase(database)} is up to date.`);
     return 0;
   },

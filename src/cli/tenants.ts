@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { declareRolesWith, loadProfile, ProfileError, setTenantProfile } from "../directory/tenant-profiles.js";
-import { createTenant, listTenants } from "../directory/tenants.js";
+import { checkTenantSlug, createTenant, listTenants } from "../directory/tenants.js";
 import type { Tenant } from "../store/store.js";
 import {
   CliError,
@@ -10,10 +10,12 @@ import {
   UsageError,
   expectPositionals,
   formatTable,
+  label,
   parseCommandArgs,
   resolveBaseUrl,
   resolveDatabase,
   scimBaseUrl,
+  subcommandError,
   withStore,
   type CliContext,
   type Command,
@@ -49,8 +51,7 @@ export const tenantsCommand: Command = {
     if (sub === "create") return reportProfileErrors(() => create(rest, ctx), ctx);
     if (sub === "update") return reportProfileErrors(() => update(rest, ctx), ctx);
     if (sub === "list") return list(rest, ctx);
-    const what = sub === undefined ? "missing subcommand" : `unknown subcommand ${JSON.stringify(sub)}`;
-    throw new UsageError(`tenants: ${what}; expected create, update or list (see: roster tenants --help)`);
+    throw subcommandError("tenants", sub, ["create", "update", "list"], "create, update or list");
   },
 };
 
@@ -59,15 +60,23 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
   const { values, positionals } = parseCommandArgs(command, args, OPTIONS);
   if (values.help === true) return help(ctx);
   const [slug = ""] = expectPositionals(command, positionals, ["slug"]);
+  // A malformed slug is a bad command line (exit 2), found before the database is opened.
+  const slugProblem = checkTenantSlug(slug);
+  if (slugProblem !== undefined) throw new UsageError(`${label(command)}: ${slugProblem}`);
   const baseUrl = resolveBaseUrl(values["public-url"], ctx);
+  const database = resolveDatabase(values.database, ctx);
   const profile = values.profile === undefined ? undefined : await readProfile(values.profile);
   // A new tenant has declared no role yet: a mapping to a role is refused before anything is created.
   if (profile !== undefined) loadProfile(profile.source, profile.file, { declaredRoles: [], declareWith: `${declareRolesWith(slug)}, then roster tenants update` });
-  const tenant = await withStore(resolveDatabase(values.database, ctx), async (store) => {
-    const created = await createTenant(store, slug);
-    if (profile !== undefined) await setTenantProfile(store, slug, profile.source, profile.file);
-    return created;
-  });
+  const tenant = await withStore(
+    database,
+    async (store) => {
+      const created = await createTenant(store, slug);
+      if (profile !== undefined) await setTenantProfile(store, slug, profile.source, profile.file);
+      return created;
+    },
+    { create: true },
+  );
   if (values.json === true) {
     ctx.out(JSON.stringify(tenantJson(tenant, baseUrl)));
   } else {
@@ -82,10 +91,11 @@ async function update(args: readonly string[], ctx: CliContext): Promise<number>
   const { values, positionals } = parseCommandArgs(command, args, OPTIONS);
   if (values.help === true) return help(ctx);
   const [slug = ""] = expectPositionals(command, positionals, ["slug"]);
-  if (values.profile === undefined) throw new UsageError(`${command}: missing --profile FILE.yaml (the only thing update changes)`);
+  if (values.profile === undefined) throw new UsageError(`${label(command)}: missing --profile FILE.yaml, the only thing update changes (see: ${command} --help)`);
+  const database = resolveDatabase(values.database, ctx);
   const profile = await readProfile(values.profile);
   loadProfile(profile.source, profile.file);
-  const loaded = await withStore(resolveDatabase(values.database, ctx), (store) => setTenantProfile(store, slug, profile.source, profile.file));
+  const loaded = await withStore(database, (store) => setTenantProfile(store, slug, profile.source, profile.file));
   if (values.json === true) ctx.out(JSON.stringify({ slug, attributes: loaded.attributes.map((attribute) => attribute.name) }));
   else ctx.out(`Updated the profile of tenant "${slug}" from ${profile.file}; it applies from the next request.`);
   return 0;

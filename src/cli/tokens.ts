@@ -1,5 +1,5 @@
 import { getTenantBySlug } from "../directory/tenants.js";
-import { createToken, type ListedToken, listTokens, revokeToken, TokenError } from "../directory/tokens.js";
+import { checkSecret, createToken, type ListedToken, listTokens, revokeToken, TokenError } from "../directory/tokens.js";
 import {
   CliError,
   DATABASE_OPTION,
@@ -13,6 +13,7 @@ import {
   resolveBaseUrl,
   resolveDatabase,
   scimBaseUrl,
+  subcommandError,
   withStore,
   type CliContext,
   type Command,
@@ -66,8 +67,7 @@ export const tokensCommand: Command = {
     if (sub === "create") return create(rest, ctx);
     if (sub === "list") return list(rest, ctx);
     if (sub === "revoke") return revoke(rest, ctx);
-    const what = sub === undefined ? "missing subcommand" : `unknown subcommand ${JSON.stringify(sub)}`;
-    throw new UsageError(`tokens: ${what}; expected create, list or revoke (see: roster tokens --help)`);
+    throw subcommandError("tokens", sub, ["create", "list", "revoke"], "create, list or revoke");
   },
 };
 
@@ -83,12 +83,16 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
   }
   const baseUrl = resolveBaseUrl(values["public-url"], ctx);
   if (values.principal === "") throw new UsageError("tokens create: --principal is empty; give the id of an unmanaged user");
+  const database = resolveDatabase(values.database, ctx);
   const secret = values.secret === "-" ? await readSecretFromStdin() : values.secret;
+  // A secret that breaks the rules is a bad command line (exit 2); a principal the tenant cannot use is a refusal (1).
+  const secretProblem = secret === undefined ? undefined : checkSecret(secret);
+  if (secretProblem !== undefined) throw new UsageError(`tokens create: --secret: ${secretProblem}`);
   const options = {
     ...(values.principal === undefined ? {} : { principalId: values.principal }),
     ...(secret === undefined ? {} : { secret }),
   };
-  const issued = await withStore(resolveDatabase(values.database, ctx), async (store) =>
+  const issued = await withStore(database, async (store) =>
     createToken(store, await getTenantBySlug(store, slug), name, new Date(), options),
   ).catch((error: unknown) => {
     throw error instanceof TokenError ? new CliError(`tokens create: ${error.message}`) : error;

@@ -10,6 +10,7 @@ import {
   listWebhookDeliveries,
   listWebhooks,
   parseDeliveryStatus,
+  parseReplaySince,
   parseWebhookUrl,
   replayWebhook,
   setWebhookEnabled,
@@ -26,6 +27,7 @@ import {
   parseCommandArgs,
   requireOption,
   resolveDatabase,
+  subcommandError,
   withStore,
   type CliContext,
   type Command,
@@ -94,21 +96,25 @@ export const webhooksCommand: Command = {
         return deliveries(rest, ctx);
       case "replay":
         return replay(rest, ctx);
-      default: {
-        const what = sub === undefined ? "missing subcommand" : `unknown subcommand ${JSON.stringify(sub)}`;
-        throw new UsageError(`webhooks: ${what}; expected ${SUBCOMMANDS.join(", ")} (see: roster webhooks --help)`);
-      }
+      default:
+        throw subcommandError("webhooks", sub, SUBCOMMANDS, SUBCOMMANDS.join(", "));
     }
   },
 };
 
-/** Runs a use case, turning its refusals into one-line CLI errors: bad input exits 2, the rest 1. */
-async function refusals<T>(command: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs a use case, turning its refusals into one-line CLI errors. `"input"` checks only what
+ * was typed: its "invalidRequest" is a bad command line (exit 2). `"store"` (the default)
+ * runs against the database: everything it refuses depends on what is stored, such as a
+ * well-formed cursor past the tenant's last event, and exits 1.
+ */
+async function refusals<T>(command: string, fn: () => Promise<T>, checks: "input" | "store" = "store"): Promise<T> {
   try {
     return await fn();
   } catch (error) {
     if (error instanceof AppError) {
-      throw error.code === "invalidRequest" ? new UsageError(`${label(command)}: ${error.message}`) : new CliError(`${label(command)}: ${error.message}`);
+      const badInput = checks === "input" && error.code === "invalidRequest";
+      throw badInput ? new UsageError(`${label(command)}: ${error.message}`) : new CliError(`${label(command)}: ${error.message}`);
     }
     if (error instanceof SecretKeyError) throw new CliError(`${label(command)}: ${error.message}`);
     throw error;
@@ -121,7 +127,7 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
   if (values.help === true) return help(ctx);
   expectPositionals(command, positionals, []);
   const slug = requireOption(command, "tenant", values.tenant);
-  const url = await refusals(command, async () => parseWebhookUrl(requireOption(command, "url", values.url), "--url"));
+  const url = await refusals(command, async () => parseWebhookUrl(requireOption(command, "url", values.url), "--url"), "input");
   const events = values.events === undefined ? undefined : parseEventsOption(command, values.events);
   const key = secretKeyFor(command, ctx);
   const created = await withStore(resolveDatabase(values.database, ctx), (store) =>
@@ -210,7 +216,7 @@ async function deliveries(args: readonly string[], ctx: CliContext): Promise<num
   const { values, positionals } = parseCommandArgs(command, args, DELIVERIES_OPTIONS);
   if (values.help === true) return help(ctx);
   const [id = ""] = expectPositionals(command, positionals, ["id"]);
-  const status = await refusals(command, async () => parseDeliveryStatus(values.status, "--status"));
+  const status = await refusals(command, async () => parseDeliveryStatus(values.status, "--status"), "input");
   const limit = parseLimit(command, values.limit);
   const page = await withStore(resolveDatabase(values.database, ctx), (store) =>
     refusals(command, () => listWebhookDeliveries(store, undefined, id, { limit, ...(status === undefined ? {} : { status }) })),
@@ -254,6 +260,7 @@ async function replay(args: readonly string[], ctx: CliContext): Promise<number>
   if (values.help === true) return help(ctx);
   const [id = ""] = expectPositionals(command, positionals, ["id"]);
   const since = requireOption(command, "since", values.since);
+  await refusals(command, async () => parseReplaySince(since, "--since"), "input");
   const result = await withStore(resolveDatabase(values.database, ctx), (store) => refusals(command, () => replayWebhook(store, undefined, id, since, "--since")));
   if (values.json === true) {
     ctx.out(JSON.stringify({ id, deliveries: result.deliveries, after: String(result.after) }));

@@ -253,11 +253,7 @@ export function listWebhookDeliveriesFromQuery(store: Store, tenant: Tenant, id:
  * replay) or an ISO 8601 time (events that occurred at or after it).
  */
 export async function replayWebhook(store: Store, tenant: Tenant | undefined, id: string, since: unknown, where = "since"): Promise<ReplayResult> {
-  if (typeof since !== "string" || since === "") {
-    throw new AppError("invalidRequest", `${where}: expected a feed cursor (e.g. 1042) or an ISO 8601 time (e.g. 2026-11-23T12:00:00Z)`);
-  }
-  const cursor = /^\d{1,16}$/.test(since) ? Number(since) : undefined;
-  const time = cursor === undefined ? parseTime(since, where) : undefined;
+  const { cursor, time } = parseReplaySince(since, where);
   return store.transaction(async (session) => {
     const webhook = await getRecord(session, tenant, id);
     const bounds = await session.eventBounds(webhook.tenantId);
@@ -291,6 +287,18 @@ export async function replayWebhookFromBody(
   const text = typeof since === "number" && Number.isSafeInteger(since) && since >= 0 ? String(since) : since;
   const result = await replayWebhook(store, tenant, id, text, "since");
   return { deliveries: result.deliveries, after: String(result.after) };
+}
+
+/**
+ * What `since` names, checked without the store: a feed cursor (digits) or an ISO 8601 time.
+ * Throws AppError "invalidRequest" naming `where`; whether the cursor is still in the feed is
+ * replayWebhook's question.
+ */
+export function parseReplaySince(since: unknown, where = "since"): { readonly cursor?: number; readonly time?: string } {
+  if (typeof since !== "string" || since === "") {
+    throw new AppError("invalidRequest", `${where}: expected a feed cursor (e.g. 1042) or an ISO 8601 time (e.g. 2026-11-23T12:00:00Z)`);
+  }
+  return /^\d{1,16}$/.test(since) ? { cursor: Number(since) } : { time: parseTime(since, where) };
 }
 
 function parseTime(text: string, where: string): string {

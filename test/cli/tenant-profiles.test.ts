@@ -62,6 +62,7 @@ describe("roster tenants --profile", () => {
       `roster: ${file}:3:11: attributes.user_type.type: expected one of string, boolean, integer, decimal, dateTime, got "strnig"`,
       `roster: ${file}:6:18: attributes.x.multiValued: expected true or false, got "maybe"`,
     ]);
+    expect((await runRoster(["migrate"], env)).code).toBe(0);
     const list = await runRoster(["tenants", "list", "--json"], env);
     expect(JSON.parse(list.stdout)).toEqual([]);
   });
@@ -97,6 +98,7 @@ describe("roster tenants --profile", () => {
   });
 
   it("exits 1 naming the tenant when update names an unknown tenant", async () => {
+    expect((await runRoster(["migrate"], env)).code).toBe(0);
     const file = await profileFile("good.yaml", GOOD);
     const result = await runRoster(["tenants", "update", "ghost", "--profile", file], env);
     expect(result.code).toBe(1);

@@ -64,9 +64,9 @@ describe("roster tenants", () => {
     ["-acme", /starts or ends with "-"/],
     ["acme-", /starts or ends with "-"/],
     ["a".repeat(64), /64 characters long; at most 63/],
-  ])("refuses the slug %j with one line naming the problem", async (slug, pattern) => {
+  ])("refuses the slug %j as a bad command line (exit 2) with one line naming the problem", async (slug, pattern) => {
     const result = await runRoster(["tenants", "create", "--", slug], env);
-    expectOneLineError(result, 1, pattern);
+    expectOneLineError(result, 2, pattern);
   });
 
   it("accepts a one-character slug and a 63-character slug", async () => {

@@ -66,9 +66,9 @@ describe("roster tokens create --secret and --principal", () => {
     ["Fluid-Shared-Secret-abcdefghij-abcdef!", "no digit"],
     ["FluidSharedSecret0123456789abcdefABCD", "no symbol"],
     ["Fluid Shared Secret 0123456789 abcdef!", "space"],
-  ])("refuses the secret %j, naming the rule it fails", async (secret, rule) => {
+  ])("refuses the secret %j as a bad command line (exit 2), naming the rule it fails", async (secret, rule) => {
     const result = await runRoster(["tokens", "create", "--tenant", "acme", "--secret", secret], env);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain(rule);
     expect(result.stderr.split("\n").filter(Boolean)).toHaveLength(1);
   });

@@ -218,8 +218,9 @@ describe("roster webhooks deliveries and replay", () => {
       code: 2,
       message: 'roster: webhooks replay: --since: "last week" is neither a feed cursor (digits) nor an ISO 8601 time such as 2026-11-23T12:00:00Z',
     });
+    // Well-formed, but past what the tenant has: a refusal (1), as \`roster events --after\` answers it.
     expect(await refusal(["webhooks", "replay", id, "--since", "999999"])).toEqual({
-      code: 2,
+      code: 1,
       message: `roster: webhooks replay: --since: cursor 999999 is after the tenant's last event (${failedSequence + 1})`,
     });
     expect(await refusal(["webhooks", "replay", "nope", "--since", "0"])).toEqual({ code: 1, message: 'roster: webhooks replay: webhook "nope" does not exist' });
