@@ -19,7 +19,7 @@ import { type AppViewContext, deriveAppView, needsDeclaredRoles, PLAIN_VIEW_CONT
 import { now } from "./clock.js";
 import { ROLES_LIST } from "./lists.js";
 import { applyDefaults, assertIdentityRules } from "./profile-rules.js";
-import type { TenantProfile } from "./profiles.js";
+import { ENTERPRISE_NAMESPACE, type TenantProfile } from "./profiles.js";
 import { tenantSchemas } from "./schemas.js";
 import { tokensOwnedBy } from "./tokens.js";
 
@@ -35,6 +35,29 @@ export interface AppEmail {
   readonly value: string;
   readonly type: string | null;
   readonly primary: boolean;
+}
+
+export interface AppPhoneNumber {
+  readonly value: string;
+  readonly type: string | null;
+  readonly primary: boolean;
+}
+
+export interface AppAddress {
+  readonly formatted: string | null;
+  readonly streetAddress: string | null;
+  readonly locality: string | null;
+  readonly region: string | null;
+  readonly postalCode: string | null;
+  readonly country: string | null;
+  readonly type: string | null;
+  readonly primary: boolean;
+}
+
+/** The enterprise extension's manager: `value` as the identity provider sent it (RFC 7643: the manager's id). */
+export interface AppManager {
+  readonly value: string | null;
+  readonly displayName: string | null;
 }
 
 /**
@@ -56,6 +79,18 @@ export interface AppUser {
   readonly groups: readonly { readonly id: string; readonly displayName: string | null }[];
   readonly attributes: Readonly<Record<string, unknown>>;
   readonly timezone: string | null;
+  readonly title: string | null;
+  readonly locale: string | null;
+  readonly preferredLanguage: string | null;
+  readonly phoneNumbers: readonly AppPhoneNumber[];
+  readonly addresses: readonly AppAddress[];
+  /** The enterprise extension's attributes (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`). */
+  readonly employeeNumber: string | null;
+  readonly costCenter: string | null;
+  readonly organization: string | null;
+  readonly division: string | null;
+  readonly department: string | null;
+  readonly manager: AppManager | null;
   readonly externalId: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -72,11 +107,31 @@ function text(document: ScimDocument, key: string): string | null {
   return typeof value === "string" ? value : null;
 }
 
+function record(value: unknown): ScimDocument | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as ScimDocument) : undefined;
+}
+
+function records(value: unknown): ScimDocument[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item): ScimDocument[] => {
+    const found = record(item);
+    return found === undefined ? [] : [found];
+  });
+}
+
+function manager(enterprise: ScimDocument): AppManager | null {
+  const value = record(enterprise["manager"]);
+  if (value === undefined) return null;
+  const result = { value: text(value, "value"), displayName: text(value, "displayName") };
+  return result.value === null && result.displayName === null ? null : result;
+}
+
 export function toAppUser(resource: StoredResource, groups: readonly GroupRef[], view: AppViewContext = PLAIN_VIEW_CONTEXT): AppUser {
   const document = resource.document;
   const derived = deriveAppView(view, document, groups);
   const name = typeof document["name"] === "object" && document["name"] !== null ? (document["name"] as ScimDocument) : {};
   const emails = Array.isArray(document["emails"]) ? (document["emails"] as unknown[]) : [];
+  const enterprise = record(document[ENTERPRISE_NAMESPACE]) ?? {};
   return {
     id: resource.id,
     userName: text(document, "userName") ?? "",
@@ -97,6 +152,31 @@ export function toAppUser(resource: StoredResource, groups: readonly GroupRef[],
     groups: groups.map((group) => ({ id: group.value, displayName: group.display })),
     attributes: derived.attributes,
     timezone: text(document, "timezone"),
+    title: text(document, "title"),
+    locale: text(document, "locale"),
+    preferredLanguage: text(document, "preferredLanguage"),
+    phoneNumbers: records(document["phoneNumbers"]).flatMap((phone): AppPhoneNumber[] => {
+      const value = text(phone, "value");
+      return value === null ? [] : [{ value, type: text(phone, "type"), primary: phone["primary"] === true }];
+    }),
+    addresses: records(document["addresses"]).map(
+      (address): AppAddress => ({
+        formatted: text(address, "formatted"),
+        streetAddress: text(address, "streetAddress"),
+        locality: text(address, "locality"),
+        region: text(address, "region"),
+        postalCode: text(address, "postalCode"),
+        country: text(address, "country"),
+        type: text(address, "type"),
+        primary: address["primary"] === true,
+      }),
+    ),
+    employeeNumber: text(enterprise, "employeeNumber"),
+    costCenter: text(enterprise, "costCenter"),
+    organization: text(enterprise, "organization"),
+    division: text(enterprise, "division"),
+    department: text(enterprise, "department"),
+    manager: manager(enterprise),
     externalId: text(document, "externalId"),
     createdAt: resource.created,
     updatedAt: resource.lastModified,

@@ -23,25 +23,30 @@ export function needsDeclaredRoles(profile: TenantProfile): boolean {
 }
 
 /**
- * `attributes`: every declared attribute the user has, by name. `admin`: the admin rule matches
+ * `attributes`: every declared attribute the user has, by name; a `commaSeparated` one as the
+ * list of its items (`"a, b"` → `["a", "b"]`, blank → `[]`). `admin`: the admin rule matches
  * (then no role, whatever else says so). `roles`: from the role attribute, then from groups
  * (a group's mapped role, else its name when it exactly matches a declared role; sorted), without duplicates.
  */
 export function deriveAppView(context: AppViewContext, document: ScimDocument, groups: readonly GroupRef[]): AppView {
   const { profile } = context;
   const attributes: Record<string, unknown> = {};
+  // As stored: the rules below read the values the identity provider sent.
+  const values: Record<string, unknown> = {};
   for (const attribute of profile.attributes) {
     const value = declaredValue(document, attribute);
-    if (value !== undefined && value !== null) attributes[attribute.name] = value;
+    if (value === undefined || value === null) continue;
+    values[attribute.name] = value;
+    attributes[attribute.name] = attribute.commaSeparated ? declaredNames(attribute, value) : value;
   }
   // Removed from the organisation: no right of any kind until the IdP reactivates the user.
   if (profile.deprovisioning === "removeFromOrganisation" && document["active"] === false) return { roles: [], admin: false, attributes };
   const rules = profile.roles;
-  const admin = rules.admin !== undefined && attributes[rules.admin.attribute] === rules.admin.equals;
+  const admin = rules.admin !== undefined && values[rules.admin.attribute] === rules.admin.equals;
   if (admin) return { roles: [], admin, attributes };
   const roles = new Set<string>();
   const roleAttribute = rules.fromAttribute === undefined ? undefined : profile.attributes.find((a) => a.name === rules.fromAttribute);
-  if (roleAttribute !== undefined) for (const name of declaredNames(roleAttribute, attributes[roleAttribute.name])) roles.add(name);
+  if (roleAttribute !== undefined) for (const name of declaredNames(roleAttribute, values[roleAttribute.name])) roles.add(name);
   const fromGroups = rules.fromGroups;
   if (fromGroups !== undefined) {
     const granted = groups.flatMap((group) => {

@@ -5,6 +5,8 @@ import { EVENT_TYPES, type FeedEvent } from "../../src/events/event-types.js";
 import { scimUser } from "../api/support.js";
 import { type EventsRoster, groupBody, PATCH_OP, startEventsRoster } from "./support.js";
 
+const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
 const PROFILE = `
 attributes:
   role:
@@ -46,7 +48,19 @@ beforeAll(async () => {
   };
   const start = await roster.cursor();
   const dana = await roster.acme.scim("/Users", {
-    body: scimUser("dana@example.com", { displayName: "Dana Scully", externalId: "00u1dana", role: "Mechanic", timezone: "America/New_York" }),
+    body: scimUser("dana@example.com", {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+      displayName: "Dana Scully",
+      externalId: "00u1dana",
+      role: "Mechanic",
+      timezone: "America/New_York",
+      title: "Special Agent",
+      locale: "en-US",
+      preferredLanguage: "en",
+      phoneNumbers: [{ value: "+1 202 555 0100", type: "work", primary: true }],
+      addresses: [{ streetAddress: "935 Pennsylvania Avenue NW", locality: "Washington", region: "DC", postalCode: "20535", country: "US", type: "work", primary: true }],
+      [ENTERPRISE]: { employeeNumber: "1013", costCenter: "X-0", organization: "FBI", division: "Criminal Investigative", department: "X-Files", manager: { value: "00u1skinner" } },
+    }),
   });
   const id = dana.body.id as string;
   await patch(`/Users/${id}`, [{ op: "replace", path: "displayName", value: "Dana K. Scully" }]);

@@ -99,6 +99,44 @@ describe("SCIM changes delivered as webhooks", () => {
     );
   });
 
+  it("delivers the user's standard attributes and enterprise fields in the webhook body", async () => {
+    const webhook = await createWebhook(roster.store, acme.tenant, { url: `${receiver.url}/hook` }, key);
+    dispatchOnCommits();
+    const enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    await scim(
+      "/Users",
+      {
+        body: {
+          schemas: [USER_SCHEMA, enterprise],
+          userName: "dana@example.com",
+          title: "Special Agent",
+          locale: "en-US",
+          preferredLanguage: "en",
+          phoneNumbers: [{ value: "+1 202 555 0100", type: "work" }],
+          addresses: [{ locality: "Washington", country: "US" }],
+          [enterprise]: { employeeNumber: "1013", costCenter: "X-0", organization: "FBI", division: "Criminal", department: "X-Files", manager: { value: "00u1skinner" } },
+        },
+      },
+      201,
+    );
+    await receiver.waitFor("the user.created delivery", () => receiver.accepted().length === 1);
+    const body = new Webhook(webhook.secret).verify(receiver.accepted()[0]!.body, receiver.accepted()[0]!.headers) as { type: string; data: { user: unknown } };
+    expect(body.type).toBe("user.created");
+    expect(body.data.user).toMatchObject({
+      title: "Special Agent",
+      locale: "en-US",
+      preferredLanguage: "en",
+      phoneNumbers: [{ value: "+1 202 555 0100", type: "work", primary: false }],
+      addresses: [{ formatted: null, streetAddress: null, locality: "Washington", region: null, postalCode: null, country: "US", type: null, primary: false }],
+      employeeNumber: "1013",
+      costCenter: "X-0",
+      organization: "FBI",
+      division: "Criminal",
+      department: "X-Files",
+      manager: { value: "00u1skinner", displayName: null },
+    });
+  });
+
   it("keeps answering SCIM requests while the receiver never answers", async () => {
     const webhook = await createWebhook(roster.store, acme.tenant, { url: `${receiver.url}/hook` }, key);
     receiver.behave(() => ({ hold: true }));
