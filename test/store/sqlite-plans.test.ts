@@ -74,6 +74,19 @@ describe("plans of the hot reads (SQLite)", () => {
     expect(lookup?.parameters).toBe(3);
   });
 
+  it("probes a user's managed namesake by index when unmanaged users are visible (hideShadowed), never scanning for it", async () => {
+    let found: string[] = [];
+    const statements = await statementsOf(async (s) => {
+      const page = await s.queryResources("t1", "User", { count: 100, startIndex: 1, hideShadowed: true, filter: filterOf('userName eq "User7@example.com"') });
+      found = page.resources.map((r) => r.id);
+    });
+    expect(found).toEqual(["u7"]);
+    expect(statements).toHaveLength(1);
+    const plan = (statements[0]?.plan ?? []).join(" | ");
+    expect(plan).toMatch(/SEARCH twin USING (COVERING )?INDEX resources_managed_user_name_unique \(tenant_id=\? AND managed=\? AND name_ci=\?\)/);
+    expect(plan).not.toMatch(/SCAN/);
+  });
+
   it("finds a resource by id, the groups of a user, a bearer token and a tenant's profile version by index, without a scan, binding only what the call brings", async () => {
     const statements = await statementsOf(async (s) => {
       expect(await s.findResource("t1", "User", "u3")).toMatchObject({ id: "u3" });
