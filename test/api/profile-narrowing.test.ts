@@ -391,3 +391,24 @@ describe("/Bulk after the profile narrows", () => {
     expect((await tenant.api(`/users/${third.id}`)).status).toBe(404);
   });
 });
+
+describe("a comma-separated attribute after the profile narrows", () => {
+  it("judges each item: a stale item may stay or go, a new item must be allowed", async () => {
+    const { tenant } = await tenantWith("deactivate");
+    const created = await tenant.scim("/Users", { body: scimUser(`c${serial}@acme.example`, { role: "Surveyor, Driver" }) });
+    expect(created.status).toBe(201);
+    expect((await tenant.api("/roles", { method: "PUT", body: ["Driver"] })).status).toBe(200);
+    const set = (value: string) => tenant.scim(`/Users/${created.body.id}`, patch({ op: "replace", path: "role", value }));
+    expect((await set("Surveyor")).status).toBe(200);
+    expect((await tenant.api(`/users/${created.body.id}`)).body.roles).toEqual(["Surveyor"]);
+    const pilot = await set("Surveyor, Pilot");
+    expect(pilot.status).toBe(400);
+    expect(pilot.body.detail).toContain(`"Pilot" names no entry of the application's roles (known: Driver)`);
+    expect((await set("Driver")).status).toBe(200);
+    expect((await tenant.api(`/users/${created.body.id}`)).body.roles).toEqual(["Driver"]);
+    // Once gone, a role no longer declared cannot come back.
+    const back = await set("Driver, Surveyor");
+    expect(back.status).toBe(400);
+    expect(back.body.detail).toContain(`"Surveyor" names no entry of the application's roles`);
+  });
+});
