@@ -362,3 +362,53 @@ describe("a group's members after the profile hides unmanaged users", () => {
     expect((await tenant.api(`/users/${hidden}`)).status).toBe(200);
   });
 });
+
+describe("/Bulk after the profile narrows", () => {
+  it("deactivates by PATCH and by PUT repeating the stored values, and deletes, in one bulk request", async () => {
+    const { tenant } = await tenantWith("deactivate");
+    const users = [];
+    for (const n of [1, 2, 3]) {
+      const created = await tenant.scim("/Users", { body: scimUser(`b${serial}-${n}@acme.example`, { role: "Surveyor" }) });
+      expect(created.status).toBe(201);
+      users.push(created.body);
+    }
+    expect((await tenant.api("/roles", { method: "PUT", body: ["Driver"] })).status).toBe(200);
+    const [first, second, third] = users;
+    const bulk = await tenant.scim("/Bulk", {
+      body: {
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+        Operations: [
+          { method: "PATCH", path: `/Users/${first.id}`, data: { schemas: [PATCH], Operations: [{ op: "replace", value: { active: false } }] } },
+          { method: "PUT", path: `/Users/${second.id}`, data: repeated(second, false) },
+          { method: "DELETE", path: `/Users/${third.id}` },
+        ],
+      },
+    });
+    expect(bulk.status, JSON.stringify(bulk.body)).toBe(200);
+    expect(bulk.body.Operations.map((operation: { status: string }) => operation.status)).toEqual(["200", "200", "204"]);
+    expect((await tenant.api(`/users/${first.id}`)).body).toMatchObject({ active: false, roles: ["Surveyor"] });
+    expect((await tenant.api(`/users/${second.id}`)).body).toMatchObject({ active: false, roles: ["Surveyor"] });
+    expect((await tenant.api(`/users/${third.id}`)).status).toBe(404);
+  });
+});
+
+describe("a comma-separated attribute after the profile narrows", () => {
+  it("judges each item: a stale item may stay or go, a new item must be allowed", async () => {
+    const { tenant } = await tenantWith("deactivate");
+    const created = await tenant.scim("/Users", { body: scimUser(`c${serial}@acme.example`, { role: "Surveyor, Driver" }) });
+    expect(created.status).toBe(201);
+    expect((await tenant.api("/roles", { method: "PUT", body: ["Driver"] })).status).toBe(200);
+    const set = (value: string) => tenant.scim(`/Users/${created.body.id}`, patch({ op: "replace", path: "role", value }));
+    expect((await set("Surveyor")).status).toBe(200);
+    expect((await tenant.api(`/users/${created.body.id}`)).body.roles).toEqual(["Surveyor"]);
+    const pilot = await set("Surveyor, Pilot");
+    expect(pilot.status).toBe(400);
+    expect(pilot.body.detail).toContain(`"Pilot" names no entry of the application's roles (known: Driver)`);
+    expect((await set("Driver")).status).toBe(200);
+    expect((await tenant.api(`/users/${created.body.id}`)).body.roles).toEqual(["Driver"]);
+    // Once gone, a role no longer declared cannot come back.
+    const back = await set("Driver, Surveyor");
+    expect(back.status).toBe(400);
+    expect(back.body.detail).toContain(`"Surveyor" names no entry of the application's roles`);
+  });
+});

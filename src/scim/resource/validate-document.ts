@@ -119,7 +119,7 @@ export function validateDocument(input: unknown, schema: ResourceSchema, options
     const present = Object.keys(kept).length > 0 || Object.keys(secret).length > 0;
     const required = checkRequired(container, kept, secret, present, schema);
     if (!required.ok) return required;
-    Object.assign(kept, carried.values.get(urnOf(container)));
+    if (carried.values.size > 0) Object.assign(kept, carried.values.get(urnOf(container)));
     if (container.extension) {
       if (Object.keys(kept).length > 0) {
         document[container.schema.id] = kept;
@@ -132,7 +132,8 @@ export function validateDocument(input: unknown, schema: ResourceSchema, options
     }
   }
   // An extension no longer declared, kept as stored with its URN.
-  const stale = Object.keys(carried.values.get(undefined) ?? {}).filter((key) => key.toLowerCase().startsWith("urn:") && isPlainObject(document[key]));
+  const topLevel = carried.values.get(undefined);
+  const stale = topLevel === undefined ? [] : Object.keys(topLevel).filter((key) => key.toLowerCase().startsWith("urn:") && isPlainObject(document[key]));
   return ok({
     document: { schemas: [schema.core.id, ...extensionsPresent, ...stale], ...document },
     writeOnly,
