@@ -305,10 +305,11 @@ function derivesRolesUnder(profile: TenantProfile): boolean {
   return profile.roles.fromAttribute !== undefined || profile.roles.fromGroups !== undefined;
 }
 
-/** What of a profile decides roles other than group names: the role attribute, the admin rule, deprovisioning and the attributes they read. */
+/** What of a profile decides roles other than group names: the role attribute, the admin rule, deprovisioning and the declared attributes those two read. */
 function rulesBesidesGroups(profile: TenantProfile): string {
   const { fromGroups: _fromGroups, ...rules } = profile.roles;
-  return JSON.stringify([rules, profile.deprovisioning, profile.attributes]);
+  const read = new Set([rules.fromAttribute, rules.admin?.attribute]);
+  return JSON.stringify([rules, profile.deprovisioning, profile.attributes.filter((attribute) => read.has(attribute.name))]);
 }
 
 /**
