@@ -31,6 +31,9 @@ A slug is 1-63 characters of a-z, 0-9 and "-", starting and ending with a letter
 
 A profile (docs/profiles.md, examples/profiles/) declares what the tenant adds to plain
 SCIM; it is validated before anything is stored and applied from the next request on.
+A roles.fromGroups mapping must name a role the application declared (PUT .../roles),
+so a new tenant gets its mappings with update; an update records role.granted and
+role.revoked events for the users whose roles it changes.
 
 Options:
   --profile           YAML tenant profile to store with the tenant (update replaces it)

@@ -146,6 +146,7 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
   ctx.out(`  ${created.secret}`);
   ctx.out("");
   ctx.out("Receivers verify each delivery with it (Standard Webhooks headers; see docs/webhooks.md).");
+  ctx.out("Running servers deliver to it from their next poll, without a restart; a `roster serve` started without ROSTER_SECRET_KEY sends nothing until it is restarted with this key.");
   return 0;
 }
 

@@ -25,8 +25,10 @@ export function needsDeclaredRoles(profile: TenantProfile): boolean {
 /**
  * `attributes`: every declared attribute the user has, by name; a `commaSeparated` one as the
  * list of its items (`"a, b"` → `["a", "b"]`, blank → `[]`). `admin`: the admin rule matches
- * (then no role, whatever else says so). `roles`: from the role attribute, then from groups
- * (a group's mapped role, else its name when it exactly matches a declared role; sorted), without duplicates.
+ * (then no role, whatever else says so). `roles`: from the role attribute, then from the
+ * identity provider's (managed) groups (a group's mapped role, else its name when it exactly
+ * matches a declared role; sorted), without duplicates. `groups` must say which are unmanaged
+ * (GroupRef.managed, as listGroupsOf reads them).
  */
 export function deriveAppView(context: AppViewContext, document: ScimDocument, groups: readonly GroupRef[]): AppView {
   const { profile } = context;
@@ -50,7 +52,8 @@ export function deriveAppView(context: AppViewContext, document: ScimDocument, g
   const fromGroups = rules.fromGroups;
   if (fromGroups !== undefined) {
     const granted = groups.flatMap((group) => {
-      if (group.display === null) return [];
+      // Only the identity provider's groups grant roles: a group the application created is its own (ADR 0021).
+      if (group.display === null || group.managed === false) return [];
       const mapped = Object.hasOwn(fromGroups.mappings, group.display) ? fromGroups.mappings[group.display] : undefined;
       if (mapped !== undefined) return [mapped];
       return fromGroups.matchDeclaredRoles && context.declaredRoles.includes(group.display) ? [group.display] : [];

@@ -137,17 +137,27 @@ export async function buildEvents(context: EventContext, notes: TenantNotes): Pr
   }
   for (const [groupId, note] of notes.resources) for (const member of note.membersBeforeDelete ?? []) push(left, member.value, groupId);
 
+  // A group as a user's groups show it, saying whether the application made it (only the identity provider's grant roles).
+  const refOf = (groupId: string, display: string | null): GroupRef => {
+    const group = current.get(groupId) ?? notes.resources.get(groupId)?.before ?? undefined;
+    return group?.managed === false ? { value: groupId, display, managed: false } : { value: groupId, display };
+  };
   const groupsOf = (userId: string): readonly GroupRef[] => {
     const read = groupsNow.get(userId);
     if (read !== undefined) return read;
-    return (joined.get(userId) ?? []).map((groupId): GroupRef => ({ value: groupId, display: nameOf(current.get(groupId)) ?? null })).sort(byId);
+    return (joined.get(userId) ?? []).map((groupId) => refOf(groupId, nameOf(current.get(groupId)) ?? null)).sort(byId);
   };
   const groupsBefore = (userId: string): GroupRef[] => {
     const now = groupsOf(userId);
-    const names = new Map(now.map((group) => [group.value, group.display]));
+    const read = new Map(now.map((group) => [group.value, group]));
     const justJoined = new Set(joined.get(userId) ?? []);
     const ids = [...now.map((group) => group.value).filter((id) => !justJoined.has(id)), ...(left.get(userId) ?? [])];
-    return [...new Set(ids)].map((value) => ({ value, display: nameBefore(value, names.get(value)) ?? null }));
+    return [...new Set(ids)].map((value) => {
+      const group = read.get(value);
+      const display = nameBefore(value, group?.display) ?? null;
+      // A group the user is still in says itself whether it is managed; one it left is in `current` or the notes.
+      return group === undefined ? refOf(value, display) : group.managed === false ? { value, display, managed: false } : { value, display };
+    });
   };
 
   const snapshots = new Map<string, AppUser>();
@@ -295,10 +305,11 @@ function derivesRolesUnder(profile: TenantProfile): boolean {
   return profile.roles.fromAttribute !== undefined || profile.roles.fromGroups !== undefined;
 }
 
-/** What of a profile decides roles other than group names: the role attribute, the admin rule, deprovisioning and the attributes they read. */
+/** What of a profile decides roles other than group names: the role attribute, the admin rule, deprovisioning and the declared attributes those two read. */
 function rulesBesidesGroups(profile: TenantProfile): string {
   const { fromGroups: _fromGroups, ...rules } = profile.roles;
-  return JSON.stringify([rules, profile.deprovisioning, profile.attributes]);
+  const read = new Set([rules.fromAttribute, rules.admin?.attribute]);
+  return JSON.stringify([rules, profile.deprovisioning, profile.attributes.filter((attribute) => read.has(attribute.name))]);
 }
 
 /**

@@ -175,7 +175,9 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
           await claim();
         } else if (made > 0 && !warnedNoKey) {
           warnedNoKey = true;
-          options.log?.warn("webhook deliveries are waiting, but this process has no ROSTER_SECRET_KEY: it does not send them");
+          options.log?.warn(
+            "webhook deliveries are waiting, but this process has no ROSTER_SECRET_KEY: it does not send them; restart it with the ROSTER_SECRET_KEY the webhooks were created with",
+          );
         }
         lastProblem = undefined;
       } catch (error) {

@@ -246,6 +246,12 @@ export interface Member {
 export interface GroupRef {
   readonly value: string;
   readonly display: string | null;
+  /**
+   * False for a group the application created itself (unmanaged), as listGroupsOf reads it;
+   * absent for the identity provider's groups, and on groups read with a user (withGroups),
+   * which never decide roles.
+   */
+  readonly managed?: false;
 }
 
 export interface SortSpec {

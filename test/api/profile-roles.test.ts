@@ -86,6 +86,23 @@ describe("roles and attributes in the application's view", () => {
     expect((await appUser(id)).roles).toEqual(["Fluid Application Administrator"]);
   });
 
+  it("grants no role through a group the application created, whatever its name (only the identity provider's groups grant roles)", async () => {
+    const id = await createUser("own-groups@acme.example");
+    for (const displayName of ["Fluid User", "Okta-Admins"]) {
+      const created = await api.api("/groups", { method: "POST", body: { displayName } });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect((await api.api(`/groups/${created.body.id}/members`, { method: "POST", body: { userId: id } })).status).toBe(204);
+    }
+    const user = await appUser(id);
+    expect(user.groups.map((group: { displayName: string }) => group.displayName).sort()).toEqual(["Fluid User", "Okta-Admins"]);
+    expect(user.roles).toEqual([]);
+    const listed = await api.api(`/users?userName=own-groups@acme.example`);
+    expect(listed.body.data).toEqual([expect.objectContaining({ id, roles: [] })]);
+    // The identity provider's group of the same name does grant it.
+    await pushGroup("Fluid User", [id]);
+    expect((await appUser(id)).roles).toEqual(["Fluid User"]);
+  });
+
   it("lists users with their derived roles", async () => {
     const id = await createUser("listed@acme.example", { role_name: "Mechanic" });
     const listed = await api.api(`/users?userName=listed@acme.example`);

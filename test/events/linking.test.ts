@@ -16,20 +16,20 @@ beforeAll(async () => {
 afterAll(() => roster.close());
 
 describe("events of account linking (examples/profiles/fluid.yaml)", () => {
-  it("records user.updated when Okta's user links to the application's own: managed, the IdP's fields, groups and roles kept", async () => {
+  it("records user.updated when Okta's user links to the application's own: managed, the IdP's fields, its groups kept (an application group grants no role, ADR 0021)", async () => {
     const own = await roster.api("/users", { body: { userName: "linked@acme.example", displayName: "Own" } });
     expect(own.status).toBe(201);
     const group = await roster.api("/groups", { body: { displayName: "Fluid User" } });
     expect((await roster.api(`/groups/${group.body.id}/members`, { body: { userId: own.body.id } })).status).toBe(204);
     const before = await roster.appUser(own.body.id);
-    expect(before.roles).toEqual(["Fluid User"]);
+    expect(before.roles).toEqual([]);
     const events = await roster.eventsOf(async () => {
       const created = await roster.acme.scim("/Users", { body: scimUser("linked@acme.example", { displayName: "From Okta" }) });
       expect(created.status).toBe(201);
       expect(created.body.id).toBe(own.body.id);
     });
     const user = await roster.appUser(own.body.id);
-    expect(user).toMatchObject({ managed: true, displayName: "From Okta", roles: ["Fluid User"], groups: [{ id: group.body.id, displayName: "Fluid User" }] });
+    expect(user).toMatchObject({ managed: true, displayName: "From Okta", roles: [], groups: [{ id: group.body.id, displayName: "Fluid User" }] });
     expect(events).toEqual([
       anEvent("user.updated", { type: "User", id: own.body.id }, {
         user,

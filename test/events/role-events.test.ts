@@ -176,17 +176,23 @@ describe("role events from a profile that derives roles", () => {
     ]);
   });
 
-  it("grants the role of an unmanaged group the application adds a user to", async () => {
+  it("grants no role through a group the application created, named like a declared role or a mapped group (ADR 0021)", async () => {
     const id = await createUser();
-    const group = await roster.api("/groups", { body: { displayName: "Mechanic" } });
-    expect(group.status).toBe(201);
-    const events = await roster.eventsOf(async () => {
-      expect((await roster.api(`/groups/${group.body.id}/members`, { body: { userId: id } })).status).toBe(204);
+    const groups: string[] = [];
+    for (const displayName of ["Mechanic", "Okta-Admins"]) {
+      const group = await roster.api("/groups", { body: { displayName } });
+      expect(group.status).toBe(201);
+      groups.push(group.body.id);
+    }
+    const joined = await roster.eventsOf(async () => {
+      for (const group of groups) expect((await roster.api(`/groups/${group}/members`, { body: { userId: id } })).status).toBe(204);
     });
-    const user = await roster.appUser(id);
-    expect(user.roles).toEqual(["Mechanic"]);
-    expect(types(events)).toEqual(["group.member_added", "role.granted"]);
-    expect(events[1]).toEqual(anEvent("role.granted", { type: "User", id }, { user, role: "Mechanic" }));
+    expect((await roster.appUser(id)).roles).toEqual([]);
+    expect(types(joined)).toEqual(["group.member_added", "group.member_added"]);
+    const left = await roster.eventsOf(async () => {
+      for (const group of groups) expect((await roster.api(`/groups/${group}/members/${id}`, { method: "DELETE" })).status).toBe(204);
+    });
+    expect(types(left)).toEqual(["group.member_removed", "group.member_removed"]);
   });
 
   it("records no role event for a membership of a group that grants none", async () => {

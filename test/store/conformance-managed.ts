@@ -101,7 +101,8 @@ export function describeManagedConformance(name: string, makeStore: () => Promis
             new Map([["u-app", "User"], ["g-app", "Group"]]),
           );
           expect((await s.listGroupsOf("t1", ["u-idp"], { managed: true })).get("u-idp")).toEqual([{ value: "g-idp", display: "Engineering" }]);
-          expect((await s.listGroupsOf("t1", ["u-idp"], { managed: false })).get("u-idp")).toEqual([{ value: "g-app", display: "Engineering" }]);
+          // An unmanaged group says so (only the identity provider's groups grant roles, ADR 0021).
+          expect((await s.listGroupsOf("t1", ["u-idp"], { managed: false })).get("u-idp")).toEqual([{ value: "g-app", display: "Engineering", managed: false }]);
           expect((await s.listGroupsOf("t1", ["u-idp"])).get("u-idp")).toHaveLength(2);
         });
       });
@@ -123,7 +124,9 @@ export function describeManagedConformance(name: string, makeStore: () => Promis
         });
         const ids = ["u-idp", "u-none", "u-app"];
         for (const scope of [{}, { managed: true }, { managed: false }]) {
-          const listed = await store.read((s) => s.listGroupsOf("t1", ids, scope));
+          // As listGroupsOf lists them, less the unmanaged mark (reads with a user never decide roles: GroupRef.managed).
+          const marked = await store.read((s) => s.listGroupsOf("t1", ids, scope));
+          const listed = new Map([...marked].map(([id, groups]) => [id, groups.map(({ value, display }) => ({ value, display }))]));
           for (const id of ids) {
             const found = await store.read((s) => s.findResource("t1", "User", id, { withGroups: scope }));
             expect(found?.groups, `${id} ${JSON.stringify(scope)}`).toEqual(listed.get(id));

@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Webhook } from "standardwebhooks";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTenant } from "../../src/directory/tenants.js";
 import { createToken } from "../../src/directory/tokens.js";
@@ -10,7 +11,7 @@ import { type CreatedWebhook, createWebhook, listWebhookDeliveries } from "../..
 import { parseSecretKey } from "../../src/events/secret-box.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store, Tenant } from "../../src/store/store.js";
-import { assertBuilt } from "../cli/run-cli.js";
+import { assertBuilt, cliEnv, runRoster } from "../cli/run-cli.js";
 import { type RosterProcess, startRosterProcess } from "../concurrency/multi-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.js";
 import { scimFetch, testDatabaseKind } from "../helpers/roster.js";
@@ -172,5 +173,37 @@ describe("roster serve delivering webhooks", () => {
     expect(created.status).toBe(201);
     await receiver.waitFor("the event of the process's own commit", () => receiver!.accepted().length === 1);
     expect(JSON.parse(receiver.accepted()[0]!.body)).toMatchObject({ type: "user.created", resource: { id: created.body.id } });
+  }, 60_000);
+
+  it("delivers, without a restart, to a webhook `roster webhooks create` made in another process after it started, signed with the printed secret", async () => {
+    const { token } = await createToken(store, tenant, "okta");
+    const roster = await serve();
+    receiver = await startReceiver();
+    const env = cliEnv({ ROSTER_DATABASE_URL: databaseUrl, ROSTER_SECRET_KEY: keyText });
+    const made = await runRoster(["webhooks", "create", "--tenant", "acme", "--url", `${receiver.url}/later`, "--json"], env);
+    expect(made, made.stderr).toMatchObject({ code: 0, stderr: "" });
+    const { secret } = JSON.parse(made.stdout.trimEnd().split("\n").pop()!) as { secret: string };
+    const created = await scimFetch(`${roster.url}/scim/v2/acme/Users`, token, { body: { schemas: [USER_SCHEMA], userName: "late@example.com", active: true } });
+    expect(created.status).toBe(201);
+    await receiver.waitFor("the event of a webhook created after the server started", () => receiver!.accepted("/later").length === 1);
+    const request = receiver.accepted("/later")[0]!;
+    expect(new Webhook(secret).verify(request.body, request.headers)).toMatchObject({ type: "user.created", resource: { type: "User", id: created.body.id } });
+  }, 60_000);
+
+  it("says in the CLI's output and the server's log that a process started without ROSTER_SECRET_KEY sends nothing until restarted with it, and sends nothing", async () => {
+    const { token } = await createToken(store, tenant, "okta");
+    const roster = await serve({ ROSTER_SECRET_KEY: "" });
+    receiver = await startReceiver();
+    const made = await runRoster(["webhooks", "create", "--tenant", "acme", "--url", `${receiver.url}/keyless`], cliEnv({ ROSTER_DATABASE_URL: databaseUrl, ROSTER_SECRET_KEY: keyText }));
+    expect(made, made.stderr).toMatchObject({ code: 0, stderr: "" });
+    // The CLI says plainly what a running server needs.
+    expect(made.stdout).toContain("a `roster serve` started without ROSTER_SECRET_KEY sends nothing until it is restarted with this key");
+    const id = /Created webhook (\S+)/.exec(made.stdout)?.[1] ?? "";
+    const created = await scimFetch(`${roster.url}/scim/v2/acme/Users`, token, { body: { schemas: [USER_SCHEMA], userName: "keyless@example.com", active: true } });
+    expect(created.status).toBe(201);
+    await eventually("the keyless server's warning", async () => roster.output(), (output) => output.includes("has no ROSTER_SECRET_KEY"));
+    expect(roster.output()).toContain("restart it with the ROSTER_SECRET_KEY the webhooks were created with");
+    expect(await deliveries(id)).toEqual([expect.objectContaining({ status: "pending", attempts: 0 })]);
+    expect(receiver.requests).toEqual([]);
   }, 60_000);
 });

@@ -98,7 +98,7 @@ function groupsOf(managed: boolean | undefined) {
     let query = db
       .selectFrom("group_members as gm")
       .innerJoin("resources as g", (join) => join.onRef("g.tenant_id", "=", "gm.tenant_id").onRef("g.id", "=", "gm.group_id"))
-      .select(["gm.member_id", "gm.group_id", "g.display"])
+      .select(["gm.member_id", "gm.group_id", "g.display", "g.managed"])
       .where("gm.tenant_id", "=", param(0))
       .where("gm.member_id", "in", Array.from({ length: size }, (_, index) => param(index + 1)));
     // A literal, not a bound value: bound, it made SQLite re-plan the statement on every call (prepared-query.ts).
@@ -146,7 +146,8 @@ export async function listGroupsOf(
   for (const chunk of chunks([...new Set(memberIds)])) {
     const query = GROUPS_OF[managed === undefined ? "any" : managed ? "managed" : "unmanaged"];
     const rows = await query.execute(db, dialect, [tenantId, ...chunk], chunk.length);
-    for (const row of rows) result.get(row.member_id)?.push({ value: row.group_id, display: row.display });
+    // An unmanaged group says so (GroupRef.managed): only the identity provider's groups grant roles (app-view.ts).
+    for (const row of rows) result.get(row.member_id)?.push(Number(row.managed) === 0 ? { value: row.group_id, display: row.display, managed: false } : { value: row.group_id, display: row.display });
   }
   for (const groups of result.values()) groups.sort(byGroupId);
   return result;
