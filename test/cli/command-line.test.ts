@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ROOT, assertBuilt, cliEnv, runRoster, tempDatabase } from "./run-cli.js";
+import { ROOT, assertBuilt, cliEnv, runRoster, spawnRoster, tempDatabase, type CliResult } from "./run-cli.js";
 
 // The command line as a whole: the version, suggestions for typos, exit statuses (2 for a
 // bad command line, 1 for a refusal), one "roster: " per message, and commands that must
@@ -104,6 +105,27 @@ describe("exit statuses", () => {
   ])("%j is a refusal: exit 1, one line", async (args, message) => {
     expect((await runRoster(["tenants", "create", "acme"], env)).code).toBe(0);
     expect(await runRoster(args, env)).toEqual({ code: 1, stdout: "", stderr: `${message}\n` });
+  });
+});
+
+describe("roster serve on an address it cannot listen on", () => {
+  it("refuses a port in use with exit 1, naming the address and what to do", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const { port } = taken.address() as AddressInfo;
+    const child = spawnRoster(["serve", "--port", String(port), "--host", "127.0.0.1"], env);
+    try {
+      let stdout = "";
+      let stderr = "";
+      child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+      child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+      const result = await new Promise<CliResult>((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`roster: serve: 127.0.0.1:${port} is already in use; stop what listens there, or pick another --port (0 for any free port)\n`);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });
 
