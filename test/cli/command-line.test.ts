@@ -54,6 +54,7 @@ describe("a mistyped command, subcommand or option", () => {
     [["tokens", "revok", "x"], 'roster: tokens: unknown subcommand "revok"; did you mean "revoke"? (see: roster tokens --help)'],
     [["api-keys", "craete"], 'roster: api-keys: unknown subcommand "craete"; did you mean "create"? (see: roster api-keys --help)'],
     [["webhooks", "deliverys", "x"], 'roster: webhooks: unknown subcommand "deliverys"; did you mean "deliveries"? (see: roster webhooks --help)'],
+    [["tokens", "--tenant", "acme", "list"], 'roster: tokens: the subcommand comes first, before "--tenant"; did you mean "roster tokens list …"? (see: roster tokens --help)'],
     [["tokens", "list", "--tenantt", "acme"], "roster: tokens list: unknown option '--tenantt'; did you mean '--tenant'? (see: roster tokens list --help)"],
     [["events", "-tenant", "acme"], "roster: events: unknown option '-tenant'; did you mean '--tenant'? (see: roster events --help)"],
     [["webhooks", "create", "--event", "user.*"], "roster: webhooks create: unknown option '--event'; did you mean '--events'? (see: roster webhooks create --help)"],
@@ -66,6 +67,7 @@ describe("a mistyped command, subcommand or option", () => {
     [["frobnicate"], 'roster: unknown command "frobnicate"; expected one of serve, tenants, tokens, api-keys, webhooks, requests, events, migrate (see: roster --help)'],
     [["tokens", "rotate"], 'roster: tokens: unknown subcommand "rotate"; expected create, list or revoke (see: roster tokens --help)'],
     [["tokens", "list", "--all"], "roster: tokens list: unknown option '--all' (see: roster tokens list --help)"],
+    [["webhooks", "--tenant", "acme"], 'roster: webhooks: the subcommand comes first, before "--tenant"; expected create, list, disable, enable, delete, deliveries, replay (see: roster webhooks --help)'],
   ])("%j, close to nothing known, lists what is expected instead", async (args, message) => {
     expect(await runRoster(args, env)).toEqual({ code: 2, stdout: "", stderr: `${message}\n` });
   });
