@@ -47,7 +47,7 @@ export const apiKeysCommand: Command = {
     if (sub === "create") return create(rest, ctx);
     if (sub === "list") return list(rest, ctx);
     if (sub === "revoke") return revoke(rest, ctx);
-    throw subcommandError("api-keys", sub, ["create", "list", "revoke"], "create, list or revoke");
+    throw subcommandError("api-keys", args, ["create", "list", "revoke"], "create, list or revoke");
   },
 };
 

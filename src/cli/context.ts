@@ -110,13 +110,22 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * The UsageError for a missing or unknown subcommand of `command` ("tokens"): an unknown
- * one close to a known one is answered with it ("did you mean"), otherwise with `expected`.
+ * The UsageError for a missing or unknown subcommand of `command` ("tokens"), given the
+ * command's arguments: an unknown one close to a known one is answered with it ("did you
+ * mean"); options before the subcommand ("tokens --tenant acme list") with the order that
+ * works; anything else with `expected`.
  */
-export function subcommandError(command: string, sub: string | undefined, subcommands: readonly string[], expected: string): UsageError {
+export function subcommandError(command: string, args: readonly string[], subcommands: readonly string[], expected: string): UsageError {
+  const [sub] = args;
   const see = `(see: roster ${command} --help)`;
   if (sub === undefined) return new UsageError(`${command}: missing subcommand; expected ${expected} ${see}`);
-  const suggestion = sub.startsWith("-") ? undefined : nearest(sub, subcommands);
+  if (sub.startsWith("-")) {
+    // The options are not repeated: one may be a secret (tokens --secret …).
+    const later = args.find((arg) => subcommands.includes(arg));
+    const hint = later === undefined ? `expected ${expected}` : `did you mean "roster ${command} ${later} …"?`;
+    return new UsageError(`${command}: the subcommand comes first, before ${JSON.stringify(sub)}; ${hint} ${see}`);
+  }
+  const suggestion = nearest(sub, subcommands);
   const hint = suggestion === undefined ? `expected ${expected}` : `did you mean ${JSON.stringify(suggestion)}?`;
   return new UsageError(`${command}: unknown subcommand ${JSON.stringify(sub)}; ${hint} ${see}`);
 }

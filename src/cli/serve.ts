@@ -92,6 +92,8 @@ export const serveCommand: Command = {
         ...(key === undefined ? {} : { secretKey: key }),
         eventRetentionDays,
         log: true,
+      }).catch((error: unknown) => {
+        throw listenRefusal(error, host, port);
       });
       const started = startDispatcher({ store, key, settings, log: running.app.log });
       dispatcher = started;
@@ -116,6 +118,16 @@ export const serveCommand: Command = {
     return 0;
   },
 };
+
+/** A port taken or not allowed, said as a refusal naming the address and what to do; other errors unchanged. */
+function listenRefusal(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  if (code === "EADDRINUSE") return new CliError(`serve: ${address} is already in use; stop what listens there, or pick another --port (0 for any free port)`);
+  if (code === "EACCES") return new CliError(`serve: not allowed to listen on ${address} (ports below 1024 need privileges); pick another --port`);
+  if (code === "EADDRNOTAVAIL") return new CliError(`serve: ${host} is not an address of this machine; check --host (or ROSTER_HOST)`);
+  return error;
+}
 
 /** ROSTER_SECRET_KEY and the ROSTER_WEBHOOK_* settings; a malformed one is a UsageError naming it. */
 function webhookConfiguration(env: Readonly<Record<string, string | undefined>>): { key: SecretKey | undefined; settings: DispatcherSettings } {

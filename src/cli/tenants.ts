@@ -54,7 +54,7 @@ export const tenantsCommand: Command = {
     if (sub === "create") return reportProfileErrors(() => create(rest, ctx), ctx);
     if (sub === "update") return reportProfileErrors(() => update(rest, ctx), ctx);
     if (sub === "list") return list(rest, ctx);
-    throw subcommandError("tenants", sub, ["create", "update", "list"], "create, update or list");
+    throw subcommandError("tenants", args, ["create", "update", "list"], "create, update or list");
   },
 };
 

@@ -67,7 +67,7 @@ export const tokensCommand: Command = {
     if (sub === "create") return create(rest, ctx);
     if (sub === "list") return list(rest, ctx);
     if (sub === "revoke") return revoke(rest, ctx);
-    throw subcommandError("tokens", sub, ["create", "list", "revoke"], "create, list or revoke");
+    throw subcommandError("tokens", args, ["create", "list", "revoke"], "create, list or revoke");
   },
 };
 

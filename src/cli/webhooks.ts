@@ -97,7 +97,7 @@ export const webhooksCommand: Command = {
       case "replay":
         return replay(rest, ctx);
       default:
-        throw subcommandError("webhooks", sub, SUBCOMMANDS, SUBCOMMANDS.join(", "));
+        throw subcommandError("webhooks", args, SUBCOMMANDS, SUBCOMMANDS.join(", "));
     }
   },
 };

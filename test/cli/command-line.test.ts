@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ROOT, assertBuilt, cliEnv, runRoster, tempDatabase } from "./run-cli.js";
+import { ROOT, assertBuilt, cliEnv, runRoster, spawnRoster, tempDatabase, type CliResult } from "./run-cli.js";
 
 // The command line as a whole: the version, suggestions for typos, exit statuses (2 for a
 // bad command line, 1 for a refusal), one "roster: " per message, and commands that must
@@ -53,6 +54,7 @@ describe("a mistyped command, subcommand or option", () => {
     [["tokens", "revok", "x"], 'roster: tokens: unknown subcommand "revok"; did you mean "revoke"? (see: roster tokens --help)'],
     [["api-keys", "craete"], 'roster: api-keys: unknown subcommand "craete"; did you mean "create"? (see: roster api-keys --help)'],
     [["webhooks", "deliverys", "x"], 'roster: webhooks: unknown subcommand "deliverys"; did you mean "deliveries"? (see: roster webhooks --help)'],
+    [["tokens", "--tenant", "acme", "list"], 'roster: tokens: the subcommand comes first, before "--tenant"; did you mean "roster tokens list …"? (see: roster tokens --help)'],
     [["tokens", "list", "--tenantt", "acme"], "roster: tokens list: unknown option '--tenantt'; did you mean '--tenant'? (see: roster tokens list --help)"],
     [["events", "-tenant", "acme"], "roster: events: unknown option '-tenant'; did you mean '--tenant'? (see: roster events --help)"],
     [["webhooks", "create", "--event", "user.*"], "roster: webhooks create: unknown option '--event'; did you mean '--events'? (see: roster webhooks create --help)"],
@@ -65,6 +67,7 @@ describe("a mistyped command, subcommand or option", () => {
     [["frobnicate"], 'roster: unknown command "frobnicate"; expected one of serve, tenants, tokens, api-keys, webhooks, requests, events, migrate (see: roster --help)'],
     [["tokens", "rotate"], 'roster: tokens: unknown subcommand "rotate"; expected create, list or revoke (see: roster tokens --help)'],
     [["tokens", "list", "--all"], "roster: tokens list: unknown option '--all' (see: roster tokens list --help)"],
+    [["webhooks", "--tenant", "acme"], 'roster: webhooks: the subcommand comes first, before "--tenant"; expected create, list, disable, enable, delete, deliveries, replay (see: roster webhooks --help)'],
   ])("%j, close to nothing known, lists what is expected instead", async (args, message) => {
     expect(await runRoster(args, env)).toEqual({ code: 2, stdout: "", stderr: `${message}\n` });
   });
@@ -104,6 +107,27 @@ describe("exit statuses", () => {
   ])("%j is a refusal: exit 1, one line", async (args, message) => {
     expect((await runRoster(["tenants", "create", "acme"], env)).code).toBe(0);
     expect(await runRoster(args, env)).toEqual({ code: 1, stdout: "", stderr: `${message}\n` });
+  });
+});
+
+describe("roster serve on an address it cannot listen on", () => {
+  it("refuses a port in use with exit 1, naming the address and what to do", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const { port } = taken.address() as AddressInfo;
+    const child = spawnRoster(["serve", "--port", String(port), "--host", "127.0.0.1"], env);
+    try {
+      let stdout = "";
+      let stderr = "";
+      child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+      child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+      const result = await new Promise<CliResult>((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`roster: serve: 127.0.0.1:${port} is already in use; stop what listens there, or pick another --port (0 for any free port)\n`);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });
 
