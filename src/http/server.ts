@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import { now } from "../directory/clock.js";
 import { ScimError } from "../scim/errors.js";
+import { describeLoneSurrogate, findLoneSurrogate } from "../scim/unicode.js";
 import { recordEvents, type RecordingStore } from "../events/record-events.js";
 import { startEventPruner } from "../events/retention.js";
 import type { Store, Tenant } from "../store/store.js";
@@ -69,6 +70,16 @@ class OneLinePerRequest extends LogController {
   }
 }
 
+function loneSurrogateError(query: unknown, body: unknown): ScimError | undefined {
+  const inQuery = findLoneSurrogate(query);
+  if (inQuery !== undefined) {
+    const name = inQuery.path.replace(/\[\d+\]$/, "");
+    return new ScimError("invalidValue", describeLoneSurrogate(inQuery.inKey ? "a query parameter's name" : `the query parameter ${name}`, { path: "", inKey: false }));
+  }
+  const inBody = findLoneSurrogate(body);
+  return inBody === undefined ? undefined : new ScimError("invalidValue", describeLoneSurrogate("the request body", inBody));
+}
+
 /** Builds the HTTP application (SCIM API, management API and health check) without listening; every write records its change events. */
 export async function buildApp(options: AppOptions): Promise<RosterApp> {
   const store = recordEvents(options.store);
@@ -103,6 +114,12 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     { parseAs: "string" },
     app.getDefaultJsonParser("error", "error"),
   );
+  // Strings must be valid Unicode on the way in, in every body and query value of both APIs
+  // (a lone surrogate poisons a tenant's unindexed filters on PostgreSQL): 400 invalidValue,
+  // which the management API's error handler answers in its own shape (invalidRequest).
+  app.addHook("preValidation", (request, _reply, done) => {
+    done(loneSurrogateError(request.query, request.body));
+  });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
     handleError(new ScimError("notFound", `no endpoint ${request.method} ${request.url.split("?")[0] ?? ""}`), request, reply),

@@ -51,7 +51,7 @@ export function parsePatchPath(text: string): Result<PatchPath> {
     }
     throw parser.unexpected(after, 'expected "." and a sub-attribute name, or end of path');
   } catch (error) {
-    if (error instanceof SyntaxFault) return fail("invalidPath", `path: ${error.detail}`);
+    if (error instanceof SyntaxFault) return fail(error.code ?? "invalidPath", `path: ${error.detail}`);
     throw error;
   }
 }

@@ -8,7 +8,7 @@ export { formatScimFilter } from "./format.js";
 
 export const MAX_FILTER_LENGTH = 10_000;
 
-/** RFC 7644 §3.4.2.2: parses a `filter` parameter. Errors are `invalidFilter` and give the column. */
+/** RFC 7644 §3.4.2.2: parses a `filter` parameter. Errors are `invalidFilter` (`invalidValue` for a string that is not valid Unicode) and give the column. */
 export function parseScimFilter(text: string): Result<Filter> {
   if (text.length > MAX_FILTER_LENGTH) {
     return fail("invalidFilter", `filter: longer than ${MAX_FILTER_LENGTH} characters (${text.length})`);
@@ -20,7 +20,7 @@ export function parseScimFilter(text: string): Result<Filter> {
     parser.expectEnd('expected "and", "or" or end of input');
     return ok(filter);
   } catch (error) {
-    if (error instanceof SyntaxFault) return fail("invalidFilter", `filter: ${error.detail}`);
+    if (error instanceof SyntaxFault) return fail(error.code ?? "invalidFilter", `filter: ${error.detail}`);
     throw error;
   }
 }

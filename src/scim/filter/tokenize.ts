@@ -1,3 +1,5 @@
+import { hasLoneSurrogate } from "../unicode.js";
+
 /** Tokens of the filter and PATCH path grammars; `start` is a 0-based offset. */
 export type Token =
   | { readonly kind: "word"; readonly text: string; readonly start: number }
@@ -8,7 +10,11 @@ export type Token =
 
 /** A syntax error, thrown inside the parser only and turned into a Result at its entry points. */
 export class SyntaxFault {
-  constructor(readonly detail: string) {}
+  /** `invalidValue` for a well-formed string literal whose value is not valid Unicode; else the entry point's own code. */
+  constructor(
+    readonly detail: string,
+    readonly code?: "invalidValue",
+  ) {}
 }
 
 export function column(offset: number): number {
@@ -79,7 +85,16 @@ function scanString(text: string, start: number): Token {
   let i = start + 1;
   while (i < text.length) {
     const ch = text.charAt(i);
-    if (ch === '"') return { kind: "string", text: text.slice(start, i + 1), start, value };
+    if (ch === '"') {
+      // "\ud800" is well-formed JSON but not a character: refused as the body's strings are.
+      if (hasLoneSurrogate(value)) {
+        throw new SyntaxFault(
+          `the string starting at column ${column(start)} is not valid Unicode: it holds an unpaired UTF-16 surrogate; escape a character outside the Basic Multilingual Plane as a surrogate pair`,
+          "invalidValue",
+        );
+      }
+      return { kind: "string", text: text.slice(start, i + 1), start, value };
+    }
     if (ch === "\\") {
       const escape = text.charAt(i + 1);
       const simple = ESCAPES[escape];

@@ -92,7 +92,7 @@ function parseOp(raw: unknown, where: string, quirks: PatchQuirks): Result<Op> {
 
 function parseTarget(text: string, schema: ResourceSchema, where: string): Result<PatchTarget> {
   const parsed = parsePatchPath(text);
-  if (!parsed.ok) return fail("invalidPath", `${where}: ${parsed.issue.detail}`);
+  if (!parsed.ok) return fail(parsed.issue.code === "invalidValue" ? "invalidValue" : "invalidPath", `${where}: ${parsed.issue.detail}`);
   const { attribute, filter, subAttribute } = parsed.value;
   const resolved = resolveAttributePath(attribute, schema, { errorCode: "invalidPath" });
   if (!resolved.ok) return fail("invalidPath", `${where}: ${resolved.issue.detail}`);
