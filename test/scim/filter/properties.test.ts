@@ -6,6 +6,7 @@ import { formatScimFilter, parseScimFilter } from "../../../src/scim/filter/pars
 import { resolveFilter } from "../../../src/scim/filter/resolve.js";
 import { parseAttributePath, parsePatchPath } from "../../../src/scim/path.js";
 import { SCIM_ENTERPRISE_USER_SCHEMA, SCIM_USER_SCHEMA } from "../../../src/scim/schema/core-schemas.js";
+import { findLoneSurrogate } from "../../../src/scim/unicode.js";
 import { ACME_EXTENSION, USER_WITH_ACME } from "./schemas.js";
 
 const KNOWN_NAMES = ["userName", "name", "emails", "value", "type", "primary", "active", "meta", "lastModified", "title", "manager", "level", "tags", "id", "password"];
@@ -141,21 +142,25 @@ describe("filter grammar properties", () => {
     );
   });
 
-  it("parses a printed generated filter back to the same AST", () => {
+  it("parses a printed generated filter back to the same AST, and refuses one whose string holds a lone surrogate with invalidValue", () => {
     fc.assert(
       fc.property(generatedFilter, (filter) => {
-        expect(parseScimFilter(formatScimFilter(filter))).toEqual({ ok: true, value: filter });
+        const parsed = parseScimFilter(formatScimFilter(filter));
+        if (findLoneSurrogate(filter) === undefined) expect(parsed).toEqual({ ok: true, value: filter });
+        else expect(parsed).toMatchObject({ ok: false, issue: { code: "invalidValue", detail: expect.stringMatching(/not valid Unicode/) } });
       }),
       { numRuns: 1000 },
     );
   });
 
-  it("parses a printed value path as a PATCH path with the same filter", () => {
+  it("parses a printed value path as a PATCH path with the same filter, and refuses a lone surrogate in it with invalidValue", () => {
     fc.assert(
       fc.property(path, filterArbitrary(false), fc.option(name, { nil: undefined }), (attribute, filter, subAttribute) => {
         const outer: AttributePath = attribute.schema === undefined ? { attribute: attribute.attribute } : { schema: attribute.schema, attribute: attribute.attribute };
         const text = `${formatScimFilter({ kind: "valuePath", path: outer, filter })}${subAttribute === undefined ? "" : `.${subAttribute}`}`;
-        expect(parsePatchPath(text)).toEqual({ ok: true, value: { attribute: outer, filter, ...(subAttribute === undefined ? {} : { subAttribute }) } });
+        const parsed = parsePatchPath(text);
+        if (findLoneSurrogate(filter) === undefined) expect(parsed).toEqual({ ok: true, value: { attribute: outer, filter, ...(subAttribute === undefined ? {} : { subAttribute }) } });
+        else expect(parsed).toMatchObject({ ok: false, issue: { code: "invalidValue" } });
       }),
       { numRuns: 300 },
     );
