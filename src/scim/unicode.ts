@@ -49,6 +49,10 @@ function describeKey(key: string): string {
  * overflow the call stack; it visits each node once (the body limit bounds their number).
  */
 export function findLoneSurrogate(value: unknown): LoneSurrogateAt | undefined {
+  // Every request passes here (a GET with no body, an empty query): no allocation for those.
+  if (typeof value !== "object" || value === null) {
+    return typeof value === "string" && LONE_SURROGATE.test(value) ? { path: "", inKey: false } : undefined;
+  }
   const stack: Visit[] = [{ value, parent: undefined, step: undefined }];
   while (stack.length > 0) {
     const visit = stack.pop() as Visit;
