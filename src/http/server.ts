@@ -10,6 +10,7 @@ import { handleError, LOGGED_ERROR, loggedErrorOf } from "./errors.js";
 import { RequestLogWriter, redactBody } from "./request-log.js";
 import { SCIM_CONTEXT, scimContextOf, scimRoutes } from "./scim-routes.js";
 import { API_PREFIX, apiRoutes } from "./api-routes.js";
+import { handleApiError } from "./api-errors.js";
 import type { SecretKey } from "../events/secret-box.js";
 
 export interface AppOptions {
@@ -54,6 +55,27 @@ export interface RunningServer {
 
 const TENANT_PATH = /^\/scim\/v2\/([^/?]+)/;
 
+/** The router's `maxParamLength` (Fastify's default): a longer path segment matches no route, answered 404. */
+const MAX_PATH_SEGMENT = 100;
+
+function pathOf(url: string): string {
+  return url.split("?")[0] ?? "";
+}
+
+/**
+ * A URL holding an encoded NUL (`%00`; a raw one never gets past Node's parser): no id,
+ * name or parameter contains one, and PostgreSQL text cannot, so it is refused before any
+ * SQL (404 in the path, 400 in the query). Both error handlers render a ScimError.
+ */
+function nulCharacterError(url: string): ScimError | undefined {
+  if (!url.includes("%00")) return undefined;
+  const queryAt = url.indexOf("?");
+  if (queryAt === -1 || url.indexOf("%00") < queryAt) {
+    return new ScimError("notFound", "no resource at this URL: its path holds a NUL character (%00), which no id or name contains");
+  }
+  return new ScimError("invalidValue", "the query string holds a NUL character (%00), which no parameter accepts");
+}
+
 /**
  * One log line per answered request, with what an operator reads it for (request id,
  * method, URL, status, milliseconds). Fastify's default writes two, serialising the whole
@@ -82,11 +104,16 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
       return typeof given === "string" && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: limits.maxBodyBytes,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true, maxParamLength: MAX_PATH_SEGMENT },
     return503OnClosing: true,
     // Errors Fastify raises before routing (a malformed URL) also get the SCIM error shape.
     frameworkErrors: (error, request, reply) => {
       reply.header("X-Request-Id", request.id);
+      if (error.code === "FST_ERR_MAX_PARAM_LENGTH") {
+        // No id, slug or list name is that long: nothing is at that address.
+        const notFound = new ScimError("notFound", `no resource at ${request.method} ${pathOf(request.url).slice(0, 200)}: a path segment is longer than ${MAX_PATH_SEGMENT} characters, and no id or name is`);
+        return request.url.startsWith(API_PREFIX) ? handleApiError(notFound, request, reply) : handleError(notFound, request, reply);
+      }
       return handleError(error, request, reply);
     },
   });
@@ -112,7 +139,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   // a promise and a microtask turn more (docs/benchmarks.md).
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("X-Request-Id", request.id);
-    done();
+    done(nulCharacterError(request.url));
   });
 
   function lookUpTenant(slug: string): Promise<Tenant | undefined> {

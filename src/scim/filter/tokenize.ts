@@ -79,7 +79,13 @@ function scanString(text: string, start: number): Token {
   let i = start + 1;
   while (i < text.length) {
     const ch = text.charAt(i);
-    if (ch === '"') return { kind: "string", text: text.slice(start, i + 1), start, value };
+    if (ch === '"') {
+      // No stored value holds U+0000 (PostgreSQL text cannot): refused before it reaches SQL.
+      if (value.includes("\u0000")) {
+        throw new SyntaxFault(`the string starting at column ${column(start)} holds a NUL character (U+0000), which no attribute value can contain`);
+      }
+      return { kind: "string", text: text.slice(start, i + 1), start, value };
+    }
     if (ch === "\\") {
       const escape = text.charAt(i + 1);
       const simple = ESCAPES[escape];
