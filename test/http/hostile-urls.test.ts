@@ -4,6 +4,8 @@ import { apiFetch } from "../api/support.js";
 import { scimFetch, startTestRoster, type TestRoster, type TestTenant } from "../helpers/roster.js";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
+const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
+const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 const ERROR = "urn:ietf:params:scim:api:messages:2.0:Error";
 const LONG = "a".repeat(101);
@@ -88,6 +90,28 @@ describe("NUL characters in URLs, ids and filters", () => {
 
   it("answers 400 in the management API's shape to a query parameter holding NUL", async () => {
     const response = await api("/users?userName=a%00");
+    expect(response.status).toBe(400);
+    expect(response.body.error).toEqual({ code: "invalidRequest", message: expect.stringMatching(/NUL character/) });
+  });
+
+  it("answers 400 invalidValue to a group member id holding NUL, in POST and PATCH", async () => {
+    const created = await acme.scim("/Groups", { body: { schemas: [GROUP], displayName: "Nul members", members: [{ value: "a\u0000" }] } });
+    expect(created.status).toBe(400);
+    expect(created.body).toMatchObject({ schemas: [ERROR], scimType: "invalidValue", detail: expect.stringMatching(/NUL character/) });
+    const group = await acme.scim("/Groups", { body: { schemas: [GROUP], displayName: "Nul target" } });
+    expect(group.status).toBe(201);
+    const patched = await acme.scim(`/Groups/${group.body.id}`, {
+      method: "PATCH",
+      body: { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: [{ value: "\u0000" }] }] },
+    });
+    expect(patched.status).toBe(400);
+    expect(patched.body).toMatchObject({ schemas: [ERROR], scimType: "invalidValue", detail: expect.stringMatching(/NUL character/) });
+  });
+
+  it("answers 400 in the management API's shape to a member userId holding NUL", async () => {
+    const group = await api("/groups", { body: { displayName: "App crew" } });
+    expect(group.status).toBe(201);
+    const response = await api(`/groups/${group.body.id}/members`, { body: { userId: "\u0000" } });
     expect(response.status).toBe(400);
     expect(response.body.error).toEqual({ code: "invalidRequest", message: expect.stringMatching(/NUL character/) });
   });
