@@ -10,7 +10,6 @@ import { handleError, LOGGED_ERROR, loggedErrorOf } from "./errors.js";
 import { RequestLogWriter, redactBody } from "./request-log.js";
 import { SCIM_CONTEXT, scimContextOf, scimRoutes } from "./scim-routes.js";
 import { API_PREFIX, apiRoutes } from "./api-routes.js";
-import { handleApiError } from "./api-errors.js";
 import type { SecretKey } from "../events/secret-box.js";
 
 export interface AppOptions {
@@ -55,11 +54,27 @@ export interface RunningServer {
 
 const TENANT_PATH = /^\/scim\/v2\/([^/?]+)/;
 
-/** The router's `maxParamLength` (Fastify's default): a longer path segment matches no route, answered 404. */
+/**
+ * The longest path segment any route can match: no id, tenant slug (63), list name (63) or
+ * webhook id is longer. A longer one is answered 404 by the onRequest hook, so the request
+ * is routed, logged and answered as any other; the router's own limit (Fastify's default is
+ * this same 100) is set past what Node accepts in a request line, for its error skips both logs.
+ */
 const MAX_PATH_SEGMENT = 100;
+const ROUTER_MAX_PARAM_LENGTH = 65_536;
 
 function pathOf(url: string): string {
   return url.split("?")[0] ?? "";
+}
+
+function longSegmentError(method: string, url: string): ScimError | undefined {
+  const path = pathOf(url);
+  if (path.length <= MAX_PATH_SEGMENT) return undefined;
+  if (!path.split("/").some((segment) => segment.length > MAX_PATH_SEGMENT)) return undefined;
+  return new ScimError(
+    "notFound",
+    `no resource at ${method} ${path.slice(0, 120)}…: a path segment is longer than ${MAX_PATH_SEGMENT} characters, and no id or name is`,
+  );
 }
 
 /**
@@ -104,16 +119,11 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
       return typeof given === "string" && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: limits.maxBodyBytes,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true, maxParamLength: MAX_PATH_SEGMENT },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true, maxParamLength: ROUTER_MAX_PARAM_LENGTH },
     return503OnClosing: true,
     // Errors Fastify raises before routing (a malformed URL) also get the SCIM error shape.
     frameworkErrors: (error, request, reply) => {
       reply.header("X-Request-Id", request.id);
-      if (error.code === "FST_ERR_MAX_PARAM_LENGTH") {
-        // No id, slug or list name is that long: nothing is at that address.
-        const notFound = new ScimError("notFound", `no resource at ${request.method} ${pathOf(request.url).slice(0, 200)}: a path segment is longer than ${MAX_PATH_SEGMENT} characters, and no id or name is`);
-        return request.url.startsWith(API_PREFIX) ? handleApiError(notFound, request, reply) : handleError(notFound, request, reply);
-      }
       return handleError(error, request, reply);
     },
   });
@@ -139,7 +149,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   // a promise and a microtask turn more (docs/benchmarks.md).
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("X-Request-Id", request.id);
-    done(nulCharacterError(request.url));
+    done(nulCharacterError(request.url) ?? longSegmentError(request.method, request.url));
   });
 
   function lookUpTenant(slug: string): Promise<Tenant | undefined> {
