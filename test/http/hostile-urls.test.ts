@@ -173,4 +173,18 @@ describe("/Bulk with a bad operation after committed ones", () => {
     const committed = await acme.scim('/Users?filter=userName eq "bulk-committed@example.com"');
     expect(committed.body.totalResults).toBe(1);
   });
+
+  it("gives an operation that throws unexpectedly its own error result, after the ones before it committed", async () => {
+    // Data nested deeper than the stack allows: walking it throws a RangeError, not a ScimError.
+    const depth = 50_000;
+    const deep = `${"[".repeat(depth)}${"]".repeat(depth)}`;
+    const body = `{"schemas":["${BULK_REQUEST}"],"Operations":[${JSON.stringify({ method: "POST", path: "/Users", bulkId: "u1", data: { schemas: [USER], userName: "bulk-before-deep@example.com" } })},{"method":"PATCH","path":"/Users/bulkId:u1","data":${deep}},{"method":"DELETE","path":"/Users/bulkId:u1"}]}`;
+    const response = await acme.scim("/Bulk", { body });
+    expect(response.status).toBe(200);
+    const [created, deepOperation, deleted] = response.body.Operations;
+    expect(created).toMatchObject({ method: "POST", bulkId: "u1", status: "201" });
+    expect(Number(deepOperation.status)).toBeGreaterThanOrEqual(400);
+    expect(deepOperation.response.schemas).toEqual([ERROR]);
+    expect(deleted).toMatchObject({ method: "DELETE", status: "204" });
+  });
 });
