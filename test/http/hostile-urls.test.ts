@@ -116,6 +116,15 @@ describe("NUL characters in URLs, ids and filters", () => {
     expect(response.body.error).toEqual({ code: "invalidRequest", message: expect.stringMatching(/NUL character/) });
   });
 
+  it("answers 400 in the management API's shape to a list name holding NUL in PUT roles and PUT lists/<name>", async () => {
+    for (const path of ["/roles", "/lists/record_sets"]) {
+      const response = await api(path, { method: "PUT", body: ["Driver", "Mech\u0000anic"] });
+      expect(response.status).toBe(400);
+      expect(response.body.error).toEqual({ code: "invalidRequest", message: expect.stringMatching(/\[1\]: .*NUL character/) });
+    }
+    expect((await api("/roles")).body).toEqual([]);
+  });
+
   it("still finds the tenant's users afterwards", async () => {
     const response = await acme.scim('/Users?filter=title eq "Engineer"');
     expect(response.status).toBe(200);
