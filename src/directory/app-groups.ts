@@ -169,6 +169,7 @@ export async function addAppGroupMember(context: AppContext, groupId: string, bo
   const fields = objectBody(body, MEMBER_FIELDS, "member");
   const userId = fields["userId"];
   if (typeof userId !== "string" || userId === "") throw new AppError("invalidRequest", "userId: required, the id of a user of this tenant");
+  if (userId.includes("\u0000")) throw new AppError("invalidRequest", "userId: no user id contains the NUL character (U+0000)");
   return context.store.transaction(async (session) => {
     const group = await changeMembers(context, session, groupId);
     if ((await session.findResource(context.tenant.id, "User", userId)) === undefined) {

@@ -125,7 +125,16 @@ function target(path: string): { kind: ResourceKind; id: string | undefined } {
   const match = /^\/(Users|Groups)(?:\/([^/]+))?\/?$/i.exec(path);
   if (match === null) throw new ScimError("invalidPath", `bulk path "${path}" must be /Users, /Groups, /Users/{id} or /Groups/{id}`);
   const kind: ResourceKind = match[1]?.toLowerCase() === "users" ? "User" : "Group";
-  return { kind, id: match[2] === undefined ? undefined : decodeURIComponent(match[2]) };
+  if (match[2] === undefined) return { kind, id: undefined };
+  let id: string;
+  try {
+    id = decodeURIComponent(match[2]);
+  } catch {
+    throw new ScimError("invalidPath", `bulk path "${path}" has a malformed percent-encoding`);
+  }
+  // No id holds U+0000 (PostgreSQL text cannot): nothing is there, and it never reaches SQL.
+  if (id.includes("\u0000")) throw new ScimError("notFound", `${kind} ${JSON.stringify(id)} not found: no id contains a NUL character`);
+  return { kind, id };
 }
 
 async function execute(context: ScimContext, operation: BulkOperation, ids: ReadonlyMap<string, string>): Promise<BulkOperationResult> {
@@ -160,7 +169,13 @@ async function execute(context: ScimContext, operation: BulkOperation, ids: Read
  * one has run. References that never resolve (missing or circular) fail with 409.
  * Processing stops once `failOnErrors` operations have failed.
  */
-export async function executeBulk(context: ScimContext, body: unknown, limits: BulkLimits): Promise<Record<string, unknown>> {
+export async function executeBulk(
+  context: ScimContext,
+  body: unknown,
+  limits: BulkLimits,
+  /** Told of an operation that failed with something other than a ScimError (its result is a 500): the server logs it. */
+  onUnexpected: (error: unknown, index: number) => void = () => {},
+): Promise<Record<string, unknown>> {
   const { failOnErrors, operations } = parseBulkRequest(body, limits);
   const created = new Map<string, string>();
   const failedBulkIds = new Set<string>();
@@ -185,7 +200,15 @@ export async function executeBulk(context: ScimContext, body: unknown, limits: B
     let progressed = false;
     for (const operation of pending) {
       if (failOnErrors !== undefined && errors >= failOnErrors) break;
-      const needs = [...references([operation.path, operation.data])];
+      let needs: string[];
+      try {
+        needs = [...references([operation.path, operation.data])];
+      } catch (error) {
+        onUnexpected(error, operation.index);
+        record(operation, error);
+        progressed = true;
+        continue;
+      }
       const failedDependency = needs.find((bulkId) => failedBulkIds.has(bulkId) || !operations.some((other) => other.bulkId === bulkId));
       if (failedDependency !== undefined) {
         record(operation, new ScimError("conflict", `bulkId "${failedDependency}" does not name a resource created by this request`));
@@ -204,7 +227,8 @@ export async function executeBulk(context: ScimContext, body: unknown, limits: B
           created.set(operation.bulkId, result.location.slice(result.location.lastIndexOf("/") + 1));
         }
       } catch (error) {
-        if (!(error instanceof ScimError)) throw error;
+        // Earlier operations have committed: whatever this one threw is its own result (RFC 7644 §3.7).
+        if (!(error instanceof ScimError)) onUnexpected(error, operation.index);
         record(operation, error);
       }
     }

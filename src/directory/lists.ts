@@ -24,6 +24,9 @@ export function parseNameList(body: unknown, where: string): string[] {
     if (typeof entry !== "string" || entry.trim() === "" || entry.length > MAX_ENTRY_LENGTH) {
       throw new AppError("invalidRequest", `${where}[${index}]: expected a non-empty string of at most ${MAX_ENTRY_LENGTH} characters, got ${JSON.stringify(entry)}`);
     }
+    if (entry.includes("\u0000")) {
+      throw new AppError("invalidRequest", `${where}[${index}]: names may not contain the NUL character (U+0000), as no SCIM value can`);
+    }
     if (seen.has(entry)) throw new AppError("invalidRequest", `${where}[${index}]: ${JSON.stringify(entry)} is listed twice`);
     seen.add(entry);
     return entry;

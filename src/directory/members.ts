@@ -22,6 +22,10 @@ export function parseMemberInputs(raw: unknown, where: string): MemberInput[] {
     if (typeof value !== "string" || value.length === 0) {
       throw new ScimError("invalidValue", `${where}[${index}].value: expected a non-empty string`);
     }
+    // Refused before any SQL: PostgreSQL text cannot hold U+0000, so no id contains it.
+    if (value.includes("\u0000")) {
+      throw new ScimError("invalidValue", `${where}[${index}].value: no User or Group id contains the NUL character (U+0000)`);
+    }
     if (type !== undefined && type !== null && typeof type !== "string") {
       throw new ScimError("invalidValue", `${where}[${index}].type: expected "User" or "Group"`);
     }

@@ -175,7 +175,11 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
   );
 
   app.post("/Bulk", { bodyLimit: limits.bulkMaxPayloadBytes }, async (request: ScimRequest, reply) =>
-    sendScim(reply, 200, await executeBulk(context(request), request.body, limits)),
+    sendScim(
+      reply,
+      200,
+      await executeBulk(context(request), request.body, limits, (error, index) => request.log.error({ err: error }, `bulk operation ${index} failed`)),
+    ),
   );
 
   app.all("/Me", async () => {

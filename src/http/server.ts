@@ -56,6 +56,43 @@ export interface RunningServer {
 const TENANT_PATH = /^\/scim\/v2\/([^/?]+)/;
 
 /**
+ * The longest path segment any route can match: no id, tenant slug (63), list name (63) or
+ * webhook id is longer. A longer one is answered 404 by the onRequest hook, so the request
+ * is routed, logged and answered as any other; the router's own limit (Fastify's default is
+ * this same 100) is set past what Node accepts in a request line, for its error skips both logs.
+ */
+const MAX_PATH_SEGMENT = 100;
+const ROUTER_MAX_PARAM_LENGTH = 65_536;
+
+function pathOf(url: string): string {
+  return url.split("?")[0] ?? "";
+}
+
+function longSegmentError(method: string, url: string): ScimError | undefined {
+  const path = pathOf(url);
+  if (path.length <= MAX_PATH_SEGMENT) return undefined;
+  if (!path.split("/").some((segment) => segment.length > MAX_PATH_SEGMENT)) return undefined;
+  return new ScimError(
+    "notFound",
+    `no resource at ${method} ${path.slice(0, 120)}…: a path segment is longer than ${MAX_PATH_SEGMENT} characters, and no id or name is`,
+  );
+}
+
+/**
+ * A URL holding an encoded NUL (`%00`; a raw one never gets past Node's parser): no id,
+ * name or parameter contains one, and PostgreSQL text cannot, so it is refused before any
+ * SQL (404 in the path, 400 in the query). Both error handlers render a ScimError.
+ */
+function nulCharacterError(url: string): ScimError | undefined {
+  if (!url.includes("%00")) return undefined;
+  const queryAt = url.indexOf("?");
+  if (queryAt === -1 || url.indexOf("%00") < queryAt) {
+    return new ScimError("notFound", "no resource at this URL: its path holds a NUL character (%00), which no id or name contains");
+  }
+  return new ScimError("invalidValue", "the query string holds a NUL character (%00), which no parameter accepts");
+}
+
+/**
  * One log line per answered request, with what an operator reads it for (request id,
  * method, URL, status, milliseconds). Fastify's default writes two, serialising the whole
  * request and reply, which cost a GET more CPU than its database work (docs/benchmarks.md).
@@ -93,7 +130,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
       return typeof given === "string" && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: limits.maxBodyBytes,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true, maxParamLength: ROUTER_MAX_PARAM_LENGTH },
     return503OnClosing: true,
     // Errors Fastify raises before routing (a malformed URL) also get the SCIM error shape.
     frameworkErrors: (error, request, reply) => {
@@ -129,7 +166,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   // a promise and a microtask turn more (docs/benchmarks.md).
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("X-Request-Id", request.id);
-    done();
+    done(nulCharacterError(request.url) ?? longSegmentError(request.method, request.url));
   });
 
   function lookUpTenant(slug: string): Promise<Tenant | undefined> {

@@ -129,6 +129,28 @@ describe("roster serve", () => {
     expect(lines.some((line) => line["msg"] === "incoming request")).toBe(false);
   });
 
+  it("answers a 101-character path segment or a NUL in the URL 404 and logs it at info level, not as an error", async () => {
+    const running = await serve();
+    const long = "a".repeat(101);
+    const paths = { "long-id": `/scim/v2/default/Users/${long}`, "long-slug": `/scim/v2/${long}/Users`, "long-api": `/api/v1/tenants/${long}/users`, "nul-id": "/scim/v2/default/Users/%00" };
+    for (const [id, path] of Object.entries(paths)) {
+      const answer = await fetch(`${running.url}${path}`, { headers: { authorization: "Bearer roster_nope", "x-request-id": id } });
+      expect(answer.status).toBe(404);
+    }
+    running.child.kill("SIGTERM");
+    expect((await running.exited).code).toBe(0);
+
+    const lines = running
+      .stdout()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const id of Object.keys(paths)) {
+      expect(lines.filter((line) => line["reqId"] === id)).toEqual([expect.objectContaining({ level: 30, msg: "request completed", statusCode: 404 })]);
+    }
+    expect(lines.filter((line) => (line["level"] as number) >= 50)).toEqual([]);
+  });
+
   it("finishes a request in flight when SIGTERM arrives, then exits 0", async () => {
     const running = await serve();
     const created = JSON.parse(lastLine((await runRoster(["tokens", "create", "--tenant", "default", "--json"], env)).stdout)) as {

@@ -86,6 +86,10 @@ function scanString(text: string, start: number): Token {
   while (i < text.length) {
     const ch = text.charAt(i);
     if (ch === '"') {
+      // No stored value holds U+0000 (PostgreSQL text cannot): refused before it reaches SQL.
+      if (value.includes("\u0000")) {
+        throw new SyntaxFault(`the string starting at column ${column(start)} holds a NUL character (U+0000), which no attribute value can contain`);
+      }
       // "\ud800" is well-formed JSON but not a character: refused as the body's strings are.
       if (hasLoneSurrogate(value)) {
         throw new SyntaxFault(
