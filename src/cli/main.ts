@@ -90,8 +90,8 @@ function names(): string {
   return COMMANDS.map((c) => c.name).join(", ");
 }
 
-/** The message's first line, without a "roster: " of its own (main adds one). */
+/** The message's first line (main adds the one "roster: "; messages never start with their own). */
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0]?.trim().replace(/^(roster:\s*)+/, "") || "unexpected error";
+  return message.split("\n")[0]?.trim() || "unexpected error";
 }

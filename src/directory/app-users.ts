@@ -276,27 +276,19 @@ function validated(profile: TenantProfile | undefined, document: Record<string, 
   return result.value.document;
 }
 
-/** The attributes the identity rules read (profile-rules.ts, assertIdentityRules). */
-const IDENTITY_ATTRIBUTES = ["userName", "emails", "timezone"] as const;
-
 /**
  * A user the identity provider can see (the profile's `unmanagedUsers.visible`) is one it may
  * import, so it gets the same identity defaults and rules as a SCIM-created user: defaults fill
  * what is missing or blank, and what the request sets must satisfy the rules. Like SCIM writes,
- * only what changes is checked: a stored value the profile has since narrowed does not block
- * an unrelated change. A user the identity provider cannot see is the application's alone.
+ * only what changes is judged (the stored document as baseline, docs/decisions/0020): a stored
+ * value the profile has since narrowed does not block an unrelated change. A user the identity
+ * provider cannot see is the application's alone.
  */
 function withIdentityRules(profile: TenantProfile | undefined, document: ScimDocument, existing?: ScimDocument): ScimDocument {
   if (profile === undefined || !profile.unmanagedUsers.visible) return document;
   const completed = applyDefaults(profile, document);
-  const changed: Record<string, unknown> = {};
-  for (const name of IDENTITY_ATTRIBUTES) {
-    const value = completed[name];
-    if (value === undefined) continue;
-    if (existing === undefined || JSON.stringify(value) !== JSON.stringify(existing[name])) changed[name] = value;
-  }
   try {
-    assertIdentityRules(profile.identity, changed);
+    assertIdentityRules(profile.identity, completed, existing === undefined ? undefined : { stored: applyDefaults(profile, existing) });
   } catch (error) {
     if (error instanceof ScimError) throw appErrorFromScim(error);
     throw error;

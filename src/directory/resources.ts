@@ -178,6 +178,11 @@ function notFound(kind: ResourceKind, id: string): ScimError {
   return new ScimError("notFound", `${kind} "${id}" not found`);
 }
 
+/** The filter `userName eq "<userName>"` (case-insensitive, as userName is), resolved against the User schema. */
+function userNameIs(schema: ResourceSchema, userName: string): ResolvedFilter {
+  return unwrap(resolveFilter(unwrap(parseScimFilter(`userName eq ${JSON.stringify(userName)}`)), schema));
+}
+
 /**
  * Whether a managed user has this unmanaged user's userName, ignoring case: then SCIM does
  * not see the unmanaged one, so that a lookup by userName never finds two (docs/decisions/0023).
@@ -185,7 +190,7 @@ function notFound(kind: ResourceKind, id: string): ScimError {
 async function isShadowed(context: ScimContext, session: ReadSession, resource: StoredResource): Promise<boolean> {
   const userName = resource.document["userName"];
   if (resource.managed !== false || resource.kind !== "User" || typeof userName !== "string") return false;
-  const filter = unwrap(resolveFilter(unwrap(parseScimFilter(`userName eq ${JSON.stringify(userName)}`)), context.schemas.byKind.User));
+  const filter = userNameIs(context.schemas.byKind.User, userName);
   return (await session.queryResources(context.tenant.id, "User", { filter, count: 1, managed: true })).resources.length > 0;
 }
 
@@ -303,8 +308,7 @@ async function resolveUserNameCollision(
   const mode = context.profile?.unmanagedUsers.userNameCollision ?? "separate";
   const userName = resource.document["userName"];
   if (mode === "separate" || typeof userName !== "string") return undefined;
-  const filter = unwrap(resolveFilter(unwrap(parseScimFilter(`userName eq ${JSON.stringify(userName)}`)), schema));
-  const page = await session.queryResources(context.tenant.id, "User", { filter, count: 1, managed: false });
+  const page = await session.queryResources(context.tenant.id, "User", { filter: userNameIs(schema, userName), count: 1, managed: false });
   const unmanaged = page.resources[0];
   if (unmanaged === undefined) return undefined;
   if (mode === "conflict") {
