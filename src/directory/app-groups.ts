@@ -4,6 +4,7 @@ import { parseScimFilter } from "../scim/filter/parse.js";
 import { resolveFilter } from "../scim/filter/resolve.js";
 import { parseResourceInput } from "../scim/resource/parse-resource.js";
 import { GROUP_SCHEMA } from "../scim/schema/core-schemas.js";
+import { countCharacters, IDENTIFIER_MAX_LENGTH, isLongerThan } from "../scim/schema/limits.js";
 import type { ScimDocument, StoredResource, StoreSession } from "../store/store.js";
 import { AppError, appErrorFromScim } from "./app-errors.js";
 import { type AppPage, booleanParam, objectBody, parsePaging, stringParam, withCursor } from "./app-paging.js";
@@ -170,6 +171,9 @@ export async function addAppGroupMember(context: AppContext, groupId: string, bo
   const userId = fields["userId"];
   if (typeof userId !== "string" || userId === "") throw new AppError("invalidRequest", "userId: required, the id of a user of this tenant");
   if (userId.includes("\u0000")) throw new AppError("invalidRequest", "userId: no user id contains the NUL character (U+0000)");
+  if (isLongerThan(userId, IDENTIFIER_MAX_LENGTH)) {
+    throw new AppError("invalidRequest", `userId: expected at most ${IDENTIFIER_MAX_LENGTH} characters, got ${countCharacters(userId)}`);
+  }
   return context.store.transaction(async (session) => {
     const group = await changeMembers(context, session, groupId);
     if ((await session.findResource(context.tenant.id, "User", userId)) === undefined) {

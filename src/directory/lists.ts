@@ -1,3 +1,4 @@
+import { countCharacters, isLongerThan } from "../scim/schema/limits.js";
 import { AppError } from "./app-errors.js";
 import type { AppContext } from "./app-users.js";
 import { now } from "./clock.js";
@@ -21,8 +22,12 @@ export function parseNameList(body: unknown, where: string): string[] {
   if (body.length > MAX_LIST_ENTRIES) throw new AppError("invalidRequest", `${where}: at most ${MAX_LIST_ENTRIES} names, got ${body.length}`);
   const seen = new Set<string>();
   return body.map((entry: unknown, index) => {
-    if (typeof entry !== "string" || entry.trim() === "" || entry.length > MAX_ENTRY_LENGTH) {
+    if (typeof entry !== "string" || entry.trim() === "") {
       throw new AppError("invalidRequest", `${where}[${index}]: expected a non-empty string of at most ${MAX_ENTRY_LENGTH} characters, got ${JSON.stringify(entry)}`);
+    }
+    // Characters (code points) as every SCIM limit counts them (docs/attribute-limits.md); the name is not echoed.
+    if (isLongerThan(entry, MAX_ENTRY_LENGTH)) {
+      throw new AppError("invalidRequest", `${where}[${index}]: expected a non-empty string of at most ${MAX_ENTRY_LENGTH} characters, got ${countCharacters(entry)} characters`);
     }
     if (entry.includes("\u0000")) {
       throw new AppError("invalidRequest", `${where}[${index}]: names may not contain the NUL character (U+0000), as no SCIM value can`);

@@ -1,4 +1,5 @@
 import { ScimError } from "../scim/errors.js";
+import { countCharacters, IDENTIFIER_MAX_LENGTH, isLongerThan } from "../scim/schema/limits.js";
 import type { MemberRef, ResourceKind, StoreSession } from "../store/store.js";
 import { type ScimVisibility, visibleManaged } from "./visibility.js";
 
@@ -25,6 +26,10 @@ export function parseMemberInputs(raw: unknown, where: string): MemberInput[] {
     // Refused before any SQL: PostgreSQL text cannot hold U+0000, so no id contains it.
     if (value.includes("\u0000")) {
       throw new ScimError("invalidValue", `${where}[${index}].value: no User or Group id contains the NUL character (U+0000)`);
+    }
+    // Refused before any SQL, and never echoed whole in "no User or Group with id … exists".
+    if (isLongerThan(value, IDENTIFIER_MAX_LENGTH)) {
+      throw new ScimError("invalidValue", `${where}[${index}].value: expected at most ${IDENTIFIER_MAX_LENGTH} characters, got ${countCharacters(value)}`);
     }
     if (type !== undefined && type !== null && typeof type !== "string") {
       throw new ScimError("invalidValue", `${where}[${index}].type: expected "User" or "Group"`);

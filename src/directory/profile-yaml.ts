@@ -1,4 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
+import { DECLARED_MAX_LENGTH_CEILING } from "../scim/schema/limits.js";
 import { isTimeZone } from "./time-zones.js";
 import {
   type AttributeNamespace,
@@ -93,6 +94,17 @@ class Reader {
       return undefined;
     }
     return node.value;
+  }
+
+  /** A declared attribute's maxLength: a whole number of characters up to DECLARED_MAX_LENGTH_CEILING. */
+  maxLength(pair: Pair<unknown, unknown>, path: string): number | undefined {
+    const node = pair.value;
+    const value = isScalar(node) ? node.value : undefined;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > DECLARED_MAX_LENGTH_CEILING) {
+      this.error((node ?? pair.key) as Node, path, `expected a whole number of characters from 1 to ${DECLARED_MAX_LENGTH_CEILING}, got ${describe(node)}`);
+      return undefined;
+    }
+    return value;
   }
 
   strings(pair: Pair<unknown, unknown>, path: string): string[] | undefined {
@@ -264,7 +276,7 @@ function parseIdentity(reader: Reader, node: unknown, attributes: readonly Decla
   }
   return { userNameIsEmail, defaults, timezones, ...(emailDomains === undefined ? {} : { emailDomains: emailDomains.map((d) => d.toLowerCase()) }) };
 }
-const ATTRIBUTE_KEYS = ["namespace", "type", "multiValued", "description", "allowedValues", "commaSeparated", "references"] as const;
+const ATTRIBUTE_KEYS = ["namespace", "type", "multiValued", "description", "allowedValues", "commaSeparated", "references", "maxLength"] as const;
 
 function parseNamespace(reader: Reader, pair: Pair<unknown, unknown> | undefined, path: string): AttributeNamespace | undefined {
   if (pair === undefined) return { kind: "core" };
@@ -303,8 +315,10 @@ function parseAttribute(reader: Reader, name: string, node: unknown, path: strin
   const referencesPair = pairs.get("references");
   const references =
     referencesPair === undefined ? undefined : reader.string(referencesPair, join(path, "references"), LIST_NAME, "a list name (a-z, 0-9, _), e.g. roles or record_sets");
+  const maxLengthPair = pairs.get("maxLength");
+  const maxLength = maxLengthPair === undefined ? undefined : reader.maxLength(maxLengthPair, join(path, "maxLength"));
   if (type !== undefined && type !== "string") {
-    for (const key of ["allowedValues", "commaSeparated", "references"] as const) {
+    for (const key of ["allowedValues", "commaSeparated", "references", "maxLength"] as const) {
       const pair = pairs.get(key);
       if (pair !== undefined) reader.error(pair.key as Node, join(path, key), `applies only to type string, not ${type}`);
     }
@@ -324,6 +338,7 @@ function parseAttribute(reader: Reader, name: string, node: unknown, path: strin
     commaSeparated,
     ...(allowedValues === undefined ? {} : { allowedValues }),
     ...(references === undefined ? {} : { references }),
+    ...(maxLength === undefined ? {} : { maxLength }),
   };
 }
 

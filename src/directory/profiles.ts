@@ -30,6 +30,8 @@ export interface DeclaredAttribute {
   readonly commaSeparated: boolean;
   /** The name of an application list (`roles`, `record_sets`) each value must name; blank means no restriction ("full access"). */
   readonly references?: string;
+  /** The most characters a value (each value, when multi-valued) may have; absent, TEXT_MAX_LENGTH (4,096). Strings only. */
+  readonly maxLength?: number;
 }
 
 export const USER_NAME_COLLISIONS = ["separate", "conflict", "link"] as const;

@@ -37,6 +37,7 @@ function declaredDefinition(attribute: DeclaredAttribute): AttributeDefinition {
     returned: "default",
     uniqueness: "none",
     ...(attribute.allowedValues === undefined ? {} : { canonicalValues: attribute.allowedValues }),
+    ...(attribute.maxLength === undefined ? {} : { maxLength: attribute.maxLength }),
   };
 }
 

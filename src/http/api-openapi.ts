@@ -1,5 +1,7 @@
 import { APP_ERROR_CODES } from "../directory/app-errors.js";
+import { MAX_ENTRY_LENGTH, MAX_LIST_ENTRIES } from "../directory/lists.js";
 import { EVENT_TYPES } from "../events/event-types.js";
+import { CONTACT_MAX_VALUES, IDENTIFIER_MAX_LENGTH, TEXT_MAX_LENGTH } from "../scim/schema/limits.js";
 
 /**
  * The OpenAPI 3.1 description of the management API, served at /api/v1/openapi.json.
@@ -34,18 +36,21 @@ const page = (item: string) => ({
   required: ["data", "nextCursor"],
   properties: { data: { type: "array", items: ref(item) }, nextCursor: { type: ["string", "null"], description: "null on the last page" } },
 });
-const names = { type: "array", items: { type: "string" }, uniqueItems: true };
+const names = { type: "array", items: { type: "string", minLength: 1, maxLength: MAX_ENTRY_LENGTH }, uniqueItems: true, maxItems: MAX_LIST_ENTRIES };
+// JSON Schema's maxLength counts characters (code points), as Roster does: docs/attribute-limits.md.
+const identifier = (type: string | readonly string[]) => ({ type, maxLength: IDENTIFIER_MAX_LENGTH });
+const text = { type: ["string", "null"], maxLength: TEXT_MAX_LENGTH };
 const body = (schema: unknown) => ({ required: true, content: jsonContent(schema) });
 
 const USER_INPUT_PROPERTIES = {
-  userName: { type: "string" },
-  displayName: { type: ["string", "null"] },
-  givenName: { type: ["string", "null"] },
-  familyName: { type: ["string", "null"] },
-  emails: { type: ["array", "null"], items: ref("Email") },
+  userName: identifier("string"),
+  displayName: identifier(["string", "null"]),
+  givenName: text,
+  familyName: text,
+  emails: { type: ["array", "null"], items: ref("Email"), maxItems: CONTACT_MAX_VALUES },
   active: { type: "boolean" },
-  timezone: { type: ["string", "null"] },
-  externalId: { type: ["string", "null"] },
+  timezone: text,
+  externalId: identifier(["string", "null"]),
 };
 
 export const OPENAPI_DOCUMENT = {
@@ -160,7 +165,7 @@ export const OPENAPI_DOCUMENT = {
       post: {
         operationId: "addGroupMember",
         summary: "Add a user to an unmanaged group (no change when already a member).",
-        requestBody: body({ type: "object", required: ["userId"], properties: { userId: { type: "string" } }, additionalProperties: false }),
+        requestBody: body({ type: "object", required: ["userId"], properties: { userId: identifier("string") }, additionalProperties: false }),
         responses: { ...NO_CONTENT, ...COMMON_ERRORS, ...MANAGED_ERROR },
       },
     },
@@ -295,7 +300,7 @@ export const OPENAPI_DOCUMENT = {
       Email: {
         type: "object",
         required: ["value"],
-        properties: { value: { type: "string" }, type: { type: ["string", "null"] }, primary: { type: "boolean" } },
+        properties: { value: identifier("string"), type: text, primary: { type: "boolean" } },
       },
       PhoneNumber: {
         type: "object",
@@ -374,7 +379,7 @@ export const OPENAPI_DOCUMENT = {
       },
       GroupInput: {
         type: "object",
-        properties: { displayName: { type: "string" }, externalId: { type: ["string", "null"] } },
+        properties: { displayName: identifier("string"), externalId: identifier(["string", "null"]) },
         additionalProperties: false,
       },
       Webhook: {

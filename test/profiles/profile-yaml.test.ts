@@ -136,7 +136,23 @@ describe("parseProfile", () => {
     [
       "an unknown attribute option",
       "attributes:\n  role:\n    type: string\n    allowed: [a]\n",
-      "fleetio.yaml:4:5: attributes.role.allowed: unknown option; expected one of namespace, type, multiValued, description, allowedValues, commaSeparated, references",
+      "fleetio.yaml:4:5: attributes.role.allowed: unknown option; expected one of namespace, type, multiValued, description, allowedValues, commaSeparated, references, maxLength",
+    ],
+    [
+      "a maxLength that is not a whole number of characters",
+      "attributes:\n  badge:\n    type: string\n    maxLength: ten\n",
+      'fleetio.yaml:4:16: attributes.badge.maxLength: expected a whole number of characters from 1 to 65536, got "ten"',
+    ],
+    [
+      "a maxLength above the ceiling",
+      "attributes:\n  badge:\n    type: string\n    maxLength: 65537\n",
+      "fleetio.yaml:4:16: attributes.badge.maxLength: expected a whole number of characters from 1 to 65536, got 65537",
+    ],
+    ["a maxLength of 0", "attributes:\n  badge:\n    type: string\n    maxLength: 0\n", "fleetio.yaml:4:16: attributes.badge.maxLength: expected a whole number of characters from 1 to 65536, got 0"],
+    [
+      "a maxLength on a number",
+      "attributes:\n  limit:\n    type: integer\n    maxLength: 10\n",
+      "fleetio.yaml:4:5: attributes.limit.maxLength: applies only to type string, not integer",
     ],
     ["a missing type", "attributes:\n  role:\n    namespace: core\n", 'fleetio.yaml:3:5: attributes.role: missing "type"; expected one of string, boolean, integer, decimal, dateTime'],
     [

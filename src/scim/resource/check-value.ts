@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from "../errors.js";
+import { countCharacters, isLongerThan, maxLengthOf, maxValuesOf } from "../schema/limits.js";
 import type { AttributeDefinition } from "../schema/types.js";
 import { describeValue, indexAttributes, isPlainObject, own } from "./document.js";
 
@@ -29,6 +30,13 @@ function mismatch(where: string, expected: string, value: unknown): Result<never
   return fail("invalidValue", `attribute "${where}": expected ${expected}, got ${describeValue(value)}`);
 }
 
+/** Limits of docs/attribute-limits.md: a value longer than its attribute allows never reaches a database (ADR 0030). */
+function checkLength(attribute: AttributeDefinition, value: string, where: string): Result<string> {
+  const max = maxLengthOf(attribute);
+  if (max === undefined || !isLongerThan(value, max)) return ok(value);
+  return fail("invalidValue", `attribute "${where}": expected at most ${max} characters, got ${countCharacters(value)}`);
+}
+
 /**
  * Checks one attribute's value against its definition and returns it canonicalised
  * (sub-attribute names in schema spelling, readOnly sub-attributes and nulls removed),
@@ -44,6 +52,10 @@ export function checkAttributeValue(
   if (!attribute.multiValued) return checkSingleValue(attribute, value, where, options);
   if (!Array.isArray(value)) {
     return mismatch(where, `an array (multi-valued ${attribute.type})`, value);
+  }
+  const maxValues = maxValuesOf(attribute);
+  if (maxValues !== undefined && value.length > maxValues) {
+    return fail("invalidValue", `attribute "${where}": expected at most ${maxValues} values, got ${value.length}`);
   }
   const values: unknown[] = [];
   for (const [index, element] of value.entries()) {
@@ -69,7 +81,7 @@ function checkSingleValue(attribute: AttributeDefinition, value: unknown, where:
       if (typeof value !== "string") return mismatch(where, attribute.type, value);
       // U+0000 has no place in a SCIM string and PostgreSQL text cannot hold it.
       if (value.includes("\u0000")) return fail("invalidValue", `attribute "${where}": strings may not contain the NUL character (U+0000)`);
-      return ok(value);
+      return checkLength(attribute, value, where);
     case "boolean":
       if (typeof value === "boolean") return ok(value);
       if (options.lenientBooleans && typeof value === "string") {
@@ -85,8 +97,13 @@ function checkSingleValue(attribute: AttributeDefinition, value: unknown, where:
       return typeof value === "string" && isDateTime(value)
         ? ok(value)
         : mismatch(where, 'dateTime (RFC 3339, e.g. "2024-01-31T12:00:00Z")', value);
-    case "binary":
-      return typeof value === "string" && BASE64.test(value) ? ok(value) : mismatch(where, "base64 binary", value);
+    case "binary": {
+      if (typeof value !== "string") return mismatch(where, "base64 binary", value);
+      // Length first: the pattern need not scan a value refused anyway.
+      const length = checkLength(attribute, value, where);
+      if (!length.ok) return length;
+      return BASE64.test(value) ? ok(value) : mismatch(where, "base64 binary", value);
+    }
     case "complex":
       return checkComplexValue(attribute, value, where, options);
   }

@@ -3,6 +3,7 @@ import {
   SCIM_SCHEMA_SCHEMA,
   SCIM_SERVICE_PROVIDER_CONFIG_SCHEMA,
 } from "../schema/core-schemas.js";
+import { maxLengthOf, maxValuesOf } from "../schema/limits.js";
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from "../schema/types.js";
 import { serializeListResponse } from "./list.js";
 
@@ -66,12 +67,29 @@ export function serializeServiceProviderConfig(config: ServiceProviderConfigInpu
   };
 }
 
+/**
+ * The description, with the limits Roster enforces on what a client writes ("At most 512
+ * characters."). RFC 7643 §7 has no characteristic for them, and an attribute outside its
+ * list could trip a client that validates /Schemas strictly: the description is the place the
+ * schema gives for what a person configuring the client must know (docs/decisions/0030).
+ */
+function describeAttribute(attribute: AttributeDefinition): string {
+  if (attribute.mutability === "readOnly") return attribute.description;
+  const maxLength = maxLengthOf(attribute);
+  const maxValues = maxValuesOf(attribute);
+  const limits = [
+    ...(maxValues === undefined ? [] : [`At most ${maxValues} values.`]),
+    ...(maxLength === undefined ? [] : [`At most ${maxLength} characters${attribute.multiValued ? " each" : ""}.`]),
+  ];
+  return [attribute.description, ...limits].filter((text) => text !== "").join(" ");
+}
+
 function serializeAttribute(attribute: AttributeDefinition): Record<string, unknown> {
   return {
     name: attribute.name,
     type: attribute.type,
     multiValued: attribute.multiValued,
-    description: attribute.description,
+    description: describeAttribute(attribute),
     required: attribute.required,
     caseExact: attribute.caseExact,
     ...(attribute.canonicalValues === undefined ? {} : { canonicalValues: [...attribute.canonicalValues] }),

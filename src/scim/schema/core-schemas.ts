@@ -1,4 +1,5 @@
 import { defineAttribute as a, defineComplex as c, multiValuedSubAttributes as mv } from "./define.js";
+import { CONTACT_MAX_VALUES, IDENTIFIER_MAX_LENGTH } from "./limits.js";
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from "./types.js";
 
 export const SCIM_USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -29,6 +30,7 @@ export const COMMON_ATTRIBUTES: readonly AttributeDefinition[] = [
   a("externalId", "string", {
     description: "An identifier for the resource as defined by the provisioning client.",
     caseExact: true,
+    maxLength: IDENTIFIER_MAX_LENGTH,
   }),
   c(
     "meta",
@@ -49,6 +51,9 @@ export const COMMON_ATTRIBUTES: readonly AttributeDefinition[] = [
 ];
 
 const reference = (types: readonly string[]) => ({ referenceTypes: types });
+/** Copied into an index (userName, displayName, emails.value) or naming another resource: docs/decisions/0030. */
+const identifier = { maxLength: IDENTIFIER_MAX_LENGTH };
+const contacts = { multiValued: true, maxValues: CONTACT_MAX_VALUES };
 
 export const USER_SCHEMA: SchemaDefinition = {
   id: SCIM_USER_SCHEMA,
@@ -59,6 +64,7 @@ export const USER_SCHEMA: SchemaDefinition = {
       description: "Unique identifier for the User, used by the user to authenticate.",
       required: true,
       uniqueness: "server",
+      ...identifier,
     }),
     c(
       "name",
@@ -72,7 +78,7 @@ export const USER_SCHEMA: SchemaDefinition = {
       ],
       { description: "The components of the user's real name." },
     ),
-    a("displayName", "string", { description: "The name of the User, suitable for display to end-users." }),
+    a("displayName", "string", { ...identifier, description: "The name of the User, suitable for display to end-users." }),
     a("nickName", "string", { description: "The casual way to address the user." }),
     a("profileUrl", "reference", { ...reference(["external"]), description: "A URI pointing to the User's online profile." }),
     a("title", "string", { description: "The user's title, such as \"Vice President\"." }),
@@ -86,20 +92,20 @@ export const USER_SCHEMA: SchemaDefinition = {
       mutability: "writeOnly",
       returned: "never",
     }),
-    c("emails", mv("string", ["work", "home", "other"]), {
-      multiValued: true,
+    c("emails", mv("string", ["work", "home", "other"], identifier), {
+      ...contacts,
       description: "Email addresses for the user.",
     }),
     c("phoneNumbers", mv("string", ["work", "home", "mobile", "fax", "pager", "other"]), {
-      multiValued: true,
+      ...contacts,
       description: "Phone numbers for the User.",
     }),
     c("ims", mv("string", ["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]), {
-      multiValued: true,
+      ...contacts,
       description: "Instant messaging addresses for the User.",
     }),
     c("photos", mv("reference", ["photo", "thumbnail"], reference(["external"])), {
-      multiValued: true,
+      ...contacts,
       description: "URLs of photos of the User.",
     }),
     c(
@@ -114,7 +120,7 @@ export const USER_SCHEMA: SchemaDefinition = {
         a("type", "string", { canonicalValues: ["work", "home", "other"], description: "A label indicating the address's function." }),
         a("primary", "boolean", { description: "Indicates the primary address." }),
       ],
-      { multiValued: true, description: "A physical mailing address for this User." },
+      { ...contacts, description: "A physical mailing address for this User." },
     ),
     c(
       "groups",
@@ -133,7 +139,7 @@ export const USER_SCHEMA: SchemaDefinition = {
     ),
     c("entitlements", mv("string", []), { multiValued: true, description: "A list of entitlements for the User." }),
     c("roles", mv("string", []), { multiValued: true, description: "A list of roles for the User." }),
-    c("x509Certificates", mv("binary", []), { multiValued: true, description: "A list of certificates issued to the User." }),
+    c("x509Certificates", mv("binary", []), { ...contacts, description: "A list of certificates issued to the User." }),
   ],
 };
 
@@ -150,7 +156,7 @@ export const ENTERPRISE_USER_SCHEMA: SchemaDefinition = {
     c(
       "manager",
       [
-        a("value", "string", { description: "The id of the SCIM resource representing the User's manager." }),
+        a("value", "string", { ...identifier, description: "The id of the SCIM resource representing the User's manager." }),
         a("$ref", "reference", { ...reference(["User"]), description: "The URI of the manager's resource." }),
         a("displayName", "string", { mutability: "readOnly", description: "The displayName of the User's manager." }),
       ],
@@ -164,12 +170,12 @@ export const GROUP_SCHEMA: SchemaDefinition = {
   name: "Group",
   description: "Group",
   attributes: [
-    a("displayName", "string", { required: true, description: "A human-readable name for the Group." }),
+    a("displayName", "string", { required: true, ...identifier, description: "A human-readable name for the Group." }),
     c(
       "members",
       [
         // caseExact: the value is a member's `id`, which is caseExact (RFC 7643 §3.1); see docs/decisions/0007.
-        a("value", "string", { caseExact: true, mutability: "immutable", description: "Identifier of the member of this Group." }),
+        a("value", "string", { caseExact: true, mutability: "immutable", ...identifier, description: "Identifier of the member of this Group." }),
         a("$ref", "reference", {
           ...reference(["User", "Group"]),
           mutability: "immutable",

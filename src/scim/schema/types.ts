@@ -26,6 +26,14 @@ export interface AttributeDefinition {
   readonly canonicalValues?: readonly string[];
   readonly referenceTypes?: readonly string[];
   readonly subAttributes?: readonly AttributeDefinition[];
+  /**
+   * Roster's own: the most Unicode characters a string, reference or binary value may have;
+   * absent, its type's default (limits.ts). RFC 7643 has no such characteristic; /Schemas
+   * states it in the description.
+   */
+  readonly maxLength?: number;
+  /** Roster's own: the most values a multi-valued attribute may hold; absent, MAX_VALUES (limits.ts). */
+  readonly maxValues?: number;
 }
 
 /** RFC 7643 §7: a schema resource (core or extension). */
