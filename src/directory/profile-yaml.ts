@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
-import { DECLARED_MAX_LENGTH_CEILING } from "../scim/schema/limits.js";
+import { USER_SCHEMA } from "../scim/schema/core-schemas.js";
+import { countCharacters, DECLARED_MAX_LENGTH_CEILING, isLongerThan, maxLengthOf, TEXT_MAX_LENGTH } from "../scim/schema/limits.js";
 import { isTimeZone } from "./time-zones.js";
 import {
   type AttributeNamespace,
@@ -268,7 +269,12 @@ function parseIdentity(reader: Reader, node: unknown, attributes: readonly Decla
     const allowed = [...DEFAULTABLE_CORE_ATTRIBUTES, ...declared];
     for (const [name, pair] of reader.map(defaultsPair.value, "identity.defaults", allowed) ?? []) {
       const value = reader.string(pair, `identity.defaults.${name}`, /\S/, "a non-blank string");
-      if (value !== undefined) defaults[name] = value;
+      // A default is written into users as if sent: it must fit the attribute (docs/attribute-limits.md).
+      const core = USER_SCHEMA.attributes.find((attribute) => attribute.name === name);
+      const max = (core === undefined ? attributes.find((attribute) => attribute.name === name)?.maxLength : maxLengthOf(core)) ?? TEXT_MAX_LENGTH;
+      if (value !== undefined && isLongerThan(value, max)) {
+        reader.error(pair.value as Node, `identity.defaults.${name}`, `expected at most ${max} characters, got ${countCharacters(value)}`);
+      } else if (value !== undefined) defaults[name] = value;
     }
   }
   if (timezones === "iana" && defaults["timezone"] !== undefined && !isTimeZone(defaults["timezone"])) {

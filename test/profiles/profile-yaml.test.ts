@@ -150,6 +150,16 @@ describe("parseProfile", () => {
     ],
     ["a maxLength of 0", "attributes:\n  badge:\n    type: string\n    maxLength: 0\n", "fleetio.yaml:4:16: attributes.badge.maxLength: expected a whole number of characters from 1 to 65536, got 0"],
     [
+      "a default longer than its attribute allows",
+      `identity:\n  defaults:\n    displayName: ${"d".repeat(513)}\n`,
+      "fleetio.yaml:3:18: identity.defaults.displayName: expected at most 512 characters, got 513",
+    ],
+    [
+      "a default longer than a declared attribute's maxLength",
+      "attributes:\n  badge:\n    type: string\n    maxLength: 3\nidentity:\n  defaults:\n    badge: '1234'\n",
+      "fleetio.yaml:7:12: identity.defaults.badge: expected at most 3 characters, got 4",
+    ],
+    [
       "a maxLength on a number",
       "attributes:\n  limit:\n    type: integer\n    maxLength: 10\n",
       "fleetio.yaml:4:5: attributes.limit.maxLength: applies only to type string, not integer",
