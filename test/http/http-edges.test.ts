@@ -197,7 +197,7 @@ describe("request timeouts", () => {
   let port: number;
 
   beforeAll(async () => {
-    roster = await startTestRoster({ connectionLimits: { requestTimeoutMs: 1_500, headersTimeoutMs: 1_000 } });
+    roster = await startTestRoster({ connectionLimits: { requestTimeoutMs: 1_500, headersTimeoutMs: 1_000, keepAliveTimeoutMs: 5_000 } });
     acme = await roster.addTenant("acme");
     ({ key } = await createApiKey(roster.store, acme.tenant, "test"));
     port = portOf(roster);
@@ -262,6 +262,20 @@ describe("request timeouts", () => {
     expect(answer?.status, text).toBe(408);
     expect(answer.body).toEqual({ schemas: [ERROR], status: "408", detail: expect.stringMatching(/headers were not received within 1000 ms \(ROSTER_HEADERS_TIMEOUT_MS\)/) });
     expect(await healthy(roster)).toBe(200);
+  });
+
+  it("keeps an idle keep-alive connection past the headers timeout, and closes it after the keep-alive timeout", async () => {
+    const request = `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`;
+    const exchange = await rawConnect(port, request);
+    let answers = "";
+    exchange.socket.on("data", (chunk: Buffer) => (answers += chunk.toString("utf8")));
+    await eventually("the first answer", () => answers.includes("\r\n\r\n"));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(exchange.socket.destroyed).toBe(false);
+    exchange.socket.write(request);
+    const { text, closedByServer } = await exchange.closed;
+    expect(closedByServer).toBe(true);
+    expect(text.match(/HTTP\/1\.1 \d{3}/g)).toEqual(["HTTP/1.1 200", "HTTP/1.1 200"]);
   });
 
   it("closes a connection that sends nothing after the headers timeout", async () => {
