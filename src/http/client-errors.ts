@@ -140,7 +140,8 @@ export function answerClientError(app: FastifyInstance, error: ParseError, plain
   }
   const url = inFlight?.req.url ?? requestLineUrl(error.rawPacket);
   const requestId = randomUUID();
-  app.log.info({ reqId: requestId, url, statusCode: scimError.status, code: error.code }, "request refused before routing");
+  // The path only: a query string may carry a secret (`?access_token=`).
+  app.log.info({ reqId: requestId, path: url?.split("?")[0], statusCode: scimError.status, code: error.code }, "request refused before routing");
   if (socket.writable) socket.end(rawAnswer(errorShapeOf(url), scimError, requestId));
   socket.destroySoon();
 }
