@@ -111,6 +111,27 @@ describe("answers before routing are in the shape of the API the URL names", () 
     expectScimError(length, 400, /not valid HTTP\/1\.1: Invalid character in Content-Length/);
   });
 
+  it.each([
+    ["a body that is not JSON", "application/json", "{x}", 400, "invalidRequest", /not valid JSON/],
+    ["a body of another media type", "text/plain", "hello", 415, "unsupportedMediaType", /application\/json/],
+  ] as const)("answers %s (%s) in each API's shape", async (_what, type, body, status, code, message) => {
+    const request = (path: string) =>
+      `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+    expectManagementError(await rawRequest(port, request(API_PATH)), status, code, message);
+    const scim = await rawRequest(port, request(SCIM_PATH));
+    expect(scim.status).toBe(status);
+    expect(scim.headers["content-type"]).toBe("application/scim+json; charset=utf-8");
+    expect(scim.body).toEqual(expect.objectContaining({ schemas: [ERROR], status: String(status), detail: expect.stringMatching(message) }));
+  });
+
+  it("answers a body over the size limit with 413 in each API's shape", async () => {
+    const request = (path: string) => `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\nConnection: close\r\n\r\n{}`;
+    expectManagementError(await rawRequest(port, request(API_PATH)), 413, "payloadTooLarge", /exceeds the limit/);
+    const scim = await rawRequest(port, request(SCIM_PATH));
+    expect(scim.status).toBe(413);
+    expect(scim.body).toEqual({ schemas: [ERROR], status: "413", detail: expect.stringMatching(/exceeds the limit/) });
+  });
+
   it("answers bytes that are no HTTP request with a SCIM 400, the documented default", async () => {
     const answer = await rawRequest(port, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03");
     expectScimError(answer, 400, /not valid HTTP\/1\.1/);
