@@ -104,11 +104,13 @@ describe("answers before routing are in the shape of the API the URL names", () 
     expectScimError(answer as RawAnswer, 431, /larger than/);
   });
 
-  it("answers a malformed request line or header with 400 in the shape of its URL, naming the fault", async () => {
+  it("answers a malformed request line, header or chunked body with 400 in the shape of its URL, naming the fault", async () => {
     const method = await rawRequest(port, `G@T ${API_PATH} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
     expectManagementError(method, 400, "invalidRequest", /not valid HTTP\/1\.1: Invalid method/);
     const length = await rawRequest(port, `POST ${SCIM_PATH} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 1x\r\n\r\n{}`);
     expectScimError(length, 400, /not valid HTTP\/1\.1: Invalid character in Content-Length/);
+    const chunked = await rawRequest(port, `POST ${API_PATH} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n`);
+    expectManagementError(chunked, 400, "invalidRequest", /not valid HTTP\/1\.1: Invalid character in chunk size/);
   });
 
   it.each([
