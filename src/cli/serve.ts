@@ -4,6 +4,7 @@ import { type DispatcherSettings, DispatcherSettingsError, readDispatcherSetting
 import { readSecretKey, type SecretKey, SecretKeyError } from "../events/secret-box.js";
 import { assertSecretKeyOpensWebhooks } from "../events/webhooks.js";
 import { checkRetentionDays, DEFAULT_EVENT_RETENTION_DAYS } from "../events/retention.js";
+import { type ConnectionLimits, ConnectionLimitsError, DEFAULT_CONNECTION_LIMITS, readConnectionLimits } from "../http/connection-limits.js";
 import type { RunningServer } from "../http/server.js";
 import {
   CliError,
@@ -35,12 +36,20 @@ ROSTER_SECRET_KEY, the key their signing secrets were encrypted with, and refuse
 start without it or with another key. ROSTER_WEBHOOK_TIMEOUT_MS, _RETRY_BASE_MS,
 _MAX_ATTEMPTS, _LEASE_MS, _POLL_MS and _CONCURRENCY tune delivery (docs/operations.md).
 
+Connections (docs/operations.md): a request not received whole within
+ROSTER_REQUEST_TIMEOUT_MS (default ${DEFAULT_CONNECTION_LIMITS.requestTimeoutMs}), or its headers within ROSTER_HEADERS_TIMEOUT_MS
+(default ${DEFAULT_CONNECTION_LIMITS.headersTimeoutMs}), is answered 408; an idle keep-alive connection is closed after
+ROSTER_KEEP_ALIVE_TIMEOUT_MS (default ${DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs}); past ROSTER_MAX_CONNECTIONS open connections
+(default ${DEFAULT_CONNECTION_LIMITS.maxConnections}) a new one is closed as it arrives.
+
 Options:
   --port              port to listen on, 0 for any free port (env ROSTER_PORT, default 8080)
   --host              interface to listen on (env ROSTER_HOST, default 127.0.0.1; 0.0.0.0 for all)
   --database          database URL or SQLite path (env ROSTER_DATABASE_URL, default ./data/roster.db)
   --public-url        URL the IdP uses to reach Roster, e.g. behind a proxy or tunnel
-                      (env ROSTER_PUBLIC_URL); used in printed URLs and meta.location
+                      (env ROSTER_PUBLIC_URL); used in printed URLs, Location and
+                      meta.location. Without it, a request's Host is used only when it
+                      names the listening address (a warning says so at start)
   --event-retention-days
                       change events older than this are removed, at start and hourly
                       (env ROSTER_EVENT_RETENTION_DAYS, default ${DEFAULT_EVENT_RETENTION_DAYS}; docs/events.md)
@@ -71,6 +80,7 @@ export const serveCommand: Command = {
     const host = resolveHost(values.host, ctx);
     const publicUrl = resolvePublicUrl(values["public-url"], ctx);
     const { key, settings } = webhookConfiguration(ctx.env);
+    const connectionLimits = resolveConnectionLimits(ctx.env);
     const eventRetentionDays = resolveEventRetentionDays(values["event-retention-days"], ctx);
     const stop = stopRequested();
 
@@ -91,6 +101,7 @@ export const serveCommand: Command = {
         ...(publicUrl === undefined ? {} : { publicUrl }),
         ...(key === undefined ? {} : { secretKey: key }),
         eventRetentionDays,
+        connectionLimits,
         log: true,
       }).catch((error: unknown) => {
         throw listenRefusal(error, host, port);
@@ -103,6 +114,11 @@ export const serveCommand: Command = {
       ctx.out(`Roster listening on ${running.url}`);
       for (const tenant of tenants) ctx.out(`SCIM base URL for tenant "${tenant.slug}": ${scimBaseUrl(baseUrl, tenant.slug)}`);
       ctx.out(`Create a SCIM token: npx roster tokens create --tenant ${tenants[0]?.slug ?? "default"}`);
+      if (publicUrl === undefined) {
+        ctx.err(
+          `roster: warning: no public URL is set (--public-url or ROSTER_PUBLIC_URL); Location, meta.location and $ref use a request's Host only when it names ${running.url}, and that address otherwise. Set it to the URL identity providers use to reach Roster.`,
+        );
+      }
     } catch (error) {
       stop.dispose();
       await store.close();
@@ -135,6 +151,16 @@ function webhookConfiguration(env: Readonly<Record<string, string | undefined>>)
     return { key: readSecretKey(env), settings: readDispatcherSettings(env) };
   } catch (error) {
     if (error instanceof SecretKeyError || error instanceof DispatcherSettingsError) throw new UsageError(`serve: ${error.message}`);
+    throw error;
+  }
+}
+
+/** ROSTER_REQUEST_TIMEOUT_MS, ROSTER_HEADERS_TIMEOUT_MS, ROSTER_KEEP_ALIVE_TIMEOUT_MS and ROSTER_MAX_CONNECTIONS; a malformed one is a UsageError naming it. */
+function resolveConnectionLimits(env: Readonly<Record<string, string | undefined>>): ConnectionLimits {
+  try {
+    return readConnectionLimits(env);
+  } catch (error) {
+    if (error instanceof ConnectionLimitsError) throw new UsageError(`serve: ${error.message}`);
     throw error;
   }
 }

@@ -17,12 +17,18 @@ export const APP_ERROR_STATUS: Readonly<Record<AppErrorCode, number>> = {
   cursorExpired: 410,
   payloadTooLarge: 413,
   unsupportedMediaType: 415,
+  requestTimeout: 408,
+  expectationFailed: 417,
+  headersTooLarge: 431,
   internal: 500,
   notConfigured: 501,
   unavailable: 503,
 };
 
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+
+type HttpExchangeCode = "requestTimeout" | "expectationFailed" | "headersTooLarge" | "payloadTooLarge";
+const HTTP_EXCHANGE_CODES: ReadonlySet<string> = new Set<HttpExchangeCode>(["requestTimeout", "expectationFailed", "headersTooLarge", "payloadTooLarge"]);
 
 function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && typeof (error as Partial<FastifyError>).code === "string";
@@ -31,6 +37,8 @@ function isFastifyError(error: unknown): error is FastifyError {
 /** Turns any thrown value into the AppError a client should see; internals never leak. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // Refusals of the HTTP exchange itself (src/http/client-errors.ts) keep their status in both APIs.
+  if (error instanceof ScimError && HTTP_EXCHANGE_CODES.has(error.code)) return new AppError(error.code as HttpExchangeCode, error.message);
   if (error instanceof ScimError) {
     return new AppError(error.status === 404 ? "notFound" : error.status === 401 ? "unauthorized" : "invalidRequest", error.message);
   }
@@ -44,6 +52,8 @@ export function toAppError(error: unknown): AppError {
         return new AppError("unsupportedMediaType", "send the body as application/json");
       case "FST_ERR_CTP_EMPTY_JSON_BODY":
         return new AppError("invalidRequest", "the request body is empty; expected JSON");
+      case "FST_ERR_BAD_URL":
+        return new AppError("invalidRequest", "the request URL is not valid: it has a malformed percent-encoding");
       default:
         break;
     }

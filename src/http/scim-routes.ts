@@ -21,13 +21,14 @@ import { authenticate } from "./auth.js";
 import type { ScimLimits } from "./config.js";
 import { resourceTypesResponse, schemasResponse, serviceProviderConfigResponse } from "./discovery.js";
 import { methodsNotServed } from "./methods.js";
+import type { OriginOf } from "./public-url.js";
 import { ClientGoneError, openScimText, sendScim } from "./reply.js";
 
 export interface ScimRouteOptions {
   readonly store: Store;
   readonly limits: ScimLimits;
-  /** Public origin (`https://roster.example.com`) used in locations; derived from the request when absent. */
-  readonly publicUrl: string | undefined;
+  /** The origin (`https://roster.example.com`) of a request's locations (src/http/public-url.ts). */
+  readonly origin: OriginOf;
 }
 
 type Params = { tenant: string; id?: string };
@@ -50,10 +51,6 @@ function context(request: FastifyRequest): ScimContext {
   const found = scimContextOf(request);
   if (found === undefined) throw new ScimError("unauthorized", "missing bearer token: send Authorization: Bearer <token>");
   return found;
-}
-
-function origin(request: FastifyRequest, publicUrl: string | undefined): string {
-  return publicUrl ?? `${request.protocol}://${request.host}`;
 }
 
 function sendResource(reply: FastifyReply, status: number, served: ServedResource): FastifyReply {
@@ -81,7 +78,7 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
     const scim: ScimContext = {
       store,
       tenant,
-      baseUrl: `${origin(request, options.publicUrl)}/scim/v2/${tenant.slug}`,
+      baseUrl: `${options.origin(request)}/scim/v2/${tenant.slug}`,
       schemas,
       visibility,
       profile,

@@ -11,12 +11,21 @@ import { handleError, LOGGED_ERROR, loggedErrorOf } from "./errors.js";
 import { RequestLogWriter, redactBody } from "./request-log.js";
 import { SCIM_CONTEXT, scimContextOf, scimRoutes } from "./scim-routes.js";
 import { API_PREFIX, apiRoutes } from "./api-routes.js";
+import { handleApiError } from "./api-errors.js";
+import { answerClientError, errorShapeOf, requestHeaderError, routeRefusedExpectations } from "./client-errors.js";
+import { applyConnectionLimits, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./connection-limits.js";
+import { originResolver } from "./public-url.js";
 import type { SecretKey } from "../events/secret-box.js";
 
 export interface AppOptions {
   readonly store: Store;
-  /** Public origin used in `Location` and `meta.location`, e.g. `https://scim.example.com`; from the request's Host when absent. */
+  /**
+   * Public origin used in `Location`, `meta.location` and `$ref`, e.g. `https://scim.example.com`; when absent, the
+   * request's Host if it names the listening address, else that address (src/http/public-url.ts).
+   */
   readonly publicUrl?: string;
+  /** Request and headers timeouts, keep-alive timeout and connection cap (ROSTER_REQUEST_TIMEOUT_MS and others); defaults for those absent. */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
   /** Pino logging to stdout (off in tests). */
   readonly log?: boolean;
   readonly limits?: Partial<ScimLimits>;
@@ -132,12 +141,17 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     bodyLimit: limits.maxBodyBytes,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true, maxParamLength: ROUTER_MAX_PARAM_LENGTH },
     return503OnClosing: true,
-    // Errors Fastify raises before routing (a malformed URL) also get the SCIM error shape.
+    // Errors Fastify raises before routing (a malformed URL) get the error shape of the API the URL names.
     frameworkErrors: (error, request, reply) => {
       reply.header("X-Request-Id", request.id);
-      return handleError(error, request, reply);
+      return errorShapeOf(request.url) === "management" ? handleApiError(error, request, reply) : handleError(error, request, reply);
     },
+    clientErrorHandler: (error, socket) => answerClientError(app, error, socket),
   });
+  applyConnectionLimits(app.server, { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits }, (dropped) =>
+    app.log.warn({ dropped, maxConnections: app.server.maxConnections }, "connections closed on arrival: the server holds ROSTER_MAX_CONNECTIONS"),
+  );
+  routeRefusedExpectations(app.server);
   // Every request has these from its creation, so requests keep one shape (scim-routes.ts).
   app.decorateRequest(SCIM_CONTEXT, null);
   app.decorateRequest(LOGGED_ERROR, null);
@@ -166,7 +180,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   // a promise and a microtask turn more (docs/benchmarks.md).
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("X-Request-Id", request.id);
-    done(nulCharacterError(request.url) ?? longSegmentError(request.method, request.url));
+    done(requestHeaderError(request.raw) ?? nulCharacterError(request.url) ?? longSegmentError(request.method, request.url));
   });
 
   function lookUpTenant(slug: string): Promise<Tenant | undefined> {
@@ -243,7 +257,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     }
   });
 
-  await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store, limits, publicUrl });
+  await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store, limits, origin: originResolver(publicUrl, app.server) });
   await app.register(apiRoutes, { prefix: API_PREFIX, store, ...(options.secretKey === undefined ? {} : { secretKey: options.secretKey }) });
 
   return {

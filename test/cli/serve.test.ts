@@ -28,6 +28,7 @@ interface Serving {
   readonly child: ChildProcess;
   readonly url: string;
   readonly stdout: () => string;
+  readonly stderr: () => string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -46,7 +47,7 @@ function serve(args: readonly string[] = []): Promise<Serving> {
       stdout += chunk;
       const match = /^Roster listening on (\S+)$/m.exec(stdout);
       if (match?.[1] !== undefined && /Create a SCIM token: .*\n/.test(stdout)) {
-        resolve({ child, url: match[1], stdout: () => stdout, exited });
+        resolve({ child, url: match[1], stdout: () => stdout, stderr: () => stderr, exited });
       }
     });
     void exited.then(({ code }) => reject(new Error(`roster serve exited ${code} before listening: ${stderr}`)));
@@ -200,6 +201,54 @@ describe("roster serve", () => {
     expect(result.code).toBe(2);
     expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(result.stderr).toMatch(pattern);
+  });
+
+  it("warns on stderr at start when no public URL is set, and not when one is", async () => {
+    const bare = await serve();
+    await until(() => bare.stderr().includes("warning"));
+    expect(bare.stderr()).toContain(`roster: warning: no public URL is set (--public-url or ROSTER_PUBLIC_URL); Location, meta.location and $ref use a request's Host only when it names ${bare.url}`);
+    bare.child.kill("SIGTERM");
+    expect((await bare.exited).code).toBe(0);
+
+    const configured = await serve(["--public-url", "https://scim.example.com"]);
+    configured.child.kill("SIGTERM");
+    expect((await configured.exited).code).toBe(0);
+    expect(configured.stderr()).not.toContain("warning");
+  });
+
+  it("answers 408 to a connection that sends no headers within ROSTER_HEADERS_TIMEOUT_MS", async () => {
+    env = { ...env, ROSTER_HEADERS_TIMEOUT_MS: "300", ROSTER_REQUEST_TIMEOUT_MS: "600", ROSTER_PUBLIC_URL: "https://scim.example.com" };
+    const running = await serve();
+    const socket = connect(Number(new URL(running.url).port), "127.0.0.1");
+    let answer = "";
+    socket.setEncoding("utf8").on("data", (chunk: string) => (answer += chunk));
+    socket.on("error", () => {});
+    await new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(answer).toContain("the request headers were not received within 300 ms (ROSTER_HEADERS_TIMEOUT_MS)");
+    running.child.kill("SIGTERM");
+    expect((await running.exited).code).toBe(0);
+  });
+
+  it("names the connection settings and their defaults in --help", async () => {
+    const result = await runRoster(["serve", "--help"], env);
+    expect(result.code).toBe(0);
+    for (const variable of ["ROSTER_REQUEST_TIMEOUT_MS (default 30000)", "ROSTER_HEADERS_TIMEOUT_MS\n(default 10000)", "ROSTER_KEEP_ALIVE_TIMEOUT_MS (default 72000)", "ROSTER_MAX_CONNECTIONS open connections\n(default 1000)"]) {
+      expect(result.stdout).toContain(variable);
+    }
+  });
+
+  it.each([
+    [{ ROSTER_REQUEST_TIMEOUT_MS: "soon" }, 'roster: serve: ROSTER_REQUEST_TIMEOUT_MS "soon" is not an integer from 1 to 3600000\n'],
+    [{ ROSTER_MAX_CONNECTIONS: "0" }, 'roster: serve: ROSTER_MAX_CONNECTIONS "0" is not an integer from 1 to 1000000\n'],
+    [
+      { ROSTER_HEADERS_TIMEOUT_MS: "20000", ROSTER_REQUEST_TIMEOUT_MS: "10000" },
+      "roster: serve: ROSTER_HEADERS_TIMEOUT_MS (20000) must not be greater than ROSTER_REQUEST_TIMEOUT_MS (10000): the headers are part of the request\n",
+    ],
+  ])("exits 2 with one line for the connection settings %j", async (settings, message) => {
+    const result = await runRoster(["serve"], { ...env, ...settings });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(message);
   });
 
   it("exits 2 with one line for a bad ROSTER_PORT", async () => {
