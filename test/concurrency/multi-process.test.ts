@@ -135,4 +135,22 @@ describe.skipIf(!available)("two Roster processes on one PostgreSQL database", (
     expect(after.body.title).toBe("Updated on B");
     expect(after.headers.get("etag")).toBe(updated.headers.get("etag"));
   });
+
+  it("numbered the tenant's events 1, 2, 3… without a gap, in commit order, across both processes' concurrent writes", async () => {
+    // Every test above wrote concurrently through both processes (ADR 0026).
+    const { rows } = await database.query(
+      "select e.seq::int as seq from events e join tenants t on t.id = e.tenant_id where t.slug = 'two-processes' order by e.seq",
+    );
+    expect(rows.length).toBeGreaterThan(MEMBERS);
+    expect(rows.map((row: { seq: number }) => row.seq)).toEqual(Array.from({ length: rows.length }, (_, i) => i + 1));
+    // The PATCHes that removed members ran after every one that added them, and their events follow.
+    const { rows: order } = await database.query(
+      `select e.type, e.resource_id from events e join tenants t on t.id = e.tenant_id
+       where t.slug = 'two-processes' and e.type in ('user.created', 'group.member_added', 'group.member_removed') order by e.seq`,
+    );
+    expect(order.some((row: { type: string }) => row.type === "group.member_added")).toBe(true);
+    expect(order.findIndex((row: { type: string }) => row.type === "group.member_removed")).toBeGreaterThan(
+      order.findLastIndex((row: { type: string }) => row.type === "group.member_added"),
+    );
+  });
 });

@@ -44,6 +44,53 @@ export function describeEventConformance(name: string, makeStore: () => Promise<
       });
     });
 
+    it("numbers each tenant's events 1, 2, 3… whatever other tenants write in between", async () => {
+      await store.transaction((s) => s.appendEvents("t1", [event("a1", "2026-01-01T00:00:01.000Z"), event("a2", "2026-01-01T00:00:01.000Z")]));
+      await store.transaction((s) => s.appendEvents("t2", [event("b1", "2026-01-01T00:00:02.000Z"), event("b2", "2026-01-01T00:00:02.000Z")]));
+      await store.transaction((s) => s.appendEvents("t2", [event("b3", "2026-01-01T00:00:03.000Z")]));
+      await store.transaction((s) => s.appendEvents("t1", [event("a3", "2026-01-01T00:00:04.000Z")]));
+      const t1 = await store.transaction((s) => s.listEvents("t1", 0, 10));
+      const t2 = await store.transaction((s) => s.listEvents("t2", 0, 10));
+      expect(t1.map((e) => [e.id, e.seq])).toEqual([["a1", 1], ["a2", 2], ["a3", 3]]);
+      expect(t2.map((e) => [e.id, e.seq])).toEqual([["b1", 1], ["b2", 2], ["b3", 3]]);
+      expect(await store.transaction((s) => s.eventBounds("t1"))).toEqual({ last: 3, pruned: 0 });
+    });
+
+    it("leaves no gap in a tenant's numbers for a rolled-back transaction", async () => {
+      await store.transaction((s) => s.appendEvents("t1", [event("kept1", "2026-01-01T00:00:01.000Z")]));
+      await expect(
+        store.transaction(async (s) => {
+          await s.appendEvents("t1", [event("lost", "2026-01-01T00:00:02.000Z")]);
+          throw new Error("boom");
+        }),
+      ).rejects.toThrow("boom");
+      await store.transaction((s) => s.appendEvents("t1", [event("kept2", "2026-01-01T00:00:03.000Z")]));
+      expect((await store.transaction((s) => s.listEvents("t1", 0, 10))).map((e) => [e.id, e.seq])).toEqual([["kept1", 1], ["kept2", 2]]);
+    });
+
+    it("gives concurrent writers of one tenant unique, gap-free numbers in commit order", async () => {
+      const writers = 24;
+      const commits: string[] = [];
+      await Promise.all(
+        Array.from({ length: writers }, (_, n) =>
+          store
+            .transaction(async (s) => {
+              // Some writers fail after appending: their numbers are not lost.
+              await s.appendEvents("t1", Array.from({ length: 1 + (n % 3) }, (_, i) => event(`w${n}-${i}`, "2026-01-01T00:00:01.000Z", `u${n}`)));
+              if (n % 5 === 4) throw new Error(`writer ${n} fails`);
+            })
+            .then(
+              () => commits.push(...Array.from({ length: 1 + (n % 3) }, (_, i) => `w${n}-${i}`)),
+              () => undefined,
+            ),
+        ),
+      );
+      const listed = await store.transaction((s) => s.listEvents("t1", 0, 1000));
+      expect(listed.map((e) => e.seq)).toEqual(Array.from({ length: listed.length }, (_, i) => i + 1));
+      expect(listed.map((e) => e.id)).toEqual(commits);
+      expect(listed.some((e) => e.id.startsWith("w4-"))).toBe(false);
+    });
+
     it("keeps nothing of a rolled-back transaction", async () => {
       await expect(
         store.transaction(async (s) => {
@@ -85,6 +132,9 @@ export function describeEventConformance(name: string, makeStore: () => Promise<
       expect(await store.transaction((s) => s.pruneEvents("t1", "2027-01-01T00:00:00.000Z"))).toBe(2);
       expect(await store.transaction((s) => s.eventBounds("t1"))).toEqual({ last: e3!.seq, pruned: e3!.seq });
       expect(e2!.seq).toBeGreaterThan(e1!.seq);
+      // The next event follows the removed ones: a number is never handed out twice.
+      await store.transaction((s) => s.appendEvents("t1", [event("e4", "2027-01-02T00:00:00.000Z")]));
+      expect((await store.transaction((s) => s.listEvents("t1", e3!.seq, 10))).map((e) => [e.id, e.seq])).toEqual([["e4", e3!.seq + 1]]);
       // Another tenant's feed is untouched.
       expect(await store.transaction((s) => s.pruneEvents("t2", "2027-01-01T00:00:00.000Z"))).toBe(0);
     });

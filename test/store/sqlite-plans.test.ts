@@ -102,6 +102,32 @@ describe("plans of the hot reads (SQLite)", () => {
     }
   });
 
+  it("numbers appended events from the end of the tenant's (tenant_id, seq) key and the tenant's row, in the INSERT itself, without a scan", async () => {
+    const connection = new Database(path);
+    const prepared: string[] = [];
+    const prepare = connection.prepare.bind(connection);
+    connection.prepare = ((source: string) => {
+      prepared.push(source);
+      return prepare(source);
+    }) as typeof connection.prepare;
+    const db = openSqliteKysely(connection);
+    try {
+      const event = (id: string) => ({ id, type: "user.updated", resourceType: "User" as const, resourceId: "u1", occurredAt: at, data: "{}" });
+      await SQLITE_DIALECT.transaction(db, (held) => new SqlSession(held, SQLITE_DIALECT).appendEvents("t1", [event("p1"), event("p2")]));
+      const inserts = prepared.filter((sql) => /^\s*insert into events/i.test(sql));
+      // One statement (ADR 0026): the tenant (three times: its events' column, its last event, its row), then six values per event.
+      expect(inserts.map((sql) => (sql.match(/\?/g) ?? []).length)).toEqual([15]);
+      const plan = prepare(`explain query plan ${inserts[0]}`)
+        .all(...Array.from({ length: 15 }, () => null))
+        .map((row) => (row as { detail: string }).detail);
+      expect(plan.join("\n")).not.toMatch(/SCAN (events|tenants)\b/);
+      expect(plan.some((step) => /SEARCH events USING (COVERING )?INDEX sqlite_autoindex_events_\d+ \(tenant_id=\?\)/.test(step)), plan.join("\n")).toBe(true);
+      expect(plan.some((step) => /SEARCH tenants USING INDEX sqlite_autoindex_tenants_\d+ \(id=\?\)/.test(step)), plan.join("\n")).toBe(true);
+    } finally {
+      await db.destroy();
+    }
+  });
+
   it("reads a user with its groups, by id or by an Okta lookup, in one statement whose every step is an index search", async () => {
     const statements = await statementsOf(async (s) => {
       expect(await s.findResource("t1", "User", "u3", { withGroups: { managed: true } })).toMatchObject({ id: "u3", groups: [] });

@@ -1,22 +1,51 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { NewEvent, StoredEvent } from "../store.js";
 import type { SqlDialect } from "./dialect.js";
-import { powerOfTwoRuns, preparedInsert } from "./prepared-query.js";
-import type { Database, EventsTable } from "./schema.js";
+import { PreparedQuery, powerOfTwoRuns } from "./prepared-query.js";
+import type { Database } from "./schema.js";
 
-const EVENT_COLUMNS = ["id", "tenant_id", "type", "resource_type", "resource_id", "occurred_at", "data"] as const satisfies readonly (keyof EventsTable)[];
+/** Values per event in INSERT_EVENTS, the tenant aside. */
+const EVENT_VALUES = 6;
 
-/** The INSERT of a run of events, compiled once per power of two (every write appends its events). */
-const INSERT_EVENTS = preparedInsert("events", EVENT_COLUMNS);
+/**
+ * The INSERT of a run of events numbered after the tenant's last one, compiled once per power
+ * of two (every write appends its events). Values: the tenant id, then per event its id, type,
+ * resource type, resource id, time and data. The tenant's last number is its highest stored
+ * event, or its retention mark when retention removed every event (a number is never handed
+ * out twice), read by the INSERT itself: no round trip more than a plain INSERT.
+ */
+const INSERT_EVENTS = new PreparedQuery((db, param, rows, dialect) => {
+  const larger = sql.raw(dialect.name === "sqlite" ? "max" : "greatest");
+  const tenant = param(0);
+  const values = Array.from({ length: rows }, (_, row) => {
+    const at = (column: number) => param(1 + row * EVENT_VALUES + column);
+    return sql`(${sql.lit(row + 1)}, ${at(0)}, ${at(1)}, ${at(2)}, ${at(3)}, ${at(4)}, ${at(5)})`;
+  });
+  const query = sql`
+    insert into events (seq, id, tenant_id, type, resource_type, resource_id, occurred_at, data)
+    select latest.seq + batch.column1, batch.column2, ${tenant}, batch.column3, batch.column4, batch.column5, batch.column6, batch.column7
+    from (select ${larger}(
+            coalesce((select max(seq) from events where tenant_id = ${tenant}), 0),
+            coalesce((select events_pruned_seq from tenants where id = ${tenant}), 0)) as seq) as latest,
+         (values ${sql.join(values)}) as batch`;
+  return { compile: () => query.compile(db) };
+});
 
-/** Rows per INSERT at most: far below SQLite's and PostgreSQL's limits on bound parameters (7 per row). */
+/** Rows per INSERT at most: far below SQLite's and PostgreSQL's limits on bound parameters (6 per row). */
 const INSERT_ROWS = 256;
 
+/**
+ * Appends the tenant's events, numbered 1, 2, 3… within the tenant (ADR 0026). The last
+ * statement of a writing transaction: on PostgreSQL it first takes the tenant's lock, held
+ * until the commit, so that the next writer of the tenant reads this one's numbers (its
+ * statement starts after this commit) and numbers follow commit order; SQLite's BEGIN
+ * IMMEDIATE serialises every writer already. A rolled-back transaction leaves no gap.
+ */
 export async function appendEvents(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, events: readonly NewEvent[]): Promise<void> {
   if (events.length === 0) return;
   await dialect.lockTenantEvents(db, tenantId);
   for (const run of powerOfTwoRuns(events, INSERT_ROWS)) {
-    const values = run.flatMap((event) => [event.id, tenantId, event.type, event.resourceType, event.resourceId, event.occurredAt, event.data]);
+    const values = [tenantId, ...run.flatMap((event) => [event.id, event.type, event.resourceType, event.resourceId, event.occurredAt, event.data])];
     await INSERT_EVENTS.execute(db, dialect, values, run.length);
   }
 }

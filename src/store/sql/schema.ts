@@ -113,8 +113,8 @@ export interface AppListsTable {
 }
 
 export interface EventsTable {
-  /** Within a tenant, grows in commit order. */
-  seq: Generated<number>;
+  /** The event's number in its tenant's feed: 1, 2, 3… in commit order, drawn under the tenant's lock (ADR 0026). */
+  seq: number;
   id: string;
   tenant_id: string;
   type: string;
