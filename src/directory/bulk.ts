@@ -242,8 +242,8 @@ export async function executeBulk(
     });
   };
 
-  const byBulkId = new Map<string, BulkOperation>();
-  for (const operation of operations) if (operation.bulkId !== undefined) byBulkId.set(operation.bulkId, operation);
+  const bulkIds = new Set<string>();
+  for (const operation of operations) if (operation.bulkId !== undefined) bulkIds.add(operation.bulkId);
 
   /** What each operation refers to, or why it cannot run: decided once, before anything runs. */
   const needs: (readonly string[])[] = [];
@@ -259,23 +259,32 @@ export async function executeBulk(
     ready.push(index);
   };
 
+  /** Why `operation` cannot run whatever runs before it, or the bulkIds it refers to. */
+  const prepare = (operation: BulkOperation): ScimError | string[] => {
+    const tooDeep = findDeepNesting(operation.data);
+    if (tooDeep !== undefined) return new ScimError("invalidValue", describeDeepNesting(`Operations[${operation.index}].data`, tooDeep));
+    const found = [...references([operation.path, operation.data])];
+    const unknown = found.find((bulkId) => !bulkIds.has(bulkId));
+    if (unknown !== undefined) return new ScimError("conflict", `bulkId "${unknown}" does not name a resource created by this request`);
+    return found;
+  };
+
   for (const operation of operations) {
     needs[operation.index] = [];
     unresolved[operation.index] = 0;
-    const tooDeep = findDeepNesting(operation.data);
-    if (tooDeep !== undefined) {
-      refusals.set(operation.index, new ScimError("invalidValue", describeDeepNesting(`Operations[${operation.index}].data`, tooDeep)));
+    let found: ScimError | string[];
+    try {
+      found = prepare(operation);
+    } catch (error) {
+      onUnexpected(error, operation.index);
+      found = new ScimError("internal", "the operation failed unexpectedly");
+    }
+    if (found instanceof ScimError) {
+      refusals.set(operation.index, found);
       enqueue(operation.index);
       continue;
     }
-    const found = [...references([operation.path, operation.data])];
     needs[operation.index] = found;
-    const unknown = found.find((bulkId) => !byBulkId.has(bulkId));
-    if (unknown !== undefined) {
-      refusals.set(operation.index, new ScimError("conflict", `bulkId "${unknown}" does not name a resource created by this request`));
-      enqueue(operation.index);
-      continue;
-    }
     for (const bulkId of found) {
       const list = waiting.get(bulkId);
       if (list === undefined) waiting.set(bulkId, [operation.index]);
