@@ -1,4 +1,5 @@
 import { ScimError, serializeScimError } from "../scim/errors.js";
+import { describeDeepNesting, findDeepNesting } from "../scim/nesting.js";
 import { SCIM_BULK_REQUEST_SCHEMA, SCIM_BULK_RESPONSE_SCHEMA } from "../scim/schema/core-schemas.js";
 import type { ResourceKind } from "../store/store.js";
 import { createResource, deleteResource, patchResource, replaceResource, type ScimContext } from "./resources.js";
@@ -163,11 +164,58 @@ async function execute(context: ScimContext, operation: BulkOperation, ids: Read
   }
 }
 
+/** Operation indexes, smallest first: of the operations free to run, the earliest in the request runs next. */
+class IndexQueue {
+  private readonly heap: number[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(index: number): void {
+    const heap = this.heap;
+    heap.push(index);
+    let at = heap.length - 1;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if ((heap[parent] as number) <= index) break;
+      heap[at] = heap[parent] as number;
+      at = parent;
+    }
+    heap[at] = index;
+  }
+
+  pop(): number {
+    const heap = this.heap;
+    const top = heap[0] as number;
+    const last = heap.pop() as number;
+    if (heap.length === 0) return top;
+    let at = 0;
+    for (;;) {
+      const left = 2 * at + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && (heap[right] as number) < (heap[left] as number) ? right : left;
+      if ((heap[child] as number) >= last) break;
+      heap[at] = heap[child] as number;
+      at = child;
+    }
+    heap[at] = last;
+    return top;
+  }
+}
+
 /**
  * RFC 7644 §3.7. Operations run in request order, each in its own transaction; an
- * operation that references a `bulkId` created later in the request waits until that
- * one has run. References that never resolve (missing or circular) fail with 409.
- * Processing stops once `failOnErrors` operations have failed.
+ * operation that references a `bulkId` waits until the operation that creates it has run
+ * (of those free to run, the earliest in the request goes first). References that never
+ * resolve (unknown, failed, naming an operation that creates nothing, or circular) fail with
+ * 409. Processing stops once `failOnErrors` operations have failed.
+ *
+ * Linear in the request: each operation's references are found once (one walk of its data),
+ * and an operation that creates a `bulkId` releases only the operations waiting on it. (The
+ * earlier version re-scanned every waiting operation after each round, so a chain of 1,000
+ * listed last-first took 1,000 rounds over the whole request.)
  */
 export async function executeBulk(
   context: ScimContext,
@@ -180,13 +228,12 @@ export async function executeBulk(
   const created = new Map<string, string>();
   const failedBulkIds = new Set<string>();
   const results = new Map<number, BulkOperationResult>();
-  let pending = operations;
   let errors = 0;
+  const stopped = () => failOnErrors !== undefined && errors >= failOnErrors;
 
   const record = (operation: BulkOperation, error: unknown) => {
     const scimError = error instanceof ScimError ? error : new ScimError("internal", "the operation failed unexpectedly");
     errors += 1;
-    if (operation.bulkId !== undefined) failedBulkIds.add(operation.bulkId);
     results.set(operation.index, {
       method: operation.method,
       ...(operation.bulkId === undefined ? {} : { bulkId: operation.bulkId }),
@@ -195,31 +242,79 @@ export async function executeBulk(
     });
   };
 
-  while (pending.length > 0 && (failOnErrors === undefined || errors < failOnErrors)) {
-    const deferred: BulkOperation[] = [];
-    let progressed = false;
-    for (const operation of pending) {
-      if (failOnErrors !== undefined && errors >= failOnErrors) break;
-      let needs: string[];
-      try {
-        needs = [...references([operation.path, operation.data])];
-      } catch (error) {
-        onUnexpected(error, operation.index);
-        record(operation, error);
-        progressed = true;
-        continue;
-      }
-      const failedDependency = needs.find((bulkId) => failedBulkIds.has(bulkId) || !operations.some((other) => other.bulkId === bulkId));
-      if (failedDependency !== undefined) {
-        record(operation, new ScimError("conflict", `bulkId "${failedDependency}" does not name a resource created by this request`));
-        progressed = true;
-        continue;
-      }
-      if (needs.some((bulkId) => !created.has(bulkId))) {
-        deferred.push(operation);
-        continue;
-      }
-      progressed = true;
+  const bulkIds = new Set<string>();
+  for (const operation of operations) if (operation.bulkId !== undefined) bulkIds.add(operation.bulkId);
+
+  /** What each operation refers to, or why it cannot run: decided once, before anything runs. */
+  const needs: (readonly string[])[] = [];
+  const refusals = new Map<number, ScimError>();
+  /** Operations waiting on a bulkId (the operation that creates it releases them), and how many references each still waits on. */
+  const waiting = new Map<string, number[]>();
+  const unresolved: number[] = [];
+  const queued = new Set<number>();
+  const ready = new IndexQueue();
+  const enqueue = (index: number) => {
+    if (queued.has(index)) return;
+    queued.add(index);
+    ready.push(index);
+  };
+
+  /** Why `operation` cannot run whatever runs before it, or the bulkIds it refers to. */
+  const prepare = (operation: BulkOperation): ScimError | string[] => {
+    const tooDeep = findDeepNesting(operation.data);
+    if (tooDeep !== undefined) return new ScimError("invalidValue", describeDeepNesting(`Operations[${operation.index}].data`, tooDeep));
+    const found = [...references([operation.path, operation.data])];
+    const unknown = found.find((bulkId) => !bulkIds.has(bulkId));
+    if (unknown !== undefined) return new ScimError("conflict", `bulkId "${unknown}" does not name a resource created by this request`);
+    return found;
+  };
+
+  for (const operation of operations) {
+    needs[operation.index] = [];
+    unresolved[operation.index] = 0;
+    let found: ScimError | string[];
+    try {
+      found = prepare(operation);
+    } catch (error) {
+      onUnexpected(error, operation.index);
+      found = new ScimError("internal", "the operation failed unexpectedly");
+    }
+    if (found instanceof ScimError) {
+      refusals.set(operation.index, found);
+      enqueue(operation.index);
+      continue;
+    }
+    needs[operation.index] = found;
+    for (const bulkId of found) {
+      const list = waiting.get(bulkId);
+      if (list === undefined) waiting.set(bulkId, [operation.index]);
+      else list.push(operation.index);
+    }
+    unresolved[operation.index] = found.length;
+    if (found.length === 0) enqueue(operation.index);
+  }
+
+  /** After the operation that carries `bulkId` has run: its waiters lose one reference (created) or can now fail (not created). */
+  const settle = (bulkId: string) => {
+    const ok = created.has(bulkId);
+    if (!ok) failedBulkIds.add(bulkId);
+    for (const index of waiting.get(bulkId) ?? []) {
+      const left = (unresolved[index] as number) - 1;
+      unresolved[index] = left;
+      if (!ok || left === 0) enqueue(index);
+    }
+    waiting.delete(bulkId);
+  };
+
+  while (ready.size > 0 && !stopped()) {
+    const operation = operations[ready.pop()] as BulkOperation;
+    const refusal = refusals.get(operation.index);
+    const failedDependency = (needs[operation.index] as readonly string[]).find((bulkId) => failedBulkIds.has(bulkId));
+    if (refusal !== undefined) {
+      record(operation, refusal);
+    } else if (failedDependency !== undefined) {
+      record(operation, new ScimError("conflict", `bulkId "${failedDependency}" does not name a resource created by this request`));
+    } else {
       try {
         const result = await execute(context, operation, created);
         results.set(operation.index, result);
@@ -232,13 +327,13 @@ export async function executeBulk(
         record(operation, error);
       }
     }
-    if (!progressed) {
-      for (const operation of deferred) {
-        record(operation, new ScimError("conflict", "circular bulkId references cannot be resolved"));
-      }
-      break;
+    if (operation.bulkId !== undefined) settle(operation.bulkId);
+  }
+
+  if (!stopped()) {
+    for (const operation of operations) {
+      if (!results.has(operation.index)) record(operation, new ScimError("conflict", "circular bulkId references cannot be resolved"));
     }
-    pending = deferred;
   }
 
   return {

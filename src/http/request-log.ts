@@ -1,6 +1,13 @@
+import { findDeepNesting } from "../scim/nesting.js";
 import type { RequestLogEntry, RequestLogSink, Store } from "../store/store.js";
 
 const MAX_LOGGED_BODY = 8_192;
+/**
+ * Redaction walks the body recursively (JSON.stringify's replacer): past this depth it is not
+ * attempted. Deeper than any body the APIs accept (MAX_NESTING_DEPTH, plus /Bulk's envelope),
+ * far short of where the recursion would overflow the stack.
+ */
+export const MAX_LOGGED_DEPTH = 64;
 const SECRET_KEYS = new Set(["password", "secret", "token", "clientsecret", "client_secret"]);
 
 function namesSecret(path: unknown): boolean {
@@ -18,14 +25,25 @@ function redactOperation(value: unknown): unknown {
   return Object.fromEntries(entries.map(([key, entry]) => [key, key.toLowerCase() === "value" ? "[redacted]" : entry]));
 }
 
-/** The request body as logged: secrets replaced, size bounded. */
+/**
+ * The request body as logged: secrets replaced, size and depth bounded. It never throws: a
+ * body that cannot be redacted is logged as a note saying why, so that the request (a write
+ * that succeeded, too) still has its entry.
+ */
 export function redactBody(body: unknown): string | null {
   if (body === undefined || body === null) return null;
-  const text = JSON.stringify(body, (key, value: unknown) =>
-    namesSecret(key) ? "[redacted]" : redactOperation(value),
-  );
-  if (text === undefined) return null;
-  return text.length > MAX_LOGGED_BODY ? `${text.slice(0, MAX_LOGGED_BODY)}…[truncated]` : text;
+  try {
+    if (findDeepNesting(body, MAX_LOGGED_DEPTH) !== undefined) {
+      return `[body nested deeper than ${MAX_LOGGED_DEPTH} levels: not logged]`;
+    }
+    const text = JSON.stringify(body, (key, value: unknown) =>
+      namesSecret(key) ? "[redacted]" : redactOperation(value),
+    );
+    if (text === undefined) return null;
+    return text.length > MAX_LOGGED_BODY ? `${text.slice(0, MAX_LOGGED_BODY)}…[truncated]` : text;
+  } catch (error) {
+    return `[body not logged: redacting it failed (${error instanceof Error ? error.message : String(error)})]`;
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import { now } from "../directory/clock.js";
 import { ScimError } from "../scim/errors.js";
 import { describeLoneSurrogate, findLoneSurrogate } from "../scim/unicode.js";
+import { describeDeepNesting, findDeepNesting, isBulkOperationData, MAX_NESTING_DEPTH } from "../scim/nesting.js";
 import { recordEvents, type RecordingStore } from "../events/record-events.js";
 import { startEventPruner } from "../events/retention.js";
 import type { Store, Tenant } from "../store/store.js";
@@ -126,6 +127,18 @@ function loneSurrogateError(query: unknown, body: unknown): ScimError | undefine
   return inBody === undefined ? undefined : new ScimError("invalidValue", describeLoneSurrogate("the request body", inBody));
 }
 
+/**
+ * A body nested past MAX_NESTING_DEPTH (any endpoint of either API): 400 invalidValue, the
+ * scimType RFC 7644 §3.12 allows on every method that takes a body (invalidSyntax is not
+ * one of PATCH's). A /Bulk operation's `data` is measured when that operation runs, so it
+ * is that operation's own error (src/directory/bulk.ts).
+ */
+function deepNestingError(request: FastifyRequest): ScimError | undefined {
+  const bulk = request.routeOptions.url?.endsWith("/Bulk") === true;
+  const found = findDeepNesting(request.body, MAX_NESTING_DEPTH, bulk ? isBulkOperationData : undefined);
+  return found === undefined ? undefined : new ScimError("invalidValue", describeDeepNesting("the request body", found));
+}
+
 /** Builds the HTTP application (SCIM API, management API and health check) without listening; every write records its change events. */
 export async function buildApp(options: AppOptions): Promise<RosterApp> {
   const store = recordEvents(options.store);
@@ -169,7 +182,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   // (a lone surrogate poisons a tenant's unindexed filters on PostgreSQL): 400 invalidValue,
   // which the management API's error handler answers in its own shape (invalidRequest).
   app.addHook("preValidation", (request, _reply, done) => {
-    done(loneSurrogateError(request.query, request.body));
+    done(loneSurrogateError(request.query, request.body) ?? deepNestingError(request));
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
