@@ -123,10 +123,27 @@ const ODD_STRINGS = [
   "Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǫ̗",
 ] as const;
 
-/** A character repeated: long values for length limits and index rows. */
+/**
+ * Long values for length limits, index rows and memory: pseudo-random characters from one
+ * alphabet (a repeated character compresses, and PostgreSQL's index limit is on the compressed row).
+ */
+const ALPHABETS = ["abcdefghijklmnopqrstuvwxyz0123456789", "éàüßøæœçñ", "😀🎉🚀𝔘𝔫", "a\u0000b\u0301\u202e", "ab\ud800"] as const;
 const longString = fc
-  .record({ unit: fc.constantFrom("a", "é", "😀", "\u0000", "\ud800", "ab"), length: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 90, max: 300 }) }, { weight: 3, arbitrary: fc.integer({ min: 2_000, max: 12_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 100_000, max: 300_000 }) }) })
-  .map(({ unit, length }) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length));
+  .record({
+    alphabet: fc.constantFrom(...ALPHABETS),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+    length: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 90, max: 300 }) }, { weight: 4, arbitrary: fc.integer({ min: 2_000, max: 12_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 100_000, max: 300_000 }) }),
+  })
+  .map(({ alphabet, seed, length }) => {
+    const units = [...alphabet];
+    let state = seed;
+    let out = "";
+    while (out.length < length) {
+      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+      out += units[state % units.length];
+    }
+    return out;
+  });
 
 /** Odd strings short enough for a URL or a filter (a long query is Node's 431, before Roster sees it). */
 export const shortHostileString: fc.Arbitrary<string> = fc.oneof(
@@ -234,7 +251,7 @@ export const filter: fc.Arbitrary<string> = fc.letrec<{ f: string }>((tie) => ({
 /** Terms a filter may hold many of: valid, on indexed and unindexed attributes, with substring operators. */
 const costlyTerm = fc.oneof(
   comparison,
-  fc.constantFrom('userName eq "x@example.com"', 'title ew "a"', 'nickName co "b"', 'emails[value ew "@x" or type co "w"]', 'emails.value sw "a"', 'displayName co "g"', "name.givenName pr"),
+  fc.constantFrom("id pr", "title pr", 'userName eq "x@example.com"', 'title ew "a"', 'nickName co "b"', 'emails[value ew "@x" or type co "w"]', 'emails.value sw "a"', 'displayName co "g"', "name.givenName pr"),
 );
 
 /** Filters built to cost: many terms, deep parentheses, long value paths, unbalanced input. */
@@ -359,7 +376,7 @@ const bulkBody = fc.oneof(
 const searchBody = fc.record(
   {
     schemas: fc.oneof({ weight: 5, arbitrary: fc.constant([SEARCH_REQUEST]) }, { weight: 1, arbitrary: hostileJson }),
-    filter: fc.oneof({ weight: 4, arbitrary: filter }, { weight: 1, arbitrary: expensiveFilter }, { weight: 1, arbitrary: hostileJson }),
+    filter: fc.oneof({ weight: 4, arbitrary: filter }, { weight: 2, arbitrary: expensiveFilter }, { weight: 1, arbitrary: hostileJson }),
     startIndex: maybeHostile(fc.integer({ min: -5, max: 1_000 })),
     count: maybeHostile(fc.integer({ min: -5, max: 2_000 })),
     sortBy: maybeHostile(attributePath),
@@ -388,7 +405,7 @@ function bodyFor(document: fc.Arbitrary<unknown>): fc.Arbitrary<BodyPlan | undef
     { weight: 2, arbitrary: hostileJson.map((json) => ({ json })) },
     { weight: 2, arbitrary: malformedText.map((text) => ({ text })) },
     { weight: 1, arbitrary: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 32 }).map((bytes) => ({ bytes })) },
-    { weight: 2, arbitrary: deepBody.map((deep) => ({ deep })) },
+    { weight: 3, arbitrary: deepBody.map((deep) => ({ deep })) },
     { weight: 1, arbitrary: fc.constant(undefined) },
   );
 }
@@ -500,6 +517,8 @@ const rawQuery = fc.oneof(
 // SCIM requests
 
 interface Endpoint {
+  /** How often it is chosen: the endpoints that write and search most. */
+  readonly weight: number;
   readonly path: string;
   readonly methods: readonly (typeof METHODS)[number][];
   readonly body: fc.Arbitrary<BodyPlan | undefined>;
@@ -507,28 +526,27 @@ interface Endpoint {
 
 const none = fc.constant(undefined);
 const SCIM_ENDPOINTS: readonly Endpoint[] = [
-  { path: "/Users", methods: ["GET", "POST"], body: bodyFor(userDocument) },
-  { path: "/Users/{id}", methods: ["GET", "PUT", "PATCH", "DELETE"], body: fc.oneof(bodyFor(patchBody), bodyFor(userDocument)) },
-  { path: "/Users/.search", methods: ["POST"], body: bodyFor(searchBody) },
-  { path: "/Groups", methods: ["GET", "POST"], body: bodyFor(groupDocument) },
-  { path: "/Groups/{id}", methods: ["GET", "PUT", "PATCH", "DELETE"], body: fc.oneof(bodyFor(patchBody), bodyFor(groupDocument)) },
-  { path: "/Groups/.search", methods: ["POST"], body: bodyFor(searchBody) },
-  { path: "/.search", methods: ["POST"], body: bodyFor(searchBody) },
-  { path: "/Bulk", methods: ["POST"], body: bodyFor(bulkBody) },
-  { path: "/Me", methods: ["GET", "POST", "PUT", "PATCH", "DELETE"], body: bodyFor(userDocument) },
-  { path: "/Schemas", methods: ["GET"], body: none },
-  { path: "/Schemas/{id}", methods: ["GET"], body: none },
-  { path: "/ResourceTypes", methods: ["GET"], body: none },
-  { path: "/ResourceTypes/{id}", methods: ["GET"], body: none },
-  { path: "/ServiceProviderConfig", methods: ["GET"], body: none },
+  { weight: 4, path: "/Users", methods: ["GET", "POST"], body: bodyFor(userDocument) },
+  { weight: 4, path: "/Users/{id}", methods: ["GET", "PUT", "PATCH", "DELETE"], body: fc.oneof(bodyFor(patchBody), bodyFor(userDocument)) },
+  { weight: 2, path: "/Users/.search", methods: ["POST"], body: bodyFor(searchBody) },
+  { weight: 3, path: "/Groups", methods: ["GET", "POST"], body: bodyFor(groupDocument) },
+  { weight: 3, path: "/Groups/{id}", methods: ["GET", "PUT", "PATCH", "DELETE"], body: fc.oneof(bodyFor(patchBody), bodyFor(groupDocument)) },
+  { weight: 1, path: "/Groups/.search", methods: ["POST"], body: bodyFor(searchBody) },
+  { weight: 2, path: "/.search", methods: ["POST"], body: bodyFor(searchBody) },
+  { weight: 3, path: "/Bulk", methods: ["POST"], body: bodyFor(bulkBody) },
+  { weight: 1, path: "/Me", methods: ["GET", "POST", "PUT", "PATCH", "DELETE"], body: bodyFor(userDocument) },
+  { weight: 1, path: "/Schemas", methods: ["GET"], body: none },
+  { weight: 1, path: "/Schemas/{id}", methods: ["GET"], body: none },
+  { weight: 1, path: "/ResourceTypes", methods: ["GET"], body: none },
+  { weight: 1, path: "/ResourceTypes/{id}", methods: ["GET"], body: none },
+  { weight: 1, path: "/ServiceProviderConfig", methods: ["GET"], body: none },
 ];
 
 const SCHEMA_IDS = [USER, GROUP, ENTERPRISE, "User", "Group", "urn:ietf:params:scim:schemas:core:2.0:user", "EnterpriseUser"] as const;
 
 const scimRequest: fc.Arbitrary<RequestPlan> = fc
-  .nat({ max: SCIM_ENDPOINTS.length - 1 })
-  .chain((index) => {
-    const endpoint = SCIM_ENDPOINTS[index] as Endpoint;
+  .oneof(...SCIM_ENDPOINTS.map((endpoint) => ({ weight: endpoint.weight, arbitrary: fc.constant(endpoint) })))
+  .chain((endpoint) => {
     const discovery = endpoint.path.startsWith("/Schemas/") || endpoint.path.startsWith("/ResourceTypes/");
     return fc.record({
       api: fc.constant("scim" as const),
@@ -639,7 +657,11 @@ const managementRequest: fc.Arbitrary<RequestPlan> = fc.nat({ max: API_ROUTES.le
     rawQuery,
     headers: headers.map((h) => ({ ...h, "content-type": h["content-type"] === "application/scim+json" ? "application/json" : (h["content-type"] ?? "application/json") })),
     credential,
-    body: route?.body === "none" ? fc.oneof({ weight: 4, arbitrary: none }, { weight: 1, arbitrary: bodyFor(hostileJson) }) : bodyFor(document),
+    body:
+      route?.body === "none"
+        ? fc.oneof({ weight: 4, arbitrary: none }, { weight: 1, arbitrary: bodyFor(hostileJson) })
+        : // A list of names is where deep arrays go first.
+          fc.oneof({ weight: 3, arbitrary: bodyFor(document) }, { weight: route?.body === "names" ? 1 : 0, arbitrary: deepBody.map((deep) => ({ deep })) }),
   });
 });
 
@@ -706,6 +728,38 @@ const rawRequest: fc.Arbitrary<RequestPlan> = fc
   })
   .map((r) => ({ ...r, api: "raw" as const, tenant: 0, id: { raw: "" }, id2: { raw: "" } }));
 
+// ---------------------------------------------------------------------------------------
+// Requests aimed at classes of failure found before (issue 20): each is generated (depth,
+// length, terms and content vary), only its shape is chosen, so that a regression is met
+// within the suite's few thousand requests rather than once in a hundred thousand.
+
+const deepArray = fc.integer({ min: 500, max: 12_000 }).map((depth) => ({ deep: { depth, shape: "array" as const } }));
+const longAttribute = fc.constantFrom("userName", "displayName", "externalId", "title", "nickName");
+
+const targetedRequest: fc.Arbitrary<RequestPlan> = fc.oneof(
+  // A long value of an indexed attribute (PostgreSQL's index row limit) or any other.
+  fc.tuple(validUser, longAttribute, longString).map(([user, attribute, value]) => scimPlan("POST", "/Users", { json: { ...user, [attribute]: value } })),
+  fc.tuple(longString, fc.constantFrom("work", "home")).map(([value, type]) =>
+    scimPlan("POST", "/Users", { json: { schemas: [USER], userName: `long-email-${value.length}@example.com`, emails: [{ value, type }] } }),
+  ),
+  fc.tuple(longString, fc.nat({ max: 50 })).map(([value, index]) =>
+    scimPlan("PATCH", "/Users/{id}", { json: { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "displayName", value }] } }, { known: "user", index, otherTenant: false }),
+  ),
+  fc.record({ displayName: longString }).map((json) => managementPlan("POST", "/users", { json: { userName: `long-${json.displayName.length}@example.com`, ...json } })),
+  // Deep arrays where names or values are expected.
+  deepArray.map((body) => managementPlan("PUT", "/roles", body)),
+  fc.tuple(deepArray, plainName).map(([body, name]) => ({ ...managementPlan("PUT", "/lists/{id}", body), id: { encoded: name } })),
+  fc.integer({ min: 500, max: 12_000 }).map((depth) => scimPlan("POST", "/Bulk", { deep: { depth, shape: "bulkData" } })),
+  fc.integer({ min: 500, max: 12_000 }).map((depth) => scimPlan("PATCH", "/Users/{id}", { deep: { depth, shape: "patchValue" } })),
+  // Filters of many short terms, within the 10,000-character limit.
+  fc.tuple(fc.integer({ min: 900, max: 1_100 }), fc.constantFrom("or", "and"), fc.constantFrom("id pr", "title pr", "a pr")).map(([terms, op, term]) =>
+    scimPlan("POST", "/Users/.search", { json: { schemas: [SEARCH_REQUEST], filter: Array.from({ length: terms }, () => term).join(` ${op} `) } }),
+  ),
+  fc.tuple(fc.integer({ min: 100, max: 200 }), fc.constantFrom("ew", "co", "sw")).map(([terms, op]) =>
+    scimPlan("POST", "/Users/.search", { json: { schemas: [SEARCH_REQUEST], filter: Array.from({ length: terms }, (_, i) => `emails[value ${op} "${i}"]`).join(" and ") } }),
+  ),
+);
+
 /** One generated request: mostly hostile, a quarter valid so that state builds up. */
 export const requestPlan: fc.Arbitrary<RequestPlan> = fc.oneof(
   { weight: 9, arbitrary: scimRequest },
@@ -713,4 +767,5 @@ export const requestPlan: fc.Arbitrary<RequestPlan> = fc.oneof(
   { weight: 5, arbitrary: managementRequest },
   { weight: 1, arbitrary: validManagementRequest },
   { weight: 1, arbitrary: rawRequest },
+  { weight: 2, arbitrary: targetedRequest },
 );

@@ -40,6 +40,8 @@ interface Figures {
   healthy: boolean;
   seconds: number;
   peakRssMb: number;
+  /** The slowest answers: what a budget or a timeout should bound. */
+  slowest: { ms: number; what: string }[];
 }
 
 interface FuzzedRoster {
@@ -79,7 +81,7 @@ async function fuzzDatabase(database: TestDatabaseKind, requests: number, seed: 
   const fixture = await createFixture(roster.store, "fuzz");
   const agent = fuzzAgent();
   const log = new LogExpectations(fixture.tenants.length);
-  const figures: Figures = { database, requests: 0, statuses: new Map(), findings: new Map(), loggedExpected: 0, loggedMissing: [], healthy: false, seconds: 0, peakRssMb: 0 };
+  const figures: Figures = { database, requests: 0, statuses: new Map(), findings: new Map(), loggedExpected: 0, loggedMissing: [], healthy: false, seconds: 0, peakRssMb: 0, slowest: [] };
   const started = process.hrtime.bigint();
   try {
     for (let chunk = 0; chunk * CHUNK < requests; chunk++) {
@@ -87,8 +89,15 @@ async function fuzzDatabase(database: TestDatabaseKind, requests: number, seed: 
       for (const [position, plan] of plans.entries()) {
         const index = chunk * CHUNK + position;
         const raw = materialize(plan, fixture);
+        const sentAt = process.hrtime.bigint();
         const answer = await send(port, raw, agent, REQUEST_TIMEOUT_MS);
+        const ms = Number(process.hrtime.bigint() - sentAt) / 1e6;
         figures.requests += 1;
+        if (figures.slowest.length < 5 || ms > (figures.slowest.at(-1)?.ms ?? 0)) {
+          const got = "failure" in answer ? answer.failure : String(answer.status);
+          figures.slowest.push({ ms, what: `#${index}: ${raw.method} ${raw.path.slice(0, 120)} → ${got}${raw.body === undefined ? "" : ` (body ${raw.body.length} bytes: ${raw.body.toString("utf8").slice(0, 100)})`}` });
+          figures.slowest.sort((a, b) => b.ms - a.ms).splice(5);
+        }
         const status = "failure" in answer ? (answer.failure.startsWith("client:") ? "client refused" : "no answer") : answer.status;
         figures.statuses.set(status, (figures.statuses.get(status) ?? 0) + 1);
         for (const finding of judge(raw, answer)) {
@@ -129,6 +138,7 @@ function print(figures: Figures): void {
   console.log(`5xx (not allowed): ${count("5xx")}; error shape violations: ${count("shape")}; unreadable answers: ${count("invalidJson")}; no answer: ${count("noAnswer")}`);
   console.log(`request log: ${figures.loggedExpected - figures.loggedMissing.length} of ${figures.loggedExpected} requests sent with the tenant's token found${figures.loggedMissing.length === 0 ? "" : `; missing e.g.\n  ${figures.loggedMissing.slice(0, 5).join("\n  ")}`}`);
   console.log(`healthy at the end: ${figures.healthy ? "yes" : "NO"}`);
+  console.log(`slowest answers:\n${figures.slowest.map(({ ms, what }) => `  ${ms.toFixed(0)} ms ${what}`).join("\n")}`);
   for (const [kind, { count: n, examples }] of figures.findings) {
     console.log(`\n### ${kind}: ${n}`);
     for (const example of examples) console.log(example);
