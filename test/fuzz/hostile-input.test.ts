@@ -15,7 +15,7 @@ const SEED = Number(process.env["FUZZ_SEED"] ?? 20_2026);
 const REQUESTS = Number(process.env["FUZZ_REQUESTS"] ?? 2_000);
 /** Requests spent shrinking a failure before the smallest one found so far is reported: the run stays bounded. */
 const SHRINK_BUDGET = 400;
-const REQUEST_TIMEOUT_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 let roster: TestRoster;
 let fixture: FuzzFixture;

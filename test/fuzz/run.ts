@@ -28,7 +28,7 @@ failed health check.
 const CHUNK = 500;
 /** The request log is checked every this many requests: the newest entries hold them all (retention is 10,000 per tenant). */
 const LOG_CHECK_EVERY = 1_000;
-const REQUEST_TIMEOUT_MS = 120_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 interface Figures {
   database: TestDatabaseKind;
