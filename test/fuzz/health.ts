@@ -1,6 +1,6 @@
 /** GET /healthz answers 200 and a plain create-then-read of a user works. */
 export async function stillHealthy(url: string, slug: string, token: string): Promise<boolean> {
-  const health = await fetch(`${url}/healthz`);
+  const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(30_000) });
   if (health.status !== 200) return false;
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/scim+json" };
   const userName = `healthy-${Date.now()}@example.com`;

@@ -29,6 +29,8 @@ const CHUNK = 500;
 /** The request log is checked every this many requests: the newest entries hold them all (retention is 10,000 per tenant). */
 const LOG_CHECK_EVERY = 1_000;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How long closing waits for requests still running (a query whose client gave up) before the database is dropped under them. */
+const CLOSE_WAIT_MS = 15_000;
 
 interface Figures {
   database: TestDatabaseKind;
@@ -47,7 +49,8 @@ interface Figures {
 interface FuzzedRoster {
   readonly server: RunningServer;
   readonly store: Store;
-  close(): Promise<void>;
+  /** Drains in-flight requests (a query the client gave up on runs on), then removes the database; bounded by `waitMs`. */
+  close(waitMs: number): Promise<void>;
 }
 
 /**
@@ -67,8 +70,12 @@ async function startRoster(database: TestDatabaseKind): Promise<FuzzedRoster> {
   return {
     server,
     store,
-    async close() {
-      await server.close();
+    async close(waitMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+      await Promise.race([server.close().catch(() => undefined), waited]);
+      clearTimeout(timer);
+      // WITH (FORCE) ends the connections of a server that did not finish draining.
       await postgres?.drop();
       rmSync(directory, { recursive: true, force: true });
     },
@@ -119,12 +126,13 @@ async function fuzzDatabase(database: TestDatabaseKind, requests: number, seed: 
       }
     }
     process.stderr.write("\n");
-    figures.healthy = await stillHealthy(roster.server.url, fixture.tenants[0].slug, fixture.tenants[0].token);
+    figures.healthy = await stillHealthy(roster.server.url, fixture.tenants[0].slug, fixture.tenants[0].token).catch(() => false);
   } finally {
     figures.seconds = Number(process.hrtime.bigint() - started) / 1e9;
     figures.peakRssMb = Math.max(figures.peakRssMb, process.resourceUsage().maxRSS / 1024);
     agent.destroy();
-    await roster.close();
+    print(figures);
+    await roster.close(CLOSE_WAIT_MS);
   }
   return figures;
 }
@@ -173,7 +181,6 @@ async function main(): Promise<number> {
   let failed = false;
   for (const database of databases) {
     const figures = await fuzzDatabase(database, requests, seed, examples);
-    print(figures);
     failed ||= figures.findings.size > 0 || figures.loggedMissing.length > 0 || !figures.healthy;
   }
   return failed ? 1 : 0;
