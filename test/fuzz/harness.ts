@@ -282,9 +282,13 @@ export class LogExpectations {
     this.expected = Array.from({ length: tenants }, () => new Map());
   }
 
-  /** Notes the answer's X-Request-Id when `raw` carried its tenant's own token (an answer Node's parser wrote itself has none). */
+  /**
+   * Notes the answer's X-Request-Id when `raw` carried its tenant's own token. A `431` is
+   * Node's parser refusing the headers before any route read the token: it is in the process
+   * log only, like every answer written before routing that has no request id.
+   */
   note(raw: RawRequest, answer: Answer): void {
-    if (raw.loggedUnder === undefined || "failure" in answer) return;
+    if (raw.loggedUnder === undefined || "failure" in answer || answer.status === 431) return;
     const id = answer.headers["x-request-id"];
     if (typeof id !== "string") return;
     const map = this.expected[raw.loggedUnder] as Map<string, { count: number; what: string }>;
