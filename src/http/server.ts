@@ -155,8 +155,11 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true, maxParamLength: ROUTER_MAX_PARAM_LENGTH },
     return503OnClosing: true,
     // Errors Fastify raises before routing (a malformed URL) get the error shape of the API the URL names.
+    // They skip every hook (Fastify answers them from a context of its own), onResponse
+    // included: the request log records them when their answer has gone out.
     frameworkErrors: (error, request, reply) => {
       reply.header("X-Request-Id", request.id);
+      reply.raw.once("finish", () => recordAnswered(request, reply));
       return errorShapeOf(request.url) === "management" ? handleApiError(error, request, reply) : handleError(error, request, reply);
     },
     clientErrorHandler: (error, socket) => answerClientError(app, error, socket),
@@ -247,12 +250,16 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     pendingEntries.add(pending);
   }
 
-  app.addHook("onResponse", (request, reply, done) => {
+  function recordAnswered(request: FastifyRequest, reply: FastifyReply): void {
     try {
       recordRequest(request, reply);
     } catch (error) {
       request.log.error({ err: error }, "request log entry not recorded");
     }
+  }
+
+  app.addHook("onResponse", (request, reply, done) => {
+    recordAnswered(request, reply);
     done();
   });
 
