@@ -78,17 +78,18 @@ function clientErrorAnswer(error: ParseError, server: Server, headersReceived: b
 }
 
 /**
- * The request target of a request line at the start of `packet` (the bytes Node's parser was
- * reading when it failed), if it holds one: a request line sent in an earlier packet, or
- * headers that never finished, leave the URL unknown.
+ * The method and request target of a request line at the start of `packet` (the bytes Node's
+ * parser was reading when it failed), if it holds one: a request line sent in an earlier packet,
+ * or headers that never finished, leave them unknown.
  */
-function requestLineUrl(packet: unknown): string | undefined {
+function requestLine(packet: unknown): { method: string; url: string } | undefined {
   if (!Buffer.isBuffer(packet)) return undefined;
-  return /^[!-~]+ (\/\S*)/.exec(packet.subarray(0, 2048).toString("latin1"))?.[1];
+  const match = /^([!-~]+) (\/\S*)/.exec(packet.subarray(0, 2048).toString("latin1"));
+  return match === null ? undefined : { method: match[1] ?? "", url: match[2] ?? "" };
 }
 
 /** The status line, headers and body of an error answer in `shape`, closing the connection. */
-function rawAnswer(shape: ErrorShape, error: ScimError, requestId: string): string {
+function rawAnswer(shape: ErrorShape, error: ScimError, requestId: string, method: string | undefined): string {
   let status: number;
   let contentType: string;
   let body: string;
@@ -105,7 +106,7 @@ function rawAnswer(shape: ErrorShape, error: ScimError, requestId: string): stri
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n` +
     `Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-    `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`
+    `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${method === "HEAD" ? "" : body}`
   );
 }
 
@@ -138,10 +139,11 @@ export function answerClientError(app: FastifyInstance, error: ParseError, plain
     inFlight.req.emit("error", scimError);
     return;
   }
-  const url = inFlight?.req.url ?? requestLineUrl(error.rawPacket);
+  const line = inFlight === undefined ? requestLine(error.rawPacket) : { method: inFlight.req.method, url: inFlight.req.url };
+  const url = line?.url;
   const requestId = randomUUID();
   // The path only: a query string may carry a secret (`?access_token=`).
   app.log.info({ reqId: requestId, path: url?.split("?")[0], statusCode: scimError.status, code: error.code }, "request refused before routing");
-  if (socket.writable) socket.end(rawAnswer(errorShapeOf(url), scimError, requestId));
+  if (socket.writable) socket.end(rawAnswer(errorShapeOf(url), scimError, requestId, line?.method));
   socket.destroySoon();
 }

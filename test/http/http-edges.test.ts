@@ -92,6 +92,14 @@ describe("answers before routing are in the shape of the API the URL names", () 
     expectScimError(scim, 431, /larger than \d+ bytes/);
   });
 
+  it("answers a HEAD request whose headers are too large with 431 and no body, as HEAD requires", async () => {
+    const big = `X-Big: ${"a".repeat(20_000)}\r\n`;
+    const exchange = await rawConnect(port, `HEAD ${SCIM_PATH} HTTP/1.1\r\nHost: ${host}\r\n${big}Connection: close\r\n\r\n`);
+    const { text } = await exchange.closed;
+    expect(text).toMatch(/^HTTP\/1\.1 431 /);
+    expect(text.slice(text.indexOf("\r\n\r\n") + 4)).toBe("");
+  });
+
   it("answers 431 in the SCIM shape, the documented default, when the request line came in an earlier packet than the overflow", async () => {
     const exchange = await rawConnect(port, `GET ${API_PATH} HTTP/1.1\r\nHost: ${host}\r\n`);
     await new Promise((resolve) => setTimeout(resolve, 100));
