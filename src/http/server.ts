@@ -9,6 +9,7 @@ import type { Store, Tenant } from "../store/store.js";
 import { DEFAULT_LIMITS, type ScimLimits } from "./config.js";
 import { handleError, LOGGED_ERROR, loggedErrorOf } from "./errors.js";
 import { RequestLogWriter, redactBody } from "./request-log.js";
+import { redactUrl } from "./redact-url.js";
 import { SCIM_CONTEXT, scimContextOf, scimRoutes } from "./scim-routes.js";
 import { API_PREFIX, apiRoutes } from "./api-routes.js";
 import type { SecretKey } from "../events/secret-box.js";
@@ -19,6 +20,8 @@ export interface AppOptions {
   readonly publicUrl?: string;
   /** Pino logging to stdout (off in tests). */
   readonly log?: boolean;
+  /** Where the log's lines go when `log` is true, instead of stdout (tests read them). */
+  readonly logDestination?: { write(line: string): void };
   readonly limits?: Partial<ScimLimits>;
   /** Request-log entries kept per tenant. */
   readonly requestLogRetention?: number;
@@ -101,7 +104,8 @@ class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: Math.round(reply.elapsedTime * 100) / 100 };
+    // Secrets in the query string (`?access_token=…`, `filter=password eq …`) are not logged.
+    const line = { method: request.method, url: redactUrl(request.url).url, statusCode: reply.statusCode, responseTime: Math.round(reply.elapsedTime * 100) / 100 };
     if (error === null || error === undefined) reply.log.info(line, "request completed");
     else reply.log.error({ ...line, err: error }, "request errored");
   }
@@ -123,7 +127,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   const limits: ScimLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const publicUrl = options.publicUrl?.replace(/\/+$/, "");
   const app = Fastify({
-    logger: options.log === true ? { level: "info" } : false,
+    logger: options.log === true ? { level: "info", ...(options.logDestination === undefined ? {} : { stream: options.logDestination }) } : false,
     logController: new OneLinePerRequest(),
     genReqId: (request) => {
       const given = request.headers["x-request-id"];
@@ -187,16 +191,17 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     const error = loggedErrorOf(request);
     const notes = scimContextOf(request)?.notes;
     const userAgent = request.headers["user-agent"];
+    const url = redactUrl(request.url);
     requestLog.push({
       tenantId: tenant.id,
       requestId: request.id,
       at: now(),
       method: request.method,
-      path: request.url,
+      path: url.url,
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
       scimType: error?.scimType ?? null,
-      errorDetail: error?.detail ?? null,
+      errorDetail: error === undefined ? null : url.hide(error.detail),
       userAgent: userAgent ?? null,
       requestBody: redactBody(request.body),
       ...(notes === undefined || notes.length === 0 ? {} : { notes }),
