@@ -23,8 +23,10 @@ export interface AppOptions {
   /** Where the log's lines go when `log` is true, instead of stdout (tests read them). */
   readonly logDestination?: { write(line: string): void };
   readonly limits?: Partial<ScimLimits>;
-  /** Request-log entries kept per tenant. */
+  /** Request-log entries kept per tenant (10,000 when absent). */
   readonly requestLogRetention?: number;
+  /** Unauthenticated request-log entries kept per tenant, apart from the others (ADR 0029); a tenth of `requestLogRetention` when absent. */
+  readonly requestLogUnauthenticatedRetention?: number;
   /** ROSTER_SECRET_KEY: encrypts the signing secrets of webhooks created through the management API. */
   readonly secretKey?: SecretKey;
 }
@@ -145,7 +147,11 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   // Every request has these from its creation, so requests keep one shape (scim-routes.ts).
   app.decorateRequest(SCIM_CONTEXT, null);
   app.decorateRequest(LOGGED_ERROR, null);
-  const requestLog = new RequestLogWriter(store, options.requestLogRetention ?? 10_000);
+  const retention = options.requestLogRetention ?? 10_000;
+  const requestLog = new RequestLogWriter(store, {
+    authenticated: retention,
+    unauthenticated: options.requestLogUnauthenticatedRetention ?? Math.max(1, Math.floor(retention / 10)),
+  });
   const tenantsBySlug = new Map<string, Tenant>();
 
   // Only JSON bodies: any other media type (text/plain included) is 415.
@@ -187,7 +193,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   // flushRequestLog() waits for them so that a flush covers every answered request.
   const pendingEntries = new Set<Promise<void>>();
 
-  function logEntry(request: FastifyRequest, reply: FastifyReply, tenant: Tenant): void {
+  function logEntry(request: FastifyRequest, reply: FastifyReply, tenant: Tenant, authenticated: boolean): void {
     const error = loggedErrorOf(request);
     const notes = scimContextOf(request)?.notes;
     const userAgent = request.headers["user-agent"];
@@ -205,20 +211,24 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
       userAgent: userAgent ?? null,
       requestBody: redactBody(request.body),
       ...(notes === undefined || notes.length === 0 ? {} : { notes }),
+      ...(authenticated ? {} : { unauthenticated: true as const }),
     });
   }
 
-  /** Logs a SCIM request under its tenant: the authenticated one, else the one its URL names (a 401), if it exists. */
+  /**
+   * Logs a SCIM request under its tenant: the authenticated one, else the one its URL names (a
+   * 401), if it exists, as unauthenticated: those have an allowance of their own (ADR 0029).
+   */
   function recordRequest(request: FastifyRequest, reply: FastifyReply): void {
     const authenticated = scimContextOf(request)?.tenant;
-    if (authenticated !== undefined) return logEntry(request, reply, authenticated);
+    if (authenticated !== undefined) return logEntry(request, reply, authenticated, true);
     const slug = TENANT_PATH.exec(request.url)?.[1];
     if (slug === undefined) return;
     const cached = tenantsBySlug.get(slug);
-    if (cached !== undefined) return logEntry(request, reply, cached);
+    if (cached !== undefined) return logEntry(request, reply, cached, false);
     const pending = lookUpTenant(slug)
       .then((found) => {
-        if (found !== undefined) logEntry(request, reply, found);
+        if (found !== undefined) logEntry(request, reply, found, false);
       })
       .catch((error: unknown) => request.log.error({ err: error }, "request log entry not recorded"))
       .finally(() => pendingEntries.delete(pending));
