@@ -73,6 +73,19 @@ export function redactFilter(filter: string): string {
   return replaceSpans(filter, secretValueSpans(filter), (index) => index);
 }
 
+/**
+ * A request body with the filter of a search (`POST /.search`, RFC 7644 §3.4.3) redacted as
+ * in a query string, and a way to hide its secrets in an error detail; any other body as it is.
+ */
+export function redactSearchFilter(body: unknown): { readonly body: unknown; hide(text: string): string } {
+  const filter = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)["filter"] : undefined;
+  if (typeof filter !== "string") return { body, hide: (text) => text };
+  const spans = secretValueSpans(filter);
+  if (spans.length === 0) return { body, hide: (text) => text };
+  const secrets = spans.map(([start, end]) => filter.slice(start, end));
+  return { body: { ...(body as Record<string, unknown>), filter: redactFilter(filter) }, hide: (text) => hideSecrets(text, secrets) };
+}
+
 function isSecretParameter(name: string): boolean {
   return SECRET_PARAMETERS.has(name) || SECRET_PARAMETER_ENDINGS.some((ending) => name.endsWith(ending));
 }

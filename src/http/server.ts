@@ -9,7 +9,7 @@ import type { Store, Tenant } from "../store/store.js";
 import { DEFAULT_LIMITS, type ScimLimits } from "./config.js";
 import { handleError, LOGGED_ERROR, loggedErrorOf } from "./errors.js";
 import { RequestLogWriter, redactBody } from "./request-log.js";
-import { redactUrl } from "./redact-url.js";
+import { redactSearchFilter, redactUrl } from "./redact-url.js";
 import { SCIM_CONTEXT, scimContextOf, scimRoutes } from "./scim-routes.js";
 import { API_PREFIX, apiRoutes } from "./api-routes.js";
 import type { SecretKey } from "../events/secret-box.js";
@@ -198,6 +198,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     const notes = scimContextOf(request)?.notes;
     const userAgent = request.headers["user-agent"];
     const url = redactUrl(request.url);
+    const search = redactSearchFilter(request.body);
     requestLog.push({
       tenantId: tenant.id,
       requestId: request.id,
@@ -207,9 +208,9 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
       scimType: error?.scimType ?? null,
-      errorDetail: error === undefined ? null : url.hide(error.detail),
+      errorDetail: error === undefined ? null : search.hide(url.hide(error.detail)),
       userAgent: userAgent ?? null,
-      requestBody: redactBody(request.body),
+      requestBody: redactBody(search.body),
       ...(notes === undefined || notes.length === 0 ? {} : { notes }),
       ...(authenticated ? {} : { unauthenticated: true as const }),
     });

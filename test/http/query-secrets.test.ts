@@ -59,4 +59,15 @@ describe("secrets in query strings", () => {
     expect(ours.map((line) => line.url)).toEqual(sent.map(({ logged }) => `/scim/v2/${acme.tenant.slug}/Users${logged}`));
     expect(lines.join("")).not.toContain("s3cret");
   });
+
+  it("never writes a password a search body's filter compares to the request log", async () => {
+    const search = await acme.scim("/Users/.search", { method: "POST", body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: 'password eq "s3cret-search"', count: 1 } });
+    const bare = await acme.scim("/.search", { method: "POST", body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: "password eq s3cret-bare-search" } });
+    expect(bare.status).toBe(400);
+    const [bareEntry, searchEntry] = await requestLog();
+    expect(searchEntry?.status).toBe(search.status);
+    expect(JSON.parse(searchEntry?.requestBody ?? "null")).toMatchObject({ filter: 'password eq "[redacted]"', count: 1 });
+    expect(bareEntry?.errorDetail).toMatch(/^filter: unexpected "\[redacted\]"/);
+    expect(JSON.stringify([bareEntry, searchEntry])).not.toContain("s3cret");
+  });
 });

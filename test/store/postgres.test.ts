@@ -58,7 +58,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
     it("upgrades a request log kept before migration 0011: a 401 kept so far counts as unauthenticated (ADR 0029)", async () => {
       const url = await database.schemaUrl("before0011");
       const db = new Kysely<unknown>({ dialect: createPostgresDialect({ connectionString: url, poolSize: 1, connectTimeoutMs: 5000 }) });
-      const migrated = await new Migrator({ db, provider: migrationProvider(POSTGRES_DIALECT) }).migrateTo("0010-directory-versions");
+      const migrated = await new Migrator({ db, provider: migrationProvider(POSTGRES_DIALECT), migrationTableSchema: "before0011" }).migrateTo("0010-directory-versions");
       expect(migrated.error).toBeUndefined();
       await db.destroy();
       const at = "2026-01-01T00:00:00.000Z";
