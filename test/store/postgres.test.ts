@@ -55,15 +55,15 @@ describe.skipIf(!available)("PostgreSQL", () => {
   describeWebhookConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
 
   describe("openStore (PostgreSQL)", () => {
-    it("upgrades a request log kept before migration 0011: a 401 kept so far counts as unauthenticated (ADR 0029)", async () => {
-      const url = await database.schemaUrl("before0011");
+    it("upgrades a request log kept before migration 0012: a 401 kept so far counts as unauthenticated (ADR 0029)", async () => {
+      const url = await database.schemaUrl("before0012");
       const db = new Kysely<unknown>({ dialect: createPostgresDialect({ connectionString: url, poolSize: 1, connectTimeoutMs: 5000 }) });
-      const migrated = await new Migrator({ db, provider: migrationProvider(POSTGRES_DIALECT), migrationTableSchema: "before0011" }).migrateTo("0010-directory-versions");
+      const migrated = await new Migrator({ db, provider: migrationProvider(POSTGRES_DIALECT), migrationTableSchema: "before0012" }).migrateTo("0010-directory-versions");
       expect(migrated.error).toBeUndefined();
       await db.destroy();
       const at = "2026-01-01T00:00:00.000Z";
-      await database.query(`insert into before0011.tenants (id, slug, created) values ('t1', 'acme', $1);
-        insert into before0011.request_log (tenant_id, request_id, at, method, path, status, duration_ms)
+      await database.query(`insert into before0012.tenants (id, slug, created) values ('t1', 'acme', $1);
+        insert into before0012.request_log (tenant_id, request_id, at, method, path, status, duration_ms)
           values ('t1', 'ok1', $1, 'GET', '/x', 200, 1), ('t1', 'anon1', $1, 'GET', '/x', 401, 1), ('t1', 'ok2', $1, 'GET', '/x', 400, 1), ('t1', 'anon2', $1, 'GET', '/x', 401, 1)`.replace(/\$1/g, `'${at}'`));
       const store = await openStore(url, { migrate: true });
       try {

@@ -120,10 +120,10 @@ describe("the request log's own file (SQLite)", () => {
     });
   });
 
-  it("upgrades a log file made before migration 0011: a 401 kept so far counts as unauthenticated", async () => {
-    const path = join(directory, "before-0011.db");
+  it("upgrades a log file made before migration 0012: a 401 kept so far counts as unauthenticated", async () => {
+    const path = join(directory, "before-0012.db");
     const raw = new Database(path);
-    // The log file as versions before 0011 made it.
+    // The log file as versions before 0012 made it.
     raw.prepare("attach database ? as log").run(requestLogPath(path));
     raw.exec(`create table log.request_log (seq integer primary key autoincrement, tenant_id text not null, request_id text not null, at text not null,
       method text not null, path text not null, status integer not null, duration_ms real not null, scim_type text,

@@ -39,7 +39,7 @@ export function attachRequestLog(connection: BetterSqlite3.Database, file: strin
   if (!options.writable) return;
   if (file !== ":memory:") enableWal(connection, REQUEST_LOG_SCHEMA);
   connection.pragma(`${REQUEST_LOG_SCHEMA}.synchronous = NORMAL`);
-  // A file made before migration 0011 is brought up to date by it; a new one is made whole.
+  // A file made before migration 0012 is brought up to date by it; a new one is made whole.
   const exists = connection.prepare(`select 1 from ${REQUEST_LOG_SCHEMA}.sqlite_master where type = 'table' and name = 'request_log'`).get() !== undefined;
   if (!exists) {
     connection.exec(`create table ${REQUEST_LOG_SCHEMA}.request_log (${COLUMNS});
