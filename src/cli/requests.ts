@@ -22,6 +22,8 @@ const USAGE = `Usage:
 
 The tenant's latest SCIM requests, newest first: time, method, path, status, duration,
 SCIM error type and detail, user agent. Use it to see what the IdP sent and what it got.
+Requests answered without a valid token (401) are kept apart, only the newest of them; how
+many older ones were not kept is printed after the list (on standard error with --json).
 
 Options:
   --tenant            tenant slug
@@ -46,9 +48,12 @@ export const requestsCommand: Command = {
     expectPositionals(command, positionals, []);
     const slug = requireOption(command, "tenant", values.tenant);
     const limit = parseLimit(values.limit);
-    const entries = await withStore(resolveDatabase(values.database, ctx), async (store) => {
+    const { entries, dropped } = await withStore(resolveDatabase(values.database, ctx), async (store) => {
       const tenant = await getTenantBySlug(store, slug);
-      return store.read((session) => session.listRequestLog(tenant.id, limit));
+      return store.read(async (session) => ({
+        entries: await session.listRequestLog(tenant.id, limit),
+        dropped: await session.countUnauthenticatedDropped(tenant.id),
+      }));
     });
     if (values.json === true) {
       ctx.out(JSON.stringify(entries));
@@ -58,6 +63,8 @@ export const requestsCommand: Command = {
       const header = ["TIME", "METHOD", "PATH", "STATUS", "DURATION", "ERROR", "USER AGENT"];
       for (const line of formatTable([header, ...entries.map(row)])) ctx.out(line);
     }
+    // The stdout of --json stays one JSON array; the count goes beside it.
+    if (dropped > 0) (values.json === true ? ctx.err : ctx.out)(droppedNote(dropped));
     return 0;
   },
 };
@@ -68,6 +75,11 @@ function parseLimit(text: string | undefined): number {
     throw new UsageError(`requests: --limit ${JSON.stringify(text)} is not an integer from 1 to ${MAX_REQUEST_LIMIT}`);
   }
   return Number(text);
+}
+
+/** ADR 0029: unauthenticated requests have an allowance of their own; older ones are counted, not kept. */
+function droppedNote(dropped: number): string {
+  return `${dropped} older unauthenticated request${dropped === 1 ? " was" : "s were"} not kept (the log keeps only the newest of them apart from authenticated requests)`;
 }
 
 function row(entry: RequestLogEntry): string[] {

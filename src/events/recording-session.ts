@@ -353,6 +353,10 @@ export class RecordingSession implements StoreSession {
   listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]> {
     return this.inner.listRequestLog(tenantId, limit);
   }
+
+  countUnauthenticatedDropped(tenantId: string): Promise<number> {
+    return this.inner.countUnauthenticatedDropped(tenantId);
+  }
   appendEvents(tenantId: string, events: readonly NewEvent[]): Promise<void> {
     return this.inner.appendEvents(tenantId, events);
   }

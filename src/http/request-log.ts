@@ -1,5 +1,5 @@
 import { findDeepNesting } from "../scim/nesting.js";
-import type { RequestLogEntry, RequestLogSink, Store } from "../store/store.js";
+import type { RequestLogEntry, RequestLogRetention, RequestLogSink, Store } from "../store/store.js";
 
 const MAX_LOGGED_BODY = 8_192;
 /**
@@ -49,7 +49,9 @@ export function redactBody(body: unknown): string | null {
 /**
  * Writes the per-tenant request log off the request path: entries are buffered and
  * flushed every `flushMs`, or as soon as `batchSize` are waiting, and each tenant's log is
- * pruned to its newest `retention` entries. `close()` flushes what is left. The store's sink
+ * pruned to its newest `retention.authenticated` authenticated entries and, apart, its newest
+ * `retention.unauthenticated` unauthenticated ones: anonymous requests to a tenant's URL cannot
+ * push its authenticated entries out (ADR 0029). `close()` flushes what is left. The store's sink
  * writes them (on a SQLite file, from a thread of its own: ADR 0017). A busy second is written in batches of
  * `batchSize`: a thousand entries in one transaction on the event loop held every request
  * behind it for milliseconds (p99), and entries kept for 200 ms outlived V8's young
@@ -57,14 +59,15 @@ export function redactBody(body: unknown): string | null {
  */
 export class RequestLogWriter {
   private buffer: RequestLogEntry[] = [];
-  private readonly sinceLastPrune = new Map<string, number>();
+  /** Per tenant, entries written since its last prune: [authenticated, unauthenticated]. */
+  private readonly sinceLastPrune = new Map<string, [number, number]>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly sink: RequestLogSink;
 
   constructor(
     store: Store,
-    private readonly retention: number,
+    private readonly retention: RequestLogRetention,
     private readonly flushMs = 200,
     private readonly batchSize = 128,
   ) {
@@ -95,15 +98,19 @@ export class RequestLogWriter {
   }
 
   private async write(entries: readonly RequestLogEntry[]): Promise<void> {
+    // A tenant is pruned once a tenth of either allowance was written since its last prune.
     const prune: string[] = [];
     for (const entry of entries) {
-      const count = (this.sinceLastPrune.get(entry.tenantId) ?? 0) + 1;
-      this.sinceLastPrune.set(entry.tenantId, count);
-      if (count >= Math.max(1, Math.floor(this.retention / 10)) && !prune.includes(entry.tenantId)) prune.push(entry.tenantId);
+      const counts = this.sinceLastPrune.get(entry.tenantId) ?? [0, 0];
+      this.sinceLastPrune.set(entry.tenantId, counts);
+      const kind = entry.unauthenticated === true ? 1 : 0;
+      counts[kind] += 1;
+      const allowance = kind === 1 ? this.retention.unauthenticated : this.retention.authenticated;
+      if (counts[kind] >= Math.max(1, Math.floor(allowance / 10)) && !prune.includes(entry.tenantId)) prune.push(entry.tenantId);
     }
     try {
       await this.sink.write(entries, prune, this.retention);
-      for (const tenantId of prune) this.sinceLastPrune.set(tenantId, 0);
+      for (const tenantId of prune) this.sinceLastPrune.set(tenantId, [0, 0]);
     } catch (error) {
       // The request log is diagnostic: losing a batch must never fail provisioning.
       process.emitWarning(`roster: could not write ${entries.length} request log entries: ${String(error)}`);

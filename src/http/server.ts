@@ -10,6 +10,7 @@ import type { Store, Tenant } from "../store/store.js";
 import { DEFAULT_LIMITS, type ScimLimits } from "./config.js";
 import { handleError, LOGGED_ERROR, loggedErrorOf } from "./errors.js";
 import { RequestLogWriter, redactBody } from "./request-log.js";
+import { redactSearchFilter, redactUrl } from "./redact-url.js";
 import { SCIM_CONTEXT, scimContextOf, scimRoutes } from "./scim-routes.js";
 import { API_PREFIX, apiRoutes } from "./api-routes.js";
 import { handleApiError } from "./api-errors.js";
@@ -29,9 +30,13 @@ export interface AppOptions {
   readonly connectionLimits?: Partial<ConnectionLimits>;
   /** Pino logging to stdout (off in tests). */
   readonly log?: boolean;
+  /** Where the log's lines go when `log` is true, instead of stdout (tests read them). */
+  readonly logDestination?: { write(line: string): void };
   readonly limits?: Partial<ScimLimits>;
-  /** Request-log entries kept per tenant. */
+  /** Request-log entries kept per tenant (10,000 when absent). */
   readonly requestLogRetention?: number;
+  /** Unauthenticated request-log entries kept per tenant, apart from the others (ADR 0029); a tenth of `requestLogRetention` when absent. */
+  readonly requestLogUnauthenticatedRetention?: number;
   /** ROSTER_SECRET_KEY: encrypts the signing secrets of webhooks created through the management API. */
   readonly secretKey?: SecretKey;
 }
@@ -111,7 +116,8 @@ class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: Math.round(reply.elapsedTime * 100) / 100 };
+    // Secrets in the query string (`?access_token=…`, `filter=password eq …`) are not logged.
+    const line = { method: request.method, url: redactUrl(request.url).url, statusCode: reply.statusCode, responseTime: Math.round(reply.elapsedTime * 100) / 100 };
     if (error === null || error === undefined) reply.log.info(line, "request completed");
     else reply.log.error({ ...line, err: error }, "request errored");
   }
@@ -145,7 +151,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   const limits: ScimLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const publicUrl = options.publicUrl?.replace(/\/+$/, "");
   const app = Fastify({
-    logger: options.log === true ? { level: "info" } : false,
+    logger: options.log === true ? { level: "info", ...(options.logDestination === undefined ? {} : { stream: options.logDestination }) } : false,
     logController: new OneLinePerRequest(),
     genReqId: (request) => {
       const given = request.headers["x-request-id"];
@@ -171,7 +177,11 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   // Every request has these from its creation, so requests keep one shape (scim-routes.ts).
   app.decorateRequest(SCIM_CONTEXT, null);
   app.decorateRequest(LOGGED_ERROR, null);
-  const requestLog = new RequestLogWriter(store, options.requestLogRetention ?? 10_000);
+  const retention = options.requestLogRetention ?? 10_000;
+  const requestLog = new RequestLogWriter(store, {
+    authenticated: retention,
+    unauthenticated: options.requestLogUnauthenticatedRetention ?? Math.max(1, Math.floor(retention / 10)),
+  });
   const tenantsBySlug = new Map<string, Tenant>();
 
   // Only JSON bodies: any other media type (text/plain included) is 415.
@@ -213,37 +223,43 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   // flushRequestLog() waits for them so that a flush covers every answered request.
   const pendingEntries = new Set<Promise<void>>();
 
-  function logEntry(request: FastifyRequest, reply: FastifyReply, tenant: Tenant): void {
+  function logEntry(request: FastifyRequest, reply: FastifyReply, tenant: Tenant, authenticated: boolean): void {
     const error = loggedErrorOf(request);
     const notes = scimContextOf(request)?.notes;
     const userAgent = request.headers["user-agent"];
+    const url = redactUrl(request.url);
+    const search = redactSearchFilter(request.body);
     requestLog.push({
       tenantId: tenant.id,
       requestId: request.id,
       at: now(),
       method: request.method,
-      path: request.url,
+      path: url.url,
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
       scimType: error?.scimType ?? null,
-      errorDetail: error?.detail ?? null,
+      errorDetail: error === undefined ? null : search.hide(url.hide(error.detail)),
       userAgent: userAgent ?? null,
-      requestBody: redactBody(request.body),
+      requestBody: redactBody(search.body),
       ...(notes === undefined || notes.length === 0 ? {} : { notes }),
+      ...(authenticated ? {} : { unauthenticated: true as const }),
     });
   }
 
-  /** Logs a SCIM request under its tenant: the authenticated one, else the one its URL names (a 401), if it exists. */
+  /**
+   * Logs a SCIM request under its tenant: the authenticated one, else the one its URL names (a
+   * 401), if it exists, as unauthenticated: those have an allowance of their own (ADR 0029).
+   */
   function recordRequest(request: FastifyRequest, reply: FastifyReply): void {
     const authenticated = scimContextOf(request)?.tenant;
-    if (authenticated !== undefined) return logEntry(request, reply, authenticated);
+    if (authenticated !== undefined) return logEntry(request, reply, authenticated, true);
     const slug = TENANT_PATH.exec(request.url)?.[1];
     if (slug === undefined) return;
     const cached = tenantsBySlug.get(slug);
-    if (cached !== undefined) return logEntry(request, reply, cached);
+    if (cached !== undefined) return logEntry(request, reply, cached, false);
     const pending = lookUpTenant(slug)
       .then((found) => {
-        if (found !== undefined) logEntry(request, reply, found);
+        if (found !== undefined) logEntry(request, reply, found, false);
       })
       .catch((error: unknown) => request.log.error({ err: error }, "request log entry not recorded"))
       .finally(() => pendingEntries.delete(pending));

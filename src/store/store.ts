@@ -71,12 +71,29 @@ export interface RequestLogEntry {
   readonly requestBody: string | null;
   /** What the request did other than asked (an update the tenant profile ignores); absent when nothing. */
   readonly notes?: readonly string[];
+  /**
+   * Answered without an authenticated tenant (a 401, or a refusal before authentication) and
+   * logged under the tenant its URL names; absent for an authenticated request. Such entries
+   * are kept under an allowance of their own (ADR 0029).
+   */
+  readonly unauthenticated?: true;
+}
+
+/** How many entries of each kind the request log keeps per tenant, the newest (ADR 0029). */
+export interface RequestLogRetention {
+  readonly authenticated: number;
+  readonly unauthenticated: number;
 }
 
 /** The one way the request log is written (Store.openRequestLogSink). */
 export interface RequestLogSink {
-  /** Appends `entries` in order, then keeps the newest `keep` entries of each tenant in `prune`, in one transaction; resolves once committed, in the order of the calls. */
-  write(entries: readonly RequestLogEntry[], prune: readonly string[], keep: number): Promise<void>;
+  /**
+   * Appends `entries` in order, then keeps the newest `keep.authenticated` authenticated and
+   * `keep.unauthenticated` unauthenticated entries of each tenant in `prune`, counting the
+   * unauthenticated ones removed (countUnauthenticatedDropped), in one transaction; resolves
+   * once committed, in the order of the calls.
+   */
+  write(entries: readonly RequestLogEntry[], prune: readonly string[], keep: RequestLogRetention): Promise<void>;
   /** Waits for the writes under way, then stops; later writes reject. */
   close(): Promise<void>;
 }
@@ -371,6 +388,7 @@ export type ReadSession = Pick<
   | "listTokens"
   | "findTokenByHash"
   | "listRequestLog"
+  | "countUnauthenticatedDropped"
   | "findActiveApiKey"
   | "listApiKeys"
   | "findList"
@@ -443,6 +461,8 @@ export interface StoreSession {
    * connection has the log's file attached only while migrating (ADR 0017).
    */
   listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]>;
+  /** How many of the tenant's unauthenticated entries were removed past their allowance since it was created (ADR 0029); 0 when none. Read it as listRequestLog. */
+  countUnauthenticatedDropped(tenantId: string): Promise<number>;
 
   // Change events (docs/decisions/0010-change-events.md)
   /** Appends the events in order after every other event of the tenant; call it last in a writing transaction (it serialises the tenant's event writers until commit). */

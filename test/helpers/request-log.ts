@@ -4,7 +4,7 @@ import type { RequestLogEntry, Store } from "../../src/store/store.js";
 export async function appendLog(store: Store, ...entries: RequestLogEntry[]): Promise<void> {
   const sink = store.openRequestLogSink();
   try {
-    await sink.write(entries, [], Number.MAX_SAFE_INTEGER);
+    await sink.write(entries, [], { authenticated: Number.MAX_SAFE_INTEGER, unauthenticated: Number.MAX_SAFE_INTEGER });
   } finally {
     await sink.close();
   }

@@ -57,7 +57,7 @@ async function until(want: number): Promise<string[]> {
 describe(`RequestLogWriter (${testDatabaseKind()})`, () => {
   it("writes a full batch at once, not at the timer, and the rest at the timer or on close", async () => {
     // A timer of a minute: only the batch size can write the first three before close().
-    const writer = new RequestLogWriter(store, 1_000, 60_000, 3);
+    const writer = new RequestLogWriter(store, { authenticated: 1_000, unauthenticated: 100 }, 60_000, 3);
     for (const n of [1, 2, 3, 4]) writer.push(entry(n));
     expect(await until(3)).toEqual(["w1", "w2", "w3"]);
     await writer.close();
@@ -65,7 +65,7 @@ describe(`RequestLogWriter (${testDatabaseKind()})`, () => {
   });
 
   it("writes what is buffered when its timer fires", async () => {
-    const writer = new RequestLogWriter(store, 1_000, 20, 1_000);
+    const writer = new RequestLogWriter(store, { authenticated: 1_000, unauthenticated: 100 }, 20, 1_000);
     writer.push(entry(5));
     expect((await until(5)).at(-1)).toBe("w5");
     await writer.close();

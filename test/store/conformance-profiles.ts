@@ -78,7 +78,7 @@ export function describeProfileConformance(name: string, makeStore: () => Promis
         requestBody: null,
       };
       const sink = store.openRequestLogSink();
-      await sink.write([{ ...base, requestId: "r1", notes: ['ignored an update to "displayName"'] }, { ...base, requestId: "r2" }], [], 10);
+      await sink.write([{ ...base, requestId: "r1", notes: ['ignored an update to "displayName"'] }, { ...base, requestId: "r2" }], [], { authenticated: 10, unauthenticated: 10 });
       await sink.close();
       const [plain, noted] = await store.read((s) => s.listRequestLog("t1", 10));
       expect(plain).toEqual({ ...base, requestId: "r2" });

@@ -164,22 +164,42 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       it("lists newest first and prunes all but the newest entries of the tenants named", async () => {
         const first = [1, 2, 3, 4, 5].map((n) => entry("t1", n));
         await withSink(async (sink) => {
-          await sink.write([...first, entry("t2", 6)], [], 10);
+          await sink.write([...first, entry("t2", 6)], [], { authenticated: 10, unauthenticated: 10 });
           expect(await ids("t1", 3)).toEqual(["r5", "r4", "r3"]);
           expect((await store.read((s) => s.listRequestLog("t1", 10))).at(-1)).toEqual(first[0]);
-          await sink.write([], ["t1"], 2);
+          await sink.write([], ["t1"], { authenticated: 2, unauthenticated: 2 });
           expect(await ids("t1")).toEqual(["r5", "r4"]);
           expect(await ids("t2")).toEqual(["r6"]);
           // In one write the new entries come first, then the prune: the newest are kept.
-          await sink.write([entry("t1", 7), entry("t2", 8)], ["t1", "t2"], 1);
+          await sink.write([entry("t1", 7), entry("t2", 8)], ["t1", "t2"], { authenticated: 1, unauthenticated: 1 });
           expect(await ids("t1")).toEqual(["r7"]);
           expect(await ids("t2")).toEqual(["r8"]);
         });
       });
 
+      it("prunes unauthenticated entries apart from the others, and counts those it removed", async () => {
+        const anonymous = (tenantId: string, n: number): RequestLogEntry => ({ ...entry(tenantId, n), status: 401, unauthenticated: true });
+        const keep = { authenticated: 3, unauthenticated: 2 };
+        const last = [entry("t1", 12), anonymous("t1", 13)] as const;
+        await withSink(async (sink) => {
+          await sink.write([entry("t1", 1), entry("t1", 2), anonymous("t2", 3)], [], keep);
+          // Eight anonymous entries after the two authenticated ones: only the anonymous give way.
+          await sink.write([3, 4, 5, 6, 7, 8, 9, 10].map((n) => anonymous("t1", n)), ["t1"], keep);
+          expect(await ids("t1")).toEqual(["r10", "r9", "r2", "r1"]);
+          expect(await store.read((s) => s.countUnauthenticatedDropped("t1"))).toBe(6);
+          await sink.write([entry("t1", 11), last[0], last[1]], ["t1", "t2"], keep);
+          expect(await ids("t1")).toEqual(["r13", "r12", "r11", "r10", "r2"]);
+          expect(await store.read((s) => s.countUnauthenticatedDropped("t1"))).toBe(7);
+          expect(await ids("t2")).toEqual(["r3"]);
+          expect(await store.read((s) => s.countUnauthenticatedDropped("t2"))).toBe(0);
+        });
+        expect((await store.read((s) => s.listRequestLog("t1", 2))).slice().reverse()).toEqual(last);
+        expect(await store.read((s) => s.countUnauthenticatedDropped("missing"))).toBe(0);
+      });
+
       it("round-trips every field of an entry", async () => {
         const written = entry("t1", 1);
-        await withSink((sink) => sink.write([written], [], 10));
+        await withSink((sink) => sink.write([written], [], { authenticated: 10, unauthenticated: 10 }));
         expect(await store.read((s) => s.listRequestLog("t1", 1))).toEqual([written]);
       });
 
@@ -187,8 +207,8 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         // 64 + 64 + 16 + 8 + 2 + 1 rows: every statement shape where the store's transactions write it, in the batch's order.
         const batch = Array.from({ length: 155 }, (_, n) => ({ ...entry(n % 3 === 0 ? "t2" : "t1", n), ...(n % 5 === 0 ? { notes: [`note ${n}`] } : {}) }));
         await withSink(async (sink) => {
-          await sink.write(batch, [], 1000);
-          await sink.write([], [], 1000);
+          await sink.write(batch, [], { authenticated: 1000, unauthenticated: 1000 });
+          await sink.write([], [], { authenticated: 1000, unauthenticated: 1000 });
         });
         const listed = await store.read(async (s) => [...(await s.listRequestLog("t1", 500)), ...(await s.listRequestLog("t2", 500))]);
         expect(listed).toHaveLength(155);
@@ -199,10 +219,10 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       it("answers writes in the order they were made, and refuses them once closed", async () => {
         const sink = store.openRequestLogSink();
         const answered: number[] = [];
-        await Promise.all([1, 2, 3].map((n) => sink.write([entry("t1", n)], [], 10).then(() => answered.push(n))));
+        await Promise.all([1, 2, 3].map((n) => sink.write([entry("t1", n)], [], { authenticated: 10, unauthenticated: 10 }).then(() => answered.push(n))));
         expect(answered).toEqual([1, 2, 3]);
         await sink.close();
-        await expect(sink.write([entry("t1", 4)], [], 10)).rejects.toThrow(/closed/);
+        await expect(sink.write([entry("t1", 4)], [], { authenticated: 10, unauthenticated: 10 })).rejects.toThrow(/closed/);
         expect(await ids("t1")).toEqual(["r3", "r2", "r1"]);
       });
     });

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { Kysely } from "kysely";
+import { Kysely, Migrator } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import { createPostgresDialect, POSTGRES_DIALECT } from "../../src/store/sql/dialect-postgres.js";
@@ -55,6 +55,30 @@ describe.skipIf(!available)("PostgreSQL", () => {
   describeWebhookConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
 
   describe("openStore (PostgreSQL)", () => {
+    it("upgrades a request log kept before migration 0012: a 401 kept so far counts as unauthenticated (ADR 0029)", async () => {
+      const url = await database.schemaUrl("before0012");
+      const db = new Kysely<unknown>({ dialect: createPostgresDialect({ connectionString: url, poolSize: 1, connectTimeoutMs: 5000 }) });
+      const migrated = await new Migrator({ db, provider: migrationProvider(POSTGRES_DIALECT), migrationTableSchema: "before0012" }).migrateTo("0010-directory-versions");
+      expect(migrated.error).toBeUndefined();
+      await db.destroy();
+      const at = "2026-01-01T00:00:00.000Z";
+      await database.query(`insert into before0012.tenants (id, slug, created) values ('t1', 'acme', $1);
+        insert into before0012.request_log (tenant_id, request_id, at, method, path, status, duration_ms)
+          values ('t1', 'ok1', $1, 'GET', '/x', 200, 1), ('t1', 'anon1', $1, 'GET', '/x', 401, 1), ('t1', 'ok2', $1, 'GET', '/x', 400, 1), ('t1', 'anon2', $1, 'GET', '/x', 401, 1)`.replace(/\$1/g, `'${at}'`));
+      const store = await openStore(url, { migrate: true });
+      try {
+        const listed = await store.read((s) => s.listRequestLog("t1", 10));
+        expect(listed.map((e) => [e.requestId, e.unauthenticated ?? false])).toEqual([["anon2", true], ["ok2", false], ["anon1", true], ["ok1", false]]);
+        const sink = store.openRequestLogSink();
+        await sink.write([], ["t1"], { authenticated: 1, unauthenticated: 0 });
+        await sink.close();
+        expect((await store.read((s) => s.listRequestLog("t1", 10))).map((e) => e.requestId)).toEqual(["ok2"]);
+        expect(await store.read((s) => s.countUnauthenticatedDropped("t1"))).toBe(2);
+      } finally {
+        await store.close();
+      }
+    });
+
     it("migrates once when several processes start at the same moment, and lets exactly one create a userName", async () => {
       const url = await database.schemaUrl("processes");
       const writer = new URL("./postgres-writer.ts", import.meta.url).pathname;

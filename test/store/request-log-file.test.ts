@@ -106,4 +106,45 @@ describe("the request log's own file (SQLite)", () => {
     });
     expect(existsSync(":memory:.requests.db")).toBe(false);
   });
+
+  it("prunes an in-memory database's unauthenticated entries apart, and counts them", async () => {
+    await withStore(":memory:", async (store) => {
+      await store.transaction((s) => s.createTenant({ id: "t1", slug: "acme", created: at }));
+      const sink = store.openRequestLogSink();
+      const anonymous = [3, 4, 5].map((n): RequestLogEntry => ({ ...entry(n), status: 401, unauthenticated: true }));
+      await sink.write([entry(1), entry(2), ...anonymous], ["t1"], { authenticated: 5, unauthenticated: 1 });
+      await sink.write([], ["t1"], { authenticated: 5, unauthenticated: 0 });
+      await sink.close();
+      expect((await store.read((s) => s.listRequestLog("t1", 10))).map((e) => e.requestId)).toEqual(["r2", "r1"]);
+      expect(await store.read((s) => s.countUnauthenticatedDropped("t1"))).toBe(3);
+    });
+  });
+
+  it("upgrades a log file made before migration 0012: a 401 kept so far counts as unauthenticated", async () => {
+    const path = join(directory, "before-0012.db");
+    const raw = new Database(path);
+    // The log file as versions before 0012 made it.
+    raw.prepare("attach database ? as log").run(requestLogPath(path));
+    raw.exec(`create table log.request_log (seq integer primary key autoincrement, tenant_id text not null, request_id text not null, at text not null,
+      method text not null, path text not null, status integer not null, duration_ms real not null, scim_type text,
+      error_detail text, user_agent text, request_body text, notes text);
+      create index log.request_log_tenant_seq on request_log (tenant_id, seq);`);
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: raw }) });
+    const migrated = await new Migrator({ db, provider: migrationProvider(SQLITE_DIALECT) }).migrateTo("0010-directory-versions");
+    expect(migrated.error).toBeUndefined();
+    raw.prepare("insert into tenants (id, slug, created) values ('t1', 'acme', ?)").run(at);
+    const insert = raw.prepare("insert into log.request_log (tenant_id, request_id, at, method, path, status, duration_ms) values ('t1', ?, ?, 'GET', '/x', ?, 1.5)");
+    for (const [id, status] of [["ok1", 200], ["anon1", 401], ["ok2", 400], ["anon2", 401]] as const) insert.run(id, at, status);
+    await db.destroy();
+
+    await withStore(path, async (store) => {
+      const listed = await store.read((s) => s.listRequestLog("t1", 10));
+      expect(listed.map((e) => [e.requestId, e.unauthenticated ?? false])).toEqual([["anon2", true], ["ok2", false], ["anon1", true], ["ok1", false]]);
+      const sink = store.openRequestLogSink();
+      await sink.write([entry(5)], ["t1"], { authenticated: 2, unauthenticated: 0 });
+      await sink.close();
+      expect((await store.read((s) => s.listRequestLog("t1", 10))).map((e) => e.requestId)).toEqual(["r5", "ok2"]);
+      expect(await store.read((s) => s.countUnauthenticatedDropped("t1"))).toBe(2);
+    });
+  });
 });

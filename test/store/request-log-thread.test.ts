@@ -53,7 +53,7 @@ describe("the request log's thread (SQLite file)", () => {
       try {
         // With the log's file attached to the write connection, BEGIN IMMEDIATE held its lock
         // too, and this write waited out the busy timeout and failed.
-        await sink.write([entry(1)], [], 10);
+        await sink.write([entry(1)], [], { authenticated: 10, unauthenticated: 10 });
         expect(await logged(store)).toEqual(["r1"]);
       } finally {
         release();
@@ -91,8 +91,8 @@ describe("the request log's thread (SQLite file)", () => {
           busyTimeoutMs: 1_000,
           startThread: () => new Worker("throw new Error('no thread here')", { eval: true }),
         });
-        await Promise.all([sink.write([entry(1)], [], 10), sink.write([entry(2), entry(3)], [], 10)]);
-        await sink.write([entry(4)], ["t1"], 3);
+        await Promise.all([sink.write([entry(1)], [], { authenticated: 10, unauthenticated: 10 }), sink.write([entry(2), entry(3)], [], { authenticated: 10, unauthenticated: 10 })]);
+        await sink.write([entry(4)], ["t1"], { authenticated: 3, unauthenticated: 3 });
         await sink.close();
         expect(await logged(store)).toEqual(["r2", "r3", "r4"]);
         await new Promise((resolve) => setImmediate(resolve));
@@ -110,8 +110,8 @@ describe("the request log's thread (SQLite file)", () => {
     await withStore(async (store) => {
       const sink = store.openRequestLogSink();
       const broken = { ...entry(1), method: null } as unknown as RequestLogEntry;
-      await expect(sink.write([broken], [], 10)).rejects.toThrow(/NOT NULL constraint failed: request_log.method/);
-      await sink.write([entry(2)], [], 10);
+      await expect(sink.write([broken], [], { authenticated: 10, unauthenticated: 10 })).rejects.toThrow(/NOT NULL constraint failed: request_log.method/);
+      await sink.write([entry(2)], [], { authenticated: 10, unauthenticated: 10 });
       await sink.close();
       expect(await logged(store)).toEqual(["r2"]);
     });
@@ -139,7 +139,7 @@ describe("the request log of an in-memory SQLite database", () => {
     try {
       await store.transaction((s) => s.createTenant({ id: "t1", slug: "acme", created: at }));
       const sink = store.openRequestLogSink();
-      await sink.write([entry(1), entry(2), entry(3)], ["t1"], 2);
+      await sink.write([entry(1), entry(2), entry(3)], ["t1"], { authenticated: 2, unauthenticated: 2 });
       await sink.close();
       expect(await logged(store)).toEqual(["r2", "r3"]);
     } finally {

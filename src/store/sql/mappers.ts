@@ -39,6 +39,7 @@ export function toRequestLogEntry(row: Selectable<RequestLogTable>): RequestLogE
     userAgent: row.user_agent,
     requestBody: row.request_body,
     ...(row.notes === null ? {} : { notes: JSON.parse(row.notes) as string[] }),
+    ...(Number(row.authenticated) === 0 ? { unauthenticated: true as const } : {}),
   };
 }
 
@@ -56,12 +57,13 @@ export const REQUEST_LOG_COLUMNS = [
   "user_agent",
   "request_body",
   "notes",
+  "authenticated",
 ] as const satisfies readonly (keyof RequestLogTable)[];
 
 /** An entry as the values of its row, in REQUEST_LOG_COLUMNS order (toRequestLogEntry reads it back). */
 export function toRequestLogValues(entry: RequestLogEntry): (string | number | null)[] {
   const notes = entry.notes === undefined || entry.notes.length === 0 ? null : JSON.stringify(entry.notes);
-  return [entry.tenantId, entry.requestId, entry.at, entry.method, entry.path, entry.status, entry.durationMs, entry.scimType, entry.errorDetail, entry.userAgent, entry.requestBody, notes];
+  return [entry.tenantId, entry.requestId, entry.at, entry.method, entry.path, entry.status, entry.durationMs, entry.scimType, entry.errorDetail, entry.userAgent, entry.requestBody, notes, entry.unauthenticated === true ? 0 : 1];
 }
 
 export type ResourceRow = Pick<

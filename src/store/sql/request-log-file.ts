@@ -19,7 +19,13 @@ export function requestLogPath(databasePath: string): string {
 
 const COLUMNS = `seq integer primary key autoincrement, tenant_id text not null, request_id text not null, at text not null,
   method text not null, path text not null, status integer not null, duration_ms real not null, scim_type text,
-  error_detail text, user_agent text, request_body text, notes text`;
+  error_detail text, user_agent text, request_body text, notes text, authenticated integer not null default 1`;
+
+/** The per-tenant count of unauthenticated entries pruned past their allowance (ADR 0029). */
+export const REQUEST_LOG_DROPPED_COLUMNS = "tenant_id text primary key, unauthenticated integer not null default 0";
+
+/** Each tenant's entries of one kind, newest last: what listing and pruning one kind read (ADR 0029). */
+export const REQUEST_LOG_KIND_INDEX = "request_log_tenant_kind_seq";
 
 /**
  * Attaches the request log's file as `log`. A writable connection (the store's write
@@ -33,8 +39,14 @@ export function attachRequestLog(connection: BetterSqlite3.Database, file: strin
   if (!options.writable) return;
   if (file !== ":memory:") enableWal(connection, REQUEST_LOG_SCHEMA);
   connection.pragma(`${REQUEST_LOG_SCHEMA}.synchronous = NORMAL`);
-  connection.exec(`create table if not exists ${REQUEST_LOG_SCHEMA}.request_log (${COLUMNS});
-    create index if not exists ${REQUEST_LOG_SCHEMA}.request_log_tenant_seq on request_log (tenant_id, seq);`);
+  // A file made before migration 0012 is brought up to date by it; a new one is made whole.
+  const exists = connection.prepare(`select 1 from ${REQUEST_LOG_SCHEMA}.sqlite_master where type = 'table' and name = 'request_log'`).get() !== undefined;
+  if (!exists) {
+    connection.exec(`create table ${REQUEST_LOG_SCHEMA}.request_log (${COLUMNS});
+      create index if not exists ${REQUEST_LOG_SCHEMA}.request_log_tenant_seq on request_log (tenant_id, seq);
+      create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_KIND_INDEX} on request_log (tenant_id, authenticated, seq);`);
+  }
+  connection.exec(`create table if not exists ${REQUEST_LOG_SCHEMA}.request_log_dropped (${REQUEST_LOG_DROPPED_COLUMNS})`);
 }
 
 /** Lets the log's file go from a connection that attached it. */

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
-import type { RequestLogSink } from "../store.js";
+import type { RequestLogRetention, RequestLogSink } from "../store.js";
 import { REQUEST_LOG_COLUMNS, toRequestLogValues } from "./mappers.js";
 
 // On a SQLite file the request log is written on a connection of its own to the log's file,
@@ -15,7 +15,7 @@ type Cell = string | number | null;
 interface Batch {
   readonly cells: readonly Cell[];
   readonly prune: readonly string[];
-  readonly keep: number;
+  readonly keep: RequestLogRetention;
 }
 
 interface WriterSettings {
@@ -34,7 +34,8 @@ type ThreadReply = { readonly id: number; readonly error?: string };
 
 /**
  * Opens the log's file and writes each batch in one transaction: its rows, then for each
- * tenant in `prune` the removal of all but its newest `keep` entries. The thread runs this
+ * tenant in `prune` the removal of all but its newest `keep` entries of each kind, counting the
+ * unauthenticated ones removed (ADR 0029; as SqlSession.pruneRequestLog). The thread runs this
  * from its source text, so it refers to nothing outside itself.
  */
 function openBatchWriter(Sqlite: typeof Database, settings: WriterSettings): BatchWriter {
@@ -44,13 +45,21 @@ function openBatchWriter(Sqlite: typeof Database, settings: WriterSettings): Bat
     db.pragma("synchronous = NORMAL");
     const width = settings.columns.length;
     const insert = db.prepare(`insert into request_log (${settings.columns.join(", ")}) values (${settings.columns.map(() => "?").join(", ")})`);
-    const boundary = db.prepare("select seq from request_log where tenant_id = ? order by seq desc limit 1 offset ?").pluck();
-    const prune = db.prepare("delete from request_log where tenant_id = ? and seq <= ?");
+    const boundary = db.prepare("select seq from request_log where tenant_id = ? and authenticated = ? order by seq desc limit 1 offset ?").pluck();
+    const prune = db.prepare("delete from request_log where tenant_id = ? and authenticated = ? and seq <= ?");
+    const count = db.prepare(
+      "insert into request_log_dropped (tenant_id, unauthenticated) values (?, ?) on conflict (tenant_id) do update set unauthenticated = request_log_dropped.unauthenticated + excluded.unauthenticated",
+    );
+    const pruneKind = (tenantId: string, authenticated: number, keep: number): number => {
+      const seq = boundary.get(tenantId, authenticated, keep);
+      return seq === undefined ? 0 : prune.run(tenantId, authenticated, seq).changes;
+    };
     const write = db.transaction((batch: Batch) => {
       for (let at = 0; at < batch.cells.length; at += width) insert.run(batch.cells.slice(at, at + width));
       for (const tenantId of batch.prune) {
-        const seq = boundary.get(tenantId, batch.keep);
-        if (seq !== undefined) prune.run(tenantId, seq);
+        pruneKind(tenantId, 1, batch.keep.authenticated);
+        const dropped = pruneKind(tenantId, 0, batch.keep.unauthenticated);
+        if (dropped > 0) count.run(tenantId, dropped);
       }
     });
     return { write: (batch) => write(batch), close: () => db.close() };

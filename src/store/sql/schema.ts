@@ -5,6 +5,7 @@ export interface Database {
   tenants: TenantsTable;
   tokens: TokensTable;
   request_log: RequestLogTable;
+  request_log_dropped: RequestLogDroppedTable;
   resources: ResourcesTable;
   resource_emails: ResourceEmailsTable;
   group_members: GroupMembersTable;
@@ -54,6 +55,14 @@ export interface RequestLogTable {
   request_body: string | null;
   /** A JSON array of strings; null when there are none. */
   notes: string | null;
+  /** 1, or 0 for a request answered without an authenticated tenant (ADR 0029). */
+  authenticated: Generated<number>;
+}
+
+/** Per tenant, how many unauthenticated request-log entries were pruned past their allowance (ADR 0029). */
+export interface RequestLogDroppedTable {
+  tenant_id: string;
+  unauthenticated: number;
 }
 
 export interface ResourcesTable {

@@ -19,6 +19,7 @@ import {
   type NewApiKey,
   type NewToken,
   type RequestLogEntry,
+  type RequestLogRetention,
   type ResourceKind,
   type ResourcePage,
   type ResourceQuery,
@@ -97,7 +98,7 @@ const INSERT_REQUEST_LOG = new PreparedQuery((db, param, rows, dialect) => {
   return { compile: () => insert.compile(db) };
 });
 
-/** The most entries one request-log insert writes: 64 × 12 values stays far below every database's parameter limit. */
+/** The most entries one request-log insert writes: 64 × 13 values stays far below every database's parameter limit. */
 const REQUEST_LOG_ROWS = 64;
 
 function resourceById(lock: boolean, groups: GroupsScope | undefined) {
@@ -446,11 +447,35 @@ export class SqlSession implements StoreSession {
     return rows.map(toRequestLogEntry);
   }
 
-  async pruneRequestLog(tenantId: string, keep: number): Promise<number> {
+  async countUnauthenticatedDropped(tenantId: string): Promise<number> {
+    const row = await this.requestLog.selectFrom("request_log_dropped").select("unauthenticated").where("tenant_id", "=", tenantId).executeTakeFirst();
+    return row === undefined ? 0 : Number(row.unauthenticated);
+  }
+
+  /**
+   * Keeps the tenant's newest `keep.authenticated` authenticated and `keep.unauthenticated`
+   * unauthenticated entries, each kind pruned apart (ADR 0029), and counts the unauthenticated
+   * ones removed; returns how many were removed. Mirrors the log thread's writer (request-log-thread.ts).
+   */
+  async pruneRequestLog(tenantId: string, keep: RequestLogRetention): Promise<number> {
+    const authenticated = await this.pruneRequestLogKind(tenantId, 1, keep.authenticated);
+    const unauthenticated = await this.pruneRequestLogKind(tenantId, 0, keep.unauthenticated);
+    if (unauthenticated > 0) {
+      await this.requestLog
+        .insertInto("request_log_dropped")
+        .values({ tenant_id: tenantId, unauthenticated })
+        .onConflict((conflict) => conflict.column("tenant_id").doUpdateSet({ unauthenticated: sql`request_log_dropped.unauthenticated + excluded.unauthenticated` }))
+        .execute();
+    }
+    return authenticated + unauthenticated;
+  }
+
+  private async pruneRequestLogKind(tenantId: string, authenticated: 0 | 1, keep: number): Promise<number> {
     const boundary = await this.requestLog
       .selectFrom("request_log")
       .select("seq")
       .where("tenant_id", "=", tenantId)
+      .where("authenticated", "=", authenticated)
       .orderBy("seq", "desc")
       .offset(Math.max(0, Math.trunc(keep)))
       .limit(1)
@@ -459,6 +484,7 @@ export class SqlSession implements StoreSession {
     const result = await this.requestLog
       .deleteFrom("request_log")
       .where("tenant_id", "=", tenantId)
+      .where("authenticated", "=", authenticated)
       .where("seq", "<=", boundary.seq)
       .executeTakeFirst();
     return Number(result.numDeletedRows);

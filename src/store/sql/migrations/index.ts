@@ -11,6 +11,7 @@ import { resourcesKindIdIndexMigration } from "./0008-resources-kind-id-index.js
 import { requestLogFileMigration } from "./0009-request-log-file.js";
 import { directoryVersionsMigration } from "./0010-directory-versions.js";
 import { tenantEventSequencesMigration } from "./0011-tenant-event-sequences.js";
+import { requestLogAllowanceMigration } from "./0012-request-log-allowance.js";
 
 /** A static list (no directory scanning), so migrations run the same from src/ and dist/. Names sort in order. */
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
@@ -28,6 +29,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         "0009-request-log-file": requestLogFileMigration(dialect),
         "0010-directory-versions": directoryVersionsMigration(dialect),
         "0011-tenant-event-sequences": tenantEventSequencesMigration(dialect),
+        "0012-request-log-allowance": requestLogAllowanceMigration(dialect),
       };
     },
   };
