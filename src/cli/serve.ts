@@ -35,6 +35,9 @@ ROSTER_SECRET_KEY, the key their signing secrets were encrypted with, and refuse
 start without it or with another key. ROSTER_WEBHOOK_TIMEOUT_MS, _RETRY_BASE_MS,
 _MAX_ATTEMPTS, _LEASE_MS, _POLL_MS and _CONCURRENCY tune delivery (docs/operations.md).
 
+On PostgreSQL, reads run under ROSTER_STATEMENT_TIMEOUT_MS (default 10000, 0 for none;
+503 past it) and use ROSTER_DATABASE_POOL_SIZE connections (default 10) (docs/operations.md).
+
 Options:
   --port              port to listen on, 0 for any free port (env ROSTER_PORT, default 8080)
   --host              interface to listen on (env ROSTER_HOST, default 127.0.0.1; 0.0.0.0 for all)
