@@ -5,6 +5,8 @@ import { readSecretKey, type SecretKey, SecretKeyError } from "../events/secret-
 import { assertSecretKeyOpensWebhooks } from "../events/webhooks.js";
 import { checkRetentionDays, DEFAULT_EVENT_RETENTION_DAYS } from "../events/retention.js";
 import type { RunningServer } from "../http/server.js";
+import { TenantLimiter, defaultTenantConcurrency, readTenantConcurrency } from "../http/tenant-limiter.js";
+import { poolSizeFromEnvironment, statementTimeoutFromEnvironment } from "../store/open-store.js";
 import {
   CliError,
   DATABASE_OPTION,
@@ -36,7 +38,9 @@ start without it or with another key. ROSTER_WEBHOOK_TIMEOUT_MS, _RETRY_BASE_MS,
 _MAX_ATTEMPTS, _LEASE_MS, _POLL_MS and _CONCURRENCY tune delivery (docs/operations.md).
 
 On PostgreSQL, reads run under ROSTER_STATEMENT_TIMEOUT_MS (default 10000, 0 for none;
-503 past it) and use ROSTER_DATABASE_POOL_SIZE connections (default 10) (docs/operations.md).
+503 past it) and use ROSTER_DATABASE_POOL_SIZE connections (default 10). One tenant runs at
+most ROSTER_TENANT_CONCURRENCY SCIM reads at once (default: pool size - 2) with up to
+ROSTER_TENANT_QUEUE more waiting (default 100); past that, 429 (docs/operations.md).
 
 Options:
   --port              port to listen on, 0 for any free port (env ROSTER_PORT, default 8080)
@@ -75,6 +79,7 @@ export const serveCommand: Command = {
     const publicUrl = resolvePublicUrl(values["public-url"], ctx);
     const { key, settings } = webhookConfiguration(ctx.env);
     const eventRetentionDays = resolveEventRetentionDays(values["event-retention-days"], ctx);
+    const tenantLimiter = new TenantLimiter(readLimits(ctx.env));
     const stop = stopRequested();
 
     // Loaded here so that the other commands start without loading Fastify.
@@ -94,6 +99,7 @@ export const serveCommand: Command = {
         ...(publicUrl === undefined ? {} : { publicUrl }),
         ...(key === undefined ? {} : { secretKey: key }),
         eventRetentionDays,
+        tenantLimiter,
         log: true,
       }).catch((error: unknown) => {
         throw listenRefusal(error, host, port);
@@ -139,6 +145,16 @@ function webhookConfiguration(env: Readonly<Record<string, string | undefined>>)
   } catch (error) {
     if (error instanceof SecretKeyError || error instanceof DispatcherSettingsError) throw new UsageError(`serve: ${error.message}`);
     throw error;
+  }
+}
+
+/** The per-tenant read limits (ROSTER_TENANT_CONCURRENCY, ROSTER_TENANT_QUEUE), and ROSTER_STATEMENT_TIMEOUT_MS checked before the store opens. */
+function readLimits(env: Readonly<Record<string, string | undefined>>) {
+  try {
+    statementTimeoutFromEnvironment(env);
+    return readTenantConcurrency(env, defaultTenantConcurrency(poolSizeFromEnvironment(env)));
+  } catch (error) {
+    throw new UsageError(`serve: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

@@ -65,5 +65,6 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   (request as unknown as WithLoggedError)[LOGGED_ERROR] = { scimType: scimError.scimType ?? null, detail: scimError.message };
   if (scimError.status === 401) reply.header("WWW-Authenticate", 'Bearer realm="roster"');
   if (scimError.status === 503) reply.header("Retry-After", "5");
+  if (scimError.status === 429) reply.header("Retry-After", "1");
   return sendScim(reply, scimError.status, serializeScimError(scimError));
 }

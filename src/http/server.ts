@@ -12,6 +12,7 @@ import { RequestLogWriter, redactBody } from "./request-log.js";
 import { SCIM_CONTEXT, scimContextOf, scimRoutes } from "./scim-routes.js";
 import { API_PREFIX, apiRoutes } from "./api-routes.js";
 import type { SecretKey } from "../events/secret-box.js";
+import { TenantLimiter, defaultTenantConcurrency } from "./tenant-limiter.js";
 
 export interface AppOptions {
   readonly store: Store;
@@ -24,6 +25,8 @@ export interface AppOptions {
   readonly requestLogRetention?: number;
   /** ROSTER_SECRET_KEY: encrypts the signing secrets of webhooks created through the management API. */
   readonly secretKey?: SecretKey;
+  /** Per-tenant slots for SCIM reads; by default `defaultTenantConcurrency` of a pool of 10. */
+  readonly tenantLimiter?: TenantLimiter;
 }
 
 export interface RosterApp {
@@ -243,7 +246,8 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     }
   });
 
-  await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store, limits, publicUrl });
+  const limiter = options.tenantLimiter ?? new TenantLimiter(defaultTenantConcurrency(10));
+  await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store, limits, publicUrl, limiter });
   await app.register(apiRoutes, { prefix: API_PREFIX, store, ...(options.secretKey === undefined ? {} : { secretKey: options.secretKey }) });
 
   return {

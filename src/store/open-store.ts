@@ -31,8 +31,14 @@ export interface OpenStoreOptions {
 
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
 
+/** `ROSTER_DATABASE_POOL_SIZE` when a positive integer, else 10. */
+export function poolSizeFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const fromEnvironment = Number(env["ROSTER_DATABASE_POOL_SIZE"]);
+  return Number.isInteger(fromEnvironment) && fromEnvironment > 0 ? fromEnvironment : 10;
+}
+
 /** `ROSTER_STATEMENT_TIMEOUT_MS` as a number of ms (0: off); throws on anything but a non-negative integer. */
-export function statementTimeoutFromEnvironment(env: NodeJS.ProcessEnv = process.env): number {
+export function statementTimeoutFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): number {
   const raw = env["ROSTER_STATEMENT_TIMEOUT_MS"];
   if (raw === undefined || raw.trim() === "") return DEFAULT_STATEMENT_TIMEOUT_MS;
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw))) {
@@ -128,8 +134,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
 }
 
 async function openPostgresStore(databaseUrl: string, options: OpenStoreOptions): Promise<Store> {
-  const fromEnvironment = Number(process.env["ROSTER_DATABASE_POOL_SIZE"]);
-  const poolSize = options.poolSize ?? (Number.isInteger(fromEnvironment) && fromEnvironment > 0 ? fromEnvironment : 10);
+  const poolSize = options.poolSize ?? poolSizeFromEnvironment();
   const statementTimeoutMs = options.statementTimeoutMs ?? statementTimeoutFromEnvironment();
   const { writes, reads } = createPostgresDialects({ connectionString: databaseUrl, poolSize, connectTimeoutMs: options.connectTimeoutMs ?? 5000, statementTimeoutMs });
   const timedReads = reads === undefined ? undefined : { db: new Kysely<Tables>({ dialect: reads }), timeoutMs: statementTimeoutMs };
