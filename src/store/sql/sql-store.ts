@@ -140,13 +140,14 @@ export class SqlStore implements Store {
   snapshot<T>(fn: (session: ReadSession) => Promise<T>, options: { readonly long?: boolean } = {}): Promise<T> {
     return this.unavailableAsStoreError(async () => {
       // PostgreSQL's snapshots (a large group streamed) run without the statement timeout of `read`.
-      const db = (options.long === true ? this.file?.openSnapshotDb() : undefined) ?? (this.file === undefined ? this.db : this.readDb);
+      const own = options.long === true ? this.file?.openSnapshotDb() : undefined;
+      const db = own ?? (this.file === undefined ? this.db : this.readDb);
       try {
         const run = () => this.sqlDialect.snapshot(db, (connection) => fn(new SqlSession(connection, this.sqlDialect)));
         // On the shared read connection a snapshot runs alone (SharedReader).
         return await (db === this.readDb && this.reader !== undefined ? this.reader.exclusive(run) : run());
       } finally {
-        if (db !== this.readDb) await db.destroy();
+        if (own !== undefined) await own.destroy();
       }
     });
   }
