@@ -6,6 +6,8 @@ import { assertSecretKeyOpensWebhooks } from "../events/webhooks.js";
 import { checkRetentionDays, DEFAULT_EVENT_RETENTION_DAYS } from "../events/retention.js";
 import { type ConnectionLimits, ConnectionLimitsError, DEFAULT_CONNECTION_LIMITS, readConnectionLimits } from "../http/connection-limits.js";
 import type { RunningServer } from "../http/server.js";
+import { TenantLimiter, defaultTenantConcurrency, readTenantConcurrency } from "../http/tenant-limiter.js";
+import { poolSizeFromEnvironment, statementTimeoutFromEnvironment } from "../store/open-store.js";
 import {
   CliError,
   DATABASE_OPTION,
@@ -41,6 +43,11 @@ ROSTER_REQUEST_TIMEOUT_MS (default ${DEFAULT_CONNECTION_LIMITS.requestTimeoutMs}
 (default ${DEFAULT_CONNECTION_LIMITS.headersTimeoutMs}), is answered 408; an idle keep-alive connection is closed after
 ROSTER_KEEP_ALIVE_TIMEOUT_MS (default ${DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs}); past ROSTER_MAX_CONNECTIONS open connections
 (default ${DEFAULT_CONNECTION_LIMITS.maxConnections}) a new one is closed as it arrives.
+
+On PostgreSQL, reads run under ROSTER_STATEMENT_TIMEOUT_MS (default 10000, 0 for none;
+503 past it) and use ROSTER_DATABASE_POOL_SIZE connections (default 10). One tenant runs at
+most ROSTER_TENANT_CONCURRENCY SCIM reads at once (default: pool size - 2) with up to
+ROSTER_TENANT_QUEUE more waiting (default 100); past that, 429 (docs/operations.md).
 
 Options:
   --port              port to listen on, 0 for any free port (env ROSTER_PORT, default 8080)
@@ -82,6 +89,7 @@ export const serveCommand: Command = {
     const { key, settings } = webhookConfiguration(ctx.env);
     const connectionLimits = resolveConnectionLimits(ctx.env);
     const eventRetentionDays = resolveEventRetentionDays(values["event-retention-days"], ctx);
+    const tenantLimiter = new TenantLimiter(readLimits(ctx.env));
     const stop = stopRequested();
 
     // Loaded here so that the other commands start without loading Fastify.
@@ -102,6 +110,7 @@ export const serveCommand: Command = {
         ...(key === undefined ? {} : { secretKey: key }),
         eventRetentionDays,
         connectionLimits,
+        tenantLimiter,
         log: true,
       }).catch((error: unknown) => {
         throw listenRefusal(error, host, port);
@@ -162,6 +171,16 @@ function resolveConnectionLimits(env: Readonly<Record<string, string | undefined
   } catch (error) {
     if (error instanceof ConnectionLimitsError) throw new UsageError(`serve: ${error.message}`);
     throw error;
+  }
+}
+
+/** The per-tenant read limits (ROSTER_TENANT_CONCURRENCY, ROSTER_TENANT_QUEUE), and ROSTER_STATEMENT_TIMEOUT_MS checked before the store opens. */
+function readLimits(env: Readonly<Record<string, string | undefined>>) {
+  try {
+    statementTimeoutFromEnvironment(env);
+    return readTenantConcurrency(env, defaultTenantConcurrency(poolSizeFromEnvironment(env)));
+  } catch (error) {
+    throw new UsageError(`serve: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

@@ -1,12 +1,13 @@
 import { ScimError, unwrap } from "../scim/errors.js";
 import type { Filter, ResolvedFilter } from "../scim/filter/ast.js";
+import { checkSubstringBudget } from "../scim/filter/budget.js";
 import { parseScimFilter } from "../scim/filter/parse.js";
 import { resolveFilter } from "../scim/filter/resolve.js";
 import { parseAttributePath, resolveAttributePath } from "../scim/path.js";
 import { parseAttributeList } from "../scim/resource/project.js";
 import { serializeListResponse } from "../scim/resource/list.js";
 import type { ReadSession, ResourceKind, ResourceQuery, SortSpec } from "../store/store.js";
-import { StoreCursorError } from "../store/store.js";
+import { StoreCursorError, isIndexedFilterPath } from "../store/store.js";
 import { loadExternal, readGroupsWith, serveResource, type Projection, type ScimContext } from "./resources.js";
 import { hidesShadowed, visibleManaged } from "./visibility.js";
 
@@ -119,7 +120,13 @@ function parseQueryFilter(text: string): Filter {
 
 function resolveQueryFilter(context: ScimContext, kind: ResourceKind, text: string | undefined): ResolvedFilter | undefined {
   if (text === undefined) return undefined;
-  return unwrap(resolveFilter(parseQueryFilter(text), context.schemas.byKind[kind]));
+  return withinSubstringBudget(kind, unwrap(resolveFilter(parseQueryFilter(text), context.schemas.byKind[kind])));
+}
+
+/** The part of the filter budget that depends on where the store reads each path (budget.ts); the rest was checked by parseScimFilter. */
+function withinSubstringBudget(kind: ResourceKind, filter: ResolvedFilter): ResolvedFilter {
+  unwrap(checkSubstringBudget(filter, (path) => isIndexedFilterPath(kind, path)));
+  return filter;
 }
 
 /**
@@ -249,13 +256,18 @@ export async function searchAll(
   for (const kind of kinds) {
     const narrowed = parsed === undefined ? true : narrowForKind(context, kind, kinds, parsed);
     if (narrowed === false) continue;
+    let plan: (typeof plans)[number];
     try {
       const filter = narrowed === true ? undefined : unwrap(resolveFilter(narrowed, context.schemas.byKind[kind]));
-      plans.push({ kind, filter, projection: resolveProjection(context, kind, params) });
+      plan = { kind, filter, projection: resolveProjection(context, kind, params) };
     } catch (error) {
       if (!(error instanceof ScimError)) throw error;
       firstError ??= error;
+      continue;
     }
+    // Past the budget for one type is past it for the search: refused, not narrowed away.
+    if (plan.filter !== undefined) withinSubstringBudget(kind, plan.filter);
+    plans.push(plan);
   }
   if (plans.length === 0 && firstError !== undefined) throw firstError;
   const count = pageSize(params, limits);

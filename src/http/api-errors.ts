@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { AppError, type AppErrorCode } from "../directory/app-errors.js";
 import { TenantError } from "../directory/tenants.js";
 import { ScimError } from "../scim/errors.js";
-import { StoreUnavailableError } from "../store/store.js";
+import { StoreTimeoutError, StoreUnavailableError } from "../store/store.js";
 
 /** HTTP status of each management API error code (docs/management-api.md lists them). */
 export const APP_ERROR_STATUS: Readonly<Record<AppErrorCode, number>> = {
@@ -43,6 +43,7 @@ export function toAppError(error: unknown): AppError {
     return new AppError(error.status === 404 ? "notFound" : error.status === 401 ? "unauthorized" : "invalidRequest", error.message);
   }
   if (error instanceof TenantError) return new AppError(error.code === "tenantNotFound" ? "notFound" : "invalidRequest", error.message);
+  if (error instanceof StoreTimeoutError) return new AppError("unavailable", `${error.message}; retry later`);
   if (error instanceof StoreUnavailableError) return new AppError("unavailable", "the directory database is unavailable; retry shortly");
   if (isFastifyError(error)) {
     switch (error.code) {

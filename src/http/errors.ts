@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ScimError, serializeScimError } from "../scim/errors.js";
-import { StoreUnavailableError } from "../store/store.js";
+import { StoreFilterError, StoreTimeoutError, StoreUnavailableError } from "../store/store.js";
 import { sendScim } from "./reply.js";
 
 /** What the request log records of a failed request. */
@@ -24,6 +24,10 @@ function isFastifyError(error: unknown): error is FastifyError {
 /** Turns any thrown value into the ScimError a client should see; internals never leak. */
 export function toScimError(error: unknown): ScimError {
   if (error instanceof ScimError) return error;
+  if (error instanceof StoreTimeoutError) {
+    return new ScimError("unavailable", `${error.message}: narrow the filter (docs/filters.md, "Complexity budget") or retry later`);
+  }
+  if (error instanceof StoreFilterError) return new ScimError("invalidFilter", `filter: ${error.message}`);
   if (error instanceof StoreUnavailableError) {
     return new ScimError("unavailable", "the directory database is unavailable; retry shortly");
   }
@@ -61,5 +65,6 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   (request as unknown as WithLoggedError)[LOGGED_ERROR] = { scimType: scimError.scimType ?? null, detail: scimError.message };
   if (scimError.status === 401) reply.header("WWW-Authenticate", 'Bearer realm="roster"');
   if (scimError.status === 503) reply.header("Retry-After", "5");
+  if (scimError.status === 429) reply.header("Retry-After", "1");
   return sendScim(reply, scimError.status, serializeScimError(scimError));
 }

@@ -23,12 +23,15 @@ import { resourceTypesResponse, schemasResponse, serviceProviderConfigResponse }
 import { methodsNotServed } from "./methods.js";
 import type { OriginOf } from "./public-url.js";
 import { ClientGoneError, openScimText, sendScim } from "./reply.js";
+import type { TenantLimiter } from "./tenant-limiter.js";
 
 export interface ScimRouteOptions {
   readonly store: Store;
   readonly limits: ScimLimits;
   /** The origin (`https://roster.example.com`) of a request's locations (src/http/public-url.ts). */
   readonly origin: OriginOf;
+  /** Per-tenant slots for reads (GET, `/.search`): one tenant's reads cannot take the whole pool. */
+  readonly limiter: TenantLimiter;
 }
 
 type Params = { tenant: string; id?: string };
@@ -66,8 +69,13 @@ function requireId(request: { readonly params: Params }): string {
 }
 
 export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions): Promise<void> {
-  const { store, limits } = options;
+  const { store, limits, limiter } = options;
   const profiles = new ProfileCache(store);
+  /** Runs a read in one of its tenant's slots (tenant-limiter.ts): 429 when the tenant already has too many. */
+  const inSlot = <T>(request: FastifyRequest, read: (scim: ScimContext) => Promise<T>): Promise<T> => {
+    const scim = context(request);
+    return limiter.run(scim.tenant.id, () => read(scim));
+  };
 
   const notServed = methodsNotServed(app);
 
@@ -109,18 +117,17 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
     ["Group", "/Groups"],
   ] as const satisfies readonly (readonly [ResourceKind, string])[]) {
     app.get(endpoint, async (request: ScimRequest, reply) =>
-      sendScim(reply, 200, await listResources(context(request), kind, parseListParams(request.query), limits)),
+      sendScim(reply, 200, await inSlot(request, (scim) => listResources(scim, kind, parseListParams(request.query), limits))),
     );
     app.post(`${endpoint}/.search`, async (request: ScimRequest, reply) =>
-      sendScim(reply, 200, await listResources(context(request), kind, parseListParams(searchBody(request.body)), limits)),
+      sendScim(reply, 200, await inSlot(request, (scim) => listResources(scim, kind, parseListParams(searchBody(request.body)), limits))),
     );
     app.post(endpoint, async (request: ScimRequest, reply) => {
       const scim = context(request);
       const projection = resolveProjection(scim, kind, parseListParams(request.query));
       return sendResource(reply, 201, await createResource(scim, kind, request.body, projection));
     });
-    app.get(`${endpoint}/:id`, async (request: ScimRequest, reply) => {
-      const scim = context(request);
+    app.get(`${endpoint}/:id`, async (request: ScimRequest, reply) => inSlot(request, async (scim) => {
       const id = requireId(request);
       const projection = resolveProjection(scim, kind, parseListParams(request.query));
       const ifNoneMatch = request.headers["if-none-match"];
@@ -144,7 +151,7 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
         return reply;
       }
       return sendResource(reply, 200, await getResource(scim, kind, id, projection));
-    });
+    }));
     app.put(`${endpoint}/:id`, async (request: ScimRequest, reply) => {
       const scim = context(request);
       const projection = resolveProjection(scim, kind, parseListParams(request.query));
@@ -168,7 +175,7 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
   }
 
   app.post("/.search", async (request: ScimRequest, reply) =>
-    sendScim(reply, 200, await searchAll(context(request), parseListParams(searchBody(request.body)), limits)),
+    sendScim(reply, 200, await inSlot(request, (scim) => searchAll(scim, parseListParams(searchBody(request.body)), limits))),
   );
 
   app.post("/Bulk", { bodyLimit: limits.bulkMaxPayloadBytes }, async (request: ScimRequest, reply) =>

@@ -18,6 +18,7 @@ import { answerClientError, errorShapeOf, requestHeaderError, routeRefusedExpect
 import { applyConnectionLimits, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./connection-limits.js";
 import { originResolver } from "./public-url.js";
 import type { SecretKey } from "../events/secret-box.js";
+import { TenantLimiter, defaultTenantConcurrency } from "./tenant-limiter.js";
 
 export interface AppOptions {
   readonly store: Store;
@@ -39,6 +40,8 @@ export interface AppOptions {
   readonly requestLogUnauthenticatedRetention?: number;
   /** ROSTER_SECRET_KEY: encrypts the signing secrets of webhooks created through the management API. */
   readonly secretKey?: SecretKey;
+  /** Per-tenant slots for SCIM reads; by default `defaultTenantConcurrency` of a pool of 10. */
+  readonly tenantLimiter?: TenantLimiter;
 }
 
 export interface RosterApp {
@@ -293,7 +296,8 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     }
   });
 
-  await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store, limits, origin: originResolver(publicUrl, app.server) });
+  const limiter = options.tenantLimiter ?? new TenantLimiter(defaultTenantConcurrency(10));
+  await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store, limits, origin: originResolver(publicUrl, app.server), limiter });
   await app.register(apiRoutes, { prefix: API_PREFIX, store, ...(options.secretKey === undefined ? {} : { secretKey: options.secretKey }) });
 
   return {

@@ -1,6 +1,7 @@
 import { fail, ok, type Result, type ScimErrorCode } from "./errors.js";
 import type { AttributePath, PatchPath, ResolvedPath } from "./filter/ast.js";
 import { ATTRIBUTE_NAME, describeAttributePathFault, splitAttributePath } from "./filter/attr-path.js";
+import { checkFilterBudget } from "./filter/budget.js";
 import { FilterParser } from "./filter/parser.js";
 import { SyntaxFault, column, tokenize } from "./filter/tokenize.js";
 import { COMMON_ATTRIBUTES } from "./schema/core-schemas.js";
@@ -34,6 +35,8 @@ export function parsePatchPath(text: string): Result<PatchPath> {
     }
     parser.next();
     const filter = parser.parseBracket(open);
+    const budget = checkFilterBudget(filter);
+    if (!budget.ok) return fail("invalidPath", `path: value ${budget.issue.detail}`);
     if (attribute.subAttribute !== undefined) {
       throw new SyntaxFault(
         `a value filter applies to a multi-valued attribute, not to the sub-attribute "${attribute.attribute}.${attribute.subAttribute}" (column ${column(first.start)})`,

@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Kysely } from "kysely";
-import { POSTGRES_DIALECT, createPostgresDialect } from "./sql/dialect-postgres.js";
+import { POSTGRES_DIALECT, createPostgresDialects } from "./sql/dialect-postgres.js";
 import { SQLITE_DIALECT, openSqliteKysely, prepareSqliteDatabase } from "./sql/dialect-sqlite.js";
 import { attachRequestLog, detachRequestLog, requestLogPath } from "./sql/request-log-file.js";
 import { openRequestLogThread } from "./sql/request-log-thread.js";
@@ -21,6 +21,30 @@ export interface OpenStoreOptions {
   readonly poolSize?: number;
   /** PostgreSQL: how long a request waits for a connection before failing as unavailable (default 5000 ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * PostgreSQL: the statement timeout of `Store.read` (list, search, GET, token lookups), in ms;
+   * 0 turns it off (default 10000, or `ROSTER_STATEMENT_TIMEOUT_MS`). A read past it fails
+   * with StoreTimeoutError (503). SQLite has none (ADR 0024).
+   */
+  readonly statementTimeoutMs?: number;
+}
+
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+
+/** `ROSTER_DATABASE_POOL_SIZE` when a positive integer, else 10. */
+export function poolSizeFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const fromEnvironment = Number(env["ROSTER_DATABASE_POOL_SIZE"]);
+  return Number.isInteger(fromEnvironment) && fromEnvironment > 0 ? fromEnvironment : 10;
+}
+
+/** `ROSTER_STATEMENT_TIMEOUT_MS` as a number of ms (0: off); throws on anything but a non-negative integer. */
+export function statementTimeoutFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const raw = env["ROSTER_STATEMENT_TIMEOUT_MS"];
+  if (raw === undefined || raw.trim() === "") return DEFAULT_STATEMENT_TIMEOUT_MS;
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw))) {
+    throw new Error(`ROSTER_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds (0 turns the timeout off), not ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
 }
 
 export function isPostgresUrl(databaseUrl: string): boolean {
@@ -110,10 +134,11 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
 }
 
 async function openPostgresStore(databaseUrl: string, options: OpenStoreOptions): Promise<Store> {
-  const fromEnvironment = Number(process.env["ROSTER_DATABASE_POOL_SIZE"]);
-  const poolSize = options.poolSize ?? (Number.isInteger(fromEnvironment) && fromEnvironment > 0 ? fromEnvironment : 10);
-  const dialect = createPostgresDialect({ connectionString: databaseUrl, poolSize, connectTimeoutMs: options.connectTimeoutMs ?? 5000 });
-  const store = new SqlStore(new Kysely<Tables>({ dialect }), POSTGRES_DIALECT);
+  const poolSize = options.poolSize ?? poolSizeFromEnvironment();
+  const statementTimeoutMs = options.statementTimeoutMs ?? statementTimeoutFromEnvironment();
+  const { writes, reads } = createPostgresDialects({ connectionString: databaseUrl, poolSize, connectTimeoutMs: options.connectTimeoutMs ?? 5000, statementTimeoutMs });
+  const timedReads = reads === undefined ? undefined : { db: new Kysely<Tables>({ dialect: reads }), timeoutMs: statementTimeoutMs };
+  const store = new SqlStore(new Kysely<Tables>({ dialect: writes }), POSTGRES_DIALECT, undefined, timedReads);
   if (options.migrate === true) {
     try {
       await store.migrate();

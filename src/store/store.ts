@@ -1,5 +1,8 @@
 import type { ResolvedFilter, ResolvedPath } from "../scim/filter/ast.js";
 
+/** Whether the store reads a filter path from a column of the resource row (the filter budget's "indexed"). */
+export { isIndexedFilterPath } from "./sql/compile-filter.js";
+
 export type ResourceKind = "User" | "Group";
 
 /** A resource document as SCIM serialises it, without `id`, `meta`, `groups` or `members`. */
@@ -331,6 +334,25 @@ export class StoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "StoreUnavailableError";
+  }
+}
+
+/** A statement ran past the statement timeout (PostgreSQL's `statement_timeout`) and was cancelled; answered like unavailability (503). */
+export class StoreTimeoutError extends StoreUnavailableError {
+  constructor(
+    readonly timeoutMs: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(`the query ran longer than the statement timeout${timeoutMs === undefined ? "" : ` (${timeoutMs} ms)`} and was cancelled`, options);
+    this.name = "StoreTimeoutError";
+  }
+}
+
+/** The database refused a filter's SQL as too large or too deep (SQLite's expression depth, PostgreSQL's stack depth): the client's filter, not the server, is at fault. */
+export class StoreFilterError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreFilterError";
   }
 }
 

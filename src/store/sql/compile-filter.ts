@@ -234,6 +234,29 @@ export class FilterCompiler {
   }
 }
 
+/**
+ * Whether a comparison on `path` reads a column of the `resources` row (FilterCompiler's
+ * indexedColumn) rather than a side table or the JSON document: the filter budget
+ * (src/scim/filter/budget.ts) counts substring comparisons on the others.
+ */
+export function isIndexedFilterPath(kind: ResourceKind, path: ResolvedPath): boolean {
+  const attribute = path.attribute;
+  const core = !path.extension && (path.schema === CORE_SCHEMA[kind] || attribute.name === "id" || attribute.name === "externalId" || attribute.name === "meta");
+  if (!core) return false;
+  switch (attribute.name) {
+    case "id":
+    case "externalId":
+    case "meta":
+      return true;
+    case "userName":
+      return kind === "User" && !attribute.caseExact;
+    case "displayName":
+      return !attribute.caseExact;
+    default:
+      return false;
+  }
+}
+
 /** The sub-attributes a valuePath's inner filter reads, and whether only for `pr`. */
 function innerSubs(filter: ResolvedFilter): { sub: AttributeDefinition | undefined; presence: boolean }[] {
   switch (filter.kind) {

@@ -128,6 +128,17 @@ export const POSTGRES_DIALECT: SqlDialect = {
     return /Connection terminated|connection error and is not queryable|Client was closed and is not queryable/.test(error.message);
   },
 
+  isStatementTimeout(error: unknown): boolean {
+    // 57014 query_canceled: statement_timeout (or pg_cancel_backend) stopped the statement.
+    return (error as { code?: unknown } | null)?.code === "57014";
+  },
+
+  isTooComplex(error: unknown): boolean {
+    // 54001 statement_too_complex (stack depth limit exceeded), 54000 program_limit_exceeded, 54023 too_many_arguments.
+    const code = (error as { code?: unknown } | null)?.code;
+    return code === "54001" || code === "54000" || code === "54023";
+  },
+
   identityColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder {
     return column.generatedAlwaysAsIdentity().primaryKey();
   },
@@ -238,6 +249,8 @@ export interface PostgresSettings {
   readonly poolSize: number;
   /** How long to wait for a free connection or a new one before answering 503. */
   readonly connectTimeoutMs: number;
+  /** PostgreSQL's `statement_timeout` for `Store.read`'s statements, in ms; 0 or absent: none. */
+  readonly statementTimeoutMs?: number;
 }
 
 // int8 (count(*), identity columns) as JS numbers: Roster's counters stay far below 2^53.
@@ -246,8 +259,26 @@ const TYPES = {
     oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-/** A Kysely dialect over a pg pool that survives dropped connections and tells connect failures apart. */
+/** A Kysely dialect over a pg pool of its own, without a statement timeout (tools, tests, the bench's seeding). */
 export function createPostgresDialect(settings: PostgresSettings): PostgresDialect {
+  return createPostgresDialects({ ...settings, statementTimeoutMs: 0 }).writes;
+}
+
+/** The two Kysely dialects over one pg pool: `reads` puts its connections under the statement timeout, `writes` back at the server's default. */
+export interface PostgresDialects {
+  readonly writes: PostgresDialect;
+  /** Undefined when the statement timeout is off (0): reads use `writes`. */
+  readonly reads: PostgresDialect | undefined;
+}
+
+/**
+ * Kysely dialects over one pg pool that survives dropped connections and tells connect
+ * failures apart. A connection taken for a read gets `SET statement_timeout` and one taken
+ * for anything else `RESET statement_timeout`, each only when the connection's setting is
+ * not already the one wanted (a round trip only when a connection changes role): reads of
+ * a hostile filter are cancelled, migrations and writes are not (ADR 0024).
+ */
+export function createPostgresDialects(settings: PostgresSettings): PostgresDialects {
   const pool = new pg.Pool({
     connectionString: settings.connectionString,
     max: settings.poolSize,
@@ -260,12 +291,29 @@ export function createPostgresDialect(settings: PostgresSettings): PostgresDiale
   // the pool drops it, the statement in flight fails (503), the next request reconnects.
   pool.on("error", () => undefined);
   pool.on("connect", (client) => client.on("error", () => undefined));
-  const wrapped: PostgresPool = {
-    connect: () =>
-      pool.connect().catch((error: unknown) => {
-        throw new PostgresConnectError(`cannot connect to PostgreSQL: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-      }),
-    end: () => pool.end(),
+  // The statement timeout each connection was last set to; absent: the server's default.
+  const timeouts = new WeakMap<pg.PoolClient, number>();
+  const checkout = async (timeoutMs: number | undefined): Promise<pg.PoolClient> => {
+    const client = await pool.connect().catch((error: unknown) => {
+      throw new PostgresConnectError(`cannot connect to PostgreSQL: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    });
+    if (timeouts.get(client) === timeoutMs) return client;
+    try {
+      await client.query(timeoutMs === undefined ? "reset statement_timeout" : `set statement_timeout = ${Math.trunc(timeoutMs)}`);
+    } catch (error) {
+      client.release(error instanceof Error ? error : true);
+      throw error;
+    }
+    if (timeoutMs === undefined) timeouts.delete(client);
+    else timeouts.set(client, timeoutMs);
+    return client;
   };
-  return new PostgresDialect({ pool: wrapped });
+  const timeoutMs = settings.statementTimeoutMs ?? 0;
+  const writes: PostgresPool = { connect: () => checkout(undefined), end: () => pool.end() };
+  // The pool is ended once, by `writes` (SqlStore.close destroys both).
+  const reads: PostgresPool = { connect: () => checkout(timeoutMs), end: async () => undefined };
+  return {
+    writes: new PostgresDialect({ pool: writes }),
+    reads: timeoutMs > 0 ? new PostgresDialect({ pool: reads }) : undefined,
+  };
 }

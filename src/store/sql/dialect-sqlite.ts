@@ -133,6 +133,20 @@ export const SQLITE_DIALECT: SqlDialect = {
     return typeof code === "string" && /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY)/.test(code);
   },
 
+  isStatementTimeout(): boolean {
+    return false;
+  },
+
+  isTooComplex(error: unknown): boolean {
+    // sqlite3.c's compile-time limits (https://www.sqlite.org/limits.html), raised as SQLITE_ERROR.
+    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+    return (
+      code === "SQLITE_ERROR" &&
+      typeof message === "string" &&
+      /Expression tree is too large|too many SQL variables|LIKE or GLOB pattern too complex|parser stack overflow|at most \d+ tables in a join|too many FROM clause terms|too many columns|string or blob too big/.test(message)
+    );
+  },
+
   identityColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder {
     return column.primaryKey().autoIncrement();
   },

@@ -55,6 +55,10 @@ export interface SqlDialect {
   isUniqueViolation(error: unknown, index: UniqueIndex): boolean;
   /** The database is unreachable, locked past its timeout, or shutting down. */
   isUnavailable(error: unknown): boolean;
+  /** A statement was cancelled by the statement timeout (PostgreSQL's 57014); never on SQLite, which has none (ADR 0024). */
+  isStatementTimeout(error: unknown): boolean;
+  /** The database refused a statement as too large or too deep to compile (SQLite's expression depth, PostgreSQL's stack depth). */
+  isTooComplex(error: unknown): boolean;
   /** An auto-incrementing 64-bit integer primary key column. */
   identityColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   readonly identityColumnType: "integer" | "bigint";

@@ -30,6 +30,7 @@ import {
   type Tenant,
   type TokenRecord,
   StoreConflictError,
+  StoreFilterError,
 } from "../store.js";
 import type { ResolvedFilter } from "../../scim/filter/ast.js";
 import type { SqlDialect, UniqueIndex } from "./dialect.js";
@@ -572,8 +573,17 @@ export class SqlSession implements StoreSession {
     return result.numDeletedRows > 0n;
   }
 
-  queryResources(tenantId: string, kind: ResourceKind, query: ResourceQuery): Promise<ResourcePage> {
-    return queryResources(this.db, this.dialect, tenantId, kind, query, this.memo);
+  async queryResources(tenantId: string, kind: ResourceKind, query: ResourceQuery): Promise<ResourcePage> {
+    try {
+      return await queryResources(this.db, this.dialect, tenantId, kind, query, this.memo);
+    } catch (error) {
+      // The filter budget keeps filters well inside both databases' limits; should one
+      // still be refused, it is the client's filter that is too large, never a 500.
+      if (query.filter !== undefined && this.dialect.isTooComplex(error)) {
+        throw new StoreFilterError(`the database cannot evaluate a filter this large or deeply nested (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   async findResources(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, StoredResource>> {

@@ -1,5 +1,5 @@
 import { type Kysely, Migrator, sql } from "kysely";
-import { type ReadSession, type RequestLogSink, type Store, type StoreSession, StoreUnavailableError } from "../store.js";
+import { type ReadSession, type RequestLogSink, type Store, type StoreSession, StoreTimeoutError, StoreUnavailableError } from "../store.js";
 import type { SqlDialect } from "./dialect.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -34,14 +34,22 @@ export class SqlStore implements Store {
   /** migrate() calls under way (a SQLite file's write connection has the log attached while any is). */
   private migrating = 0;
 
-  /** @param file what a SQLite file has beyond its write connection (`openStore`); none for PostgreSQL and `:memory:`. */
+  /** PostgreSQL's statement timeout of `read`, in ms (none on SQLite). */
+  private readonly statementTimeoutMs: number | undefined;
+
+  /**
+   * @param file what a SQLite file has beyond its write connection (`openStore`); none for PostgreSQL and `:memory:`.
+   * @param timedReads PostgreSQL: where `read` runs, connections of the same pool under a statement timeout (ADR 0024).
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sqlDialect: SqlDialect,
     private readonly file?: SqliteFileParts,
+    timedReads?: { readonly db: Kysely<Database>; readonly timeoutMs: number },
   ) {
     this.dialect = sqlDialect.name;
-    this.readDb = file?.readDb ?? db;
+    this.readDb = file?.readDb ?? timedReads?.db ?? db;
+    this.statementTimeoutMs = timedReads?.timeoutMs;
     this.reader = file === undefined ? undefined : new SharedReader(file.readDb);
     // SQLite's data version tells other connections' commits only, so a file's read
     // connection (which never writes) can use it, and a single `:memory:` connection cannot.
@@ -131,13 +139,15 @@ export class SqlStore implements Store {
 
   snapshot<T>(fn: (session: ReadSession) => Promise<T>, options: { readonly long?: boolean } = {}): Promise<T> {
     return this.unavailableAsStoreError(async () => {
-      const db = (options.long === true ? this.file?.openSnapshotDb() : undefined) ?? this.readDb;
+      // PostgreSQL's snapshots (a large group streamed) run without the statement timeout of `read`.
+      const own = options.long === true ? this.file?.openSnapshotDb() : undefined;
+      const db = own ?? (this.file === undefined ? this.db : this.readDb);
       try {
         const run = () => this.sqlDialect.snapshot(db, (connection) => fn(new SqlSession(connection, this.sqlDialect)));
         // On the shared read connection a snapshot runs alone (SharedReader).
         return await (db === this.readDb && this.reader !== undefined ? this.reader.exclusive(run) : run());
       } finally {
-        if (db !== this.readDb) await db.destroy();
+        if (own !== undefined) await own.destroy();
       }
     });
   }
@@ -146,6 +156,7 @@ export class SqlStore implements Store {
     try {
       return await run();
     } catch (error) {
+      if (this.sqlDialect.isStatementTimeout(error)) throw new StoreTimeoutError(this.statementTimeoutMs, { cause: error });
       if (this.sqlDialect.isUnavailable(error)) {
         throw new StoreUnavailableError(`database unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
