@@ -7,7 +7,7 @@ import { postgresAvailable } from "./test/helpers/postgres.js";
 // The PostgreSQL store suite and the multi-process tests belong to the postgres project only.
 // One database only: `npx vitest run --project sqlite test/http`.
 const ON_BOTH = ["test/http/**/*.test.ts", "test/fuzz/**/*.test.ts", "test/api/**/*.test.ts", "test/events/**/*.test.ts", "test/webhooks/**/*.test.ts", "test/guides/**/*.test.ts", "test/idp/**/*.test.ts", "test/concurrency/**/*.test.ts"];
-const POSTGRES_ONLY = ["test/store/postgres.test.ts", "test/concurrency/multi-process*.test.ts", "test/concurrency/default-tenant.test.ts"];
+const POSTGRES_ONLY = ["test/store/postgres.test.ts", "test/http/statement-timeout.test.ts", "test/concurrency/multi-process*.test.ts", "test/concurrency/default-tenant.test.ts"];
 
 export default defineConfig(async () => ({
   test: {

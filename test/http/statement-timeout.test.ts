@@ -3,14 +3,14 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POSTGRES_DIALECT, createPostgresDialects } from "../../src/store/sql/dialect-postgres.js";
 import type { Database } from "../../src/store/sql/schema.js";
-import { startTestRoster, testDatabaseKind, type TestRoster, type TestTenant } from "../helpers/roster.js";
+import { startTestRoster, type TestRoster, type TestTenant } from "../helpers/roster.js";
 
 const ERROR = "urn:ietf:params:scim:api:messages:2.0:Error";
 const TIMEOUT_MS = 300;
 
-// PostgreSQL only: SQLite has no statement timeout (better-sqlite3 offers no way to interrupt
-// a statement; ADR 0024 says what bounds SQLite instead), so there is nothing to test there.
-describe.runIf(testDatabaseKind() === "postgres")("the statement timeout of SCIM reads (PostgreSQL)", () => {
+// PostgreSQL only (POSTGRES_ONLY in vitest.config.ts): SQLite has no statement timeout
+// (better-sqlite3 offers no way to interrupt a statement; ADR 0024 says what bounds SQLite instead).
+describe("the statement timeout of SCIM reads (PostgreSQL)", () => {
   let roster: TestRoster;
   let t: TestTenant;
   let locker: pg.Client;
