@@ -11,6 +11,7 @@ import { handleError, LOGGED_ERROR, loggedErrorOf } from "./errors.js";
 import { RequestLogWriter, redactBody } from "./request-log.js";
 import { SCIM_CONTEXT, scimContextOf, scimRoutes } from "./scim-routes.js";
 import { API_PREFIX, apiRoutes } from "./api-routes.js";
+import type { DestinationPolicy } from "../events/destinations.js";
 import type { SecretKey } from "../events/secret-box.js";
 
 export interface AppOptions {
@@ -24,6 +25,8 @@ export interface AppOptions {
   readonly requestLogRetention?: number;
   /** ROSTER_SECRET_KEY: encrypts the signing secrets of webhooks created through the management API. */
   readonly secretKey?: SecretKey;
+  /** ROSTER_WEBHOOK_ALLOW_PRIVATE: webhook destinations allowed besides public addresses; public only when absent. */
+  readonly webhookDestinations?: DestinationPolicy;
 }
 
 export interface RosterApp {
@@ -244,7 +247,12 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   });
 
   await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store, limits, publicUrl });
-  await app.register(apiRoutes, { prefix: API_PREFIX, store, ...(options.secretKey === undefined ? {} : { secretKey: options.secretKey }) });
+  await app.register(apiRoutes, {
+    prefix: API_PREFIX,
+    store,
+    ...(options.secretKey === undefined ? {} : { secretKey: options.secretKey }),
+    ...(options.webhookDestinations === undefined ? {} : { webhookDestinations: options.webhookDestinations }),
+  });
 
   return {
     app,

@@ -7,7 +7,7 @@ import type { Tenant } from "../../src/store/store.js";
 import { apiFetch, type ApiResponse } from "../api/support.js";
 import { startTestRoster, type TestRoster } from "../helpers/roster.js";
 import { startReceiver, type Receiver } from "./receiver.js";
-import { appendTestEvents, eventually, fastSettings, newKey } from "./support.js";
+import { appendTestEvents, eventually, fastSettings, LOOPBACK_RECEIVERS, newKey } from "./support.js";
 
 // The management API's webhook routes on a real server, SQLite or PostgreSQL (ROSTER_TEST_DATABASE).
 
@@ -21,7 +21,7 @@ let receiver: Receiver;
 
 beforeAll(async () => {
   secretKey = newKey();
-  roster = await startTestRoster({ secretKey });
+  roster = await startTestRoster({ secretKey, webhookDestinations: LOOPBACK_RECEIVERS });
   acme = (await roster.addTenant("acme")).tenant;
   const globex = (await roster.addTenant("globex")).tenant;
   key = (await createApiKey(roster.store, acme, "test")).key;
@@ -73,7 +73,7 @@ describe("/api/v1/tenants/<slug>/webhooks", () => {
   });
 
   it.each([
-    [{ url: "http://app.example.com/hook" }, 'url: "http://app.example.com/hook" must use https (plain http is allowed only to localhost, 127.0.0.0/8 and ::1)'],
+    [{ url: "http://app.example.com/hook" }, 'url: "http://app.example.com/hook" must use https (plain http is allowed only to localhost, *.localhost, 127.0.0.0/8 and ::1)'],
     [{ url: "ftp://127.0.0.1/hook" }, 'url: "ftp://127.0.0.1/hook" must use https, not ftp'],
     [{ url: "https://user:pass@app.example.com/hook" }, "must not contain credentials"],
     [{ url: "hook" }, 'url: "hook" is not an absolute URL'],
