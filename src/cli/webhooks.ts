@@ -10,6 +10,7 @@ import {
   deleteWebhook,
   listWebhookDeliveries,
   listWebhooks,
+  MAX_REPLAY_DELIVERIES,
   parseDeliveryStatus,
   parseReplaySince,
   parseWebhookUrl,
@@ -59,7 +60,8 @@ delivery's host resolves to. --events takes patterns
 separated by commas: *, user.*, group.*, role.* or event types such as group.member_added
 (default *). A disabled webhook receives nothing; events of that time can be replayed.
 "replay" sends again the events after a feed cursor, or since an ISO 8601 time, that the
-webhook subscribes to.
+webhook subscribes to: at most ${MAX_REPLAY_DELIVERIES} deliveries per call, and one replay
+per webhook pending at a time.
 
 Options:
   --tenant            tenant slug
@@ -279,10 +281,15 @@ async function replay(args: readonly string[], ctx: CliContext): Promise<number>
   await refusals(command, async () => parseReplaySince(since, "--since"), "input");
   const result = await withStore(resolveDatabase(values.database, ctx), (store) => refusals(command, () => replayWebhook(store, undefined, id, since, "--since")));
   if (values.json === true) {
-    ctx.out(JSON.stringify({ id, deliveries: result.deliveries, after: String(result.after) }));
+    ctx.out(JSON.stringify({ id, deliveries: result.deliveries, after: String(result.after), through: String(result.through), complete: result.complete }));
   } else {
     const what = result.deliveries === 1 ? "1 delivery" : `${result.deliveries} deliveries`;
     ctx.out(`Queued ${what} of the events after cursor ${result.after} for webhook ${id}; roster serve sends them.`);
+    if (!result.complete) {
+      ctx.out(
+        `That is the most one replay makes (${MAX_REPLAY_DELIVERIES}): it stopped at cursor ${result.through}. Once they are sent, continue with: roster webhooks replay ${id} --since ${result.through}`,
+      );
+    }
   }
   return 0;
 }

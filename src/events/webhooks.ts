@@ -49,9 +49,20 @@ export interface DeliveryView {
 export interface ReplayResult {
   /** Deliveries made. */
   readonly deliveries: number;
-  /** Events with a sequence number above this one were replayed. */
+  /** Events with a sequence number above this one were replayed… */
   readonly after: number;
+  /** …up to this one. */
+  readonly through: number;
+  /** False when MAX_REPLAY_DELIVERIES stopped the replay: replay again from `through` once these are sent. */
+  readonly complete: boolean;
 }
+
+/**
+ * Deliveries one replay makes at most (docs/webhooks.md#replay-bounds). With one replay
+ * pending per webhook, a tenant's key cannot queue more than this many replayed deliveries
+ * per webhook ahead of other tenants' deliveries.
+ */
+export const MAX_REPLAY_DELIVERIES = 10_000;
 
 const MAX_URL_LENGTH = 2048;
 
@@ -261,7 +272,14 @@ export function listWebhookDeliveriesFromQuery(store: Store, tenant: Tenant, id:
  * match: `since` is a feed cursor (the decimal sequence number of the last event not to
  * replay) or an ISO 8601 time (events that occurred at or after it).
  */
-export async function replayWebhook(store: Store, tenant: Tenant | undefined, id: string, since: unknown, where = "since"): Promise<ReplayResult> {
+export async function replayWebhook(
+  store: Store,
+  tenant: Tenant | undefined,
+  id: string,
+  since: unknown,
+  where = "since",
+  limit = MAX_REPLAY_DELIVERIES,
+): Promise<ReplayResult> {
   const { cursor, time } = parseReplaySince(since, where);
   return store.transaction(async (session) => {
     const webhook = await getRecord(session, tenant, id);
@@ -279,8 +297,15 @@ export async function replayWebhook(store: Store, tenant: Tenant | undefined, id
     } else {
       after = await session.eventSeqBefore(webhook.tenantId, time ?? "");
     }
-    const deliveries = await session.replayDeliveries(id, after, now(), eventTypeMatches);
-    return { deliveries, after };
+    const outcome = await session.replayDeliveries(id, after, now(), eventTypeMatches, limit);
+    if (!outcome.ok) {
+      const what = outcome.pending === 1 ? "1 delivery" : `${outcome.pending} deliveries`;
+      throw new AppError(
+        "replayInProgress",
+        `webhook ${JSON.stringify(id)} has ${what} of an earlier replay still pending; one replay at a time: replay again once they are sent (list them with status=pending)`,
+      );
+    }
+    return { deliveries: outcome.deliveries, after, through: outcome.through, complete: outcome.complete };
   });
 }
 
@@ -290,12 +315,12 @@ export async function replayWebhookFromBody(
   tenant: Tenant,
   id: string,
   body: unknown,
-): Promise<{ readonly deliveries: number; readonly after: string }> {
+): Promise<{ readonly deliveries: number; readonly after: string; readonly through: string; readonly complete: boolean }> {
   const input = objectBody(body, REPLAY_FIELDS, "replay");
   const since = input["since"];
   const text = typeof since === "number" && Number.isSafeInteger(since) && since >= 0 ? String(since) : since;
   const result = await replayWebhook(store, tenant, id, text, "since");
-  return { deliveries: result.deliveries, after: String(result.after) };
+  return { deliveries: result.deliveries, after: String(result.after), through: String(result.through), complete: result.complete };
 }
 
 /**

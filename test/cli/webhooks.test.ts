@@ -214,10 +214,13 @@ describe("roster webhooks deliveries and replay", () => {
     const since = String(failedSequence - 1);
     const replayed = await runRoster(["webhooks", "replay", id, "--since", since], env);
     expect(replayed).toMatchObject({ code: 0, stdout: `Queued 2 deliveries of the events after cursor ${since} for webhook ${id}; roster serve sends them.\n` });
-    const json = await runRoster(["webhooks", "replay", id, "--since", "2000-01-01", "--json"], env);
-    expect(JSON.parse(json.stdout)).toEqual({ id, deliveries: 2, after: since });
+    // One replay pending at a time: nothing sends these two here, so a second replay is refused.
+    expect(await refusal(["webhooks", "replay", id, "--since", "2000-01-01", "--json"])).toEqual({
+      code: 1,
+      message: `roster: webhooks replay: webhook "${id}" has 2 deliveries of an earlier replay still pending; one replay at a time: replay again once they are sent (list them with status=pending)`,
+    });
     const pending = JSON.parse((await runRoster(["webhooks", "deliveries", id, "--status", "pending", "--json"], env)).stdout) as unknown[];
-    expect(pending).toHaveLength(4);
+    expect(pending).toHaveLength(2);
 
     expect(await refusal(["webhooks", "replay", id])).toEqual({ code: 2, message: "roster: webhooks replay: --since is required (see: roster webhooks replay --help)" });
     expect(await refusal(["webhooks", "replay", id, "--since", "last week"])).toEqual({

@@ -155,7 +155,7 @@ describe("webhook delivery", () => {
 
     receiver.behave(() => ({ status: 200 }));
     const replayed = await replayWebhook(roster.store, tenant, created.id, String(failed[0]!.eventSequence - 1));
-    expect(replayed).toEqual({ deliveries: 2, after: failed[0]!.eventSequence - 1 });
+    expect(replayed).toEqual({ deliveries: 2, after: failed[0]!.eventSequence - 1, through: expect.any(Number), complete: true });
     await receiver.waitFor("the failed event accepted after replay", () => receiver.accepted().some((r) => r.id === doomed!.id));
     await receiver.waitFor("the other event sent again", () => receiver.requests.filter((r) => r.id === fine!.id).length === 2);
     const all = await eventually("both replayed deliveries succeeded", () => deliveries(created.id, "succeeded"), (d) => d.length === 3);
