@@ -10,7 +10,7 @@ import { deliveryListingMigration } from "./0007-delivery-listing.js";
 import { resourcesKindIdIndexMigration } from "./0008-resources-kind-id-index.js";
 import { requestLogFileMigration } from "./0009-request-log-file.js";
 import { directoryVersionsMigration } from "./0010-directory-versions.js";
-import { deliveryReplaysMigration } from "./0011-delivery-replays.js";
+import { deliveryReplaysMigration } from "./0013-delivery-replays.js";
 
 /** A static list (no directory scanning), so migrations run the same from src/ and dist/. Names sort in order. */
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
@@ -27,7 +27,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         "0008-resources-kind-id-index": resourcesKindIdIndexMigration(),
         "0009-request-log-file": requestLogFileMigration(dialect),
         "0010-directory-versions": directoryVersionsMigration(dialect),
-        "0011-delivery-replays": deliveryReplaysMigration(dialect),
+        "0013-delivery-replays": deliveryReplaysMigration(dialect),
       };
     },
   };
