@@ -37,6 +37,8 @@ It also delivers webhooks (docs/webhooks.md). With webhooks configured it needs
 ROSTER_SECRET_KEY, the key their signing secrets were encrypted with, and refuses to
 start without it or with another key. ROSTER_WEBHOOK_TIMEOUT_MS, _RETRY_BASE_MS,
 _MAX_ATTEMPTS, _LEASE_MS, _POLL_MS and _CONCURRENCY tune delivery (docs/operations.md).
+Webhooks reach only public addresses; ROSTER_WEBHOOK_ALLOW_PRIVATE (true, or CIDR ranges
+such as 10.0.0.0/8,fd00::/8) allows private, loopback and link-local ones too.
 
 Connections (docs/operations.md): a request not received whole within
 ROSTER_REQUEST_TIMEOUT_MS (default ${DEFAULT_CONNECTION_LIMITS.requestTimeoutMs}), or its headers within ROSTER_HEADERS_TIMEOUT_MS
@@ -108,6 +110,7 @@ export const serveCommand: Command = {
         port,
         ...(publicUrl === undefined ? {} : { publicUrl }),
         ...(key === undefined ? {} : { secretKey: key }),
+        webhookDestinations: settings.destinations,
         eventRetentionDays,
         connectionLimits,
         tenantLimiter,

@@ -1,6 +1,7 @@
 import { AppError } from "../directory/app-errors.js";
 import { getTenantBySlug } from "../directory/tenants.js";
 import { parseEventPatterns } from "../events/patterns.js";
+import { type DestinationPolicy, DestinationPolicyError, readDestinationPolicy } from "../events/destinations.js";
 import { requireSecretKey, type SecretKey, SecretKeyError } from "../events/secret-box.js";
 import {
   assertSecretKeyOpensWebhooks,
@@ -9,6 +10,7 @@ import {
   deleteWebhook,
   listWebhookDeliveries,
   listWebhooks,
+  MAX_REPLAY_DELIVERIES,
   parseDeliveryStatus,
   parseReplaySince,
   parseWebhookUrl,
@@ -50,11 +52,16 @@ A webhook's signing secret (whsec_…) is printed once, when created; Roster kee
 with ROSTER_SECRET_KEY, which "create" and "roster serve" need (make one with:
 openssl rand -base64 32). With --json, the last line "create" prints is
 {"id", "secret", "tenant", "url", "events"}.
-The URL must use https, except to localhost, 127.0.0.0/8 and ::1. --events takes patterns
+The URL must use https, except to localhost, *.localhost, 127.0.0.0/8 and ::1. It must
+reach a public address: private, loopback, link-local and cloud metadata destinations are
+refused unless ROSTER_WEBHOOK_ALLOW_PRIVATE allows them (true, or CIDR ranges such as
+10.0.0.0/8,fd00::/8); roster serve reads the same variable and checks the addresses each
+delivery's host resolves to. --events takes patterns
 separated by commas: *, user.*, group.*, role.* or event types such as group.member_added
 (default *). A disabled webhook receives nothing; events of that time can be replayed.
 "replay" sends again the events after a feed cursor, or since an ISO 8601 time, that the
-webhook subscribes to.
+webhook subscribes to: at most ${MAX_REPLAY_DELIVERIES} deliveries per call, and one replay
+per webhook pending at a time.
 
 Options:
   --tenant            tenant slug
@@ -127,13 +134,14 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
   if (values.help === true) return help(ctx);
   expectPositionals(command, positionals, []);
   const slug = requireOption(command, "tenant", values.tenant);
-  const url = await refusals(command, async () => parseWebhookUrl(requireOption(command, "url", values.url), "--url"), "input");
+  const destinations = destinationPolicyFor(command, ctx);
+  const url = await refusals(command, async () => parseWebhookUrl(requireOption(command, "url", values.url), destinations, "--url"), "input");
   const events = values.events === undefined ? undefined : parseEventsOption(command, values.events);
   const key = secretKeyFor(command, ctx);
   const created = await withStore(resolveDatabase(values.database, ctx), (store) =>
     refusals(command, async () => {
       await assertSecretKeyOpensWebhooks(store, key);
-      return createWebhook(store, await getTenantBySlug(store, slug), { url, ...(events === undefined ? {} : { events }) }, key);
+      return createWebhook(store, await getTenantBySlug(store, slug), { url, ...(events === undefined ? {} : { events }) }, key, destinations);
     }),
   );
   if (values.json === true) {
@@ -158,6 +166,15 @@ function secretKeyFor(command: string, ctx: CliContext): SecretKey {
     if (!(error instanceof SecretKeyError)) throw error;
     const message = `${label(command)}: ${error.message}`;
     throw ctx.env["ROSTER_SECRET_KEY"]?.trim() ? new UsageError(message) : new CliError(message);
+  }
+}
+
+/** ROSTER_WEBHOOK_ALLOW_PRIVATE, as `roster serve` reads it; malformed is a bad configuration value (exit 2). */
+function destinationPolicyFor(command: string, ctx: CliContext): DestinationPolicy {
+  try {
+    return readDestinationPolicy(ctx.env);
+  } catch (error) {
+    throw error instanceof DestinationPolicyError ? new UsageError(`${label(command)}: ${error.message}`) : error;
   }
 }
 
@@ -264,10 +281,15 @@ async function replay(args: readonly string[], ctx: CliContext): Promise<number>
   await refusals(command, async () => parseReplaySince(since, "--since"), "input");
   const result = await withStore(resolveDatabase(values.database, ctx), (store) => refusals(command, () => replayWebhook(store, undefined, id, since, "--since")));
   if (values.json === true) {
-    ctx.out(JSON.stringify({ id, deliveries: result.deliveries, after: String(result.after) }));
+    ctx.out(JSON.stringify({ id, deliveries: result.deliveries, after: String(result.after), through: String(result.through), complete: result.complete }));
   } else {
     const what = result.deliveries === 1 ? "1 delivery" : `${result.deliveries} deliveries`;
     ctx.out(`Queued ${what} of the events after cursor ${result.after} for webhook ${id}; roster serve sends them.`);
+    if (!result.complete) {
+      ctx.out(
+        `That is the most one replay makes (${MAX_REPLAY_DELIVERIES}): it stopped at cursor ${result.through}. Once they are sent, continue with: roster webhooks replay ${id} --since ${result.through}`,
+      );
+    }
   }
   return 0;
 }

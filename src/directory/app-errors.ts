@@ -14,6 +14,7 @@ export const APP_ERROR_CODES = [
   "methodNotAllowed",
   "userNameTaken",
   "managedByIdentityProvider",
+  "replayInProgress",
   "payloadTooLarge",
   "unsupportedMediaType",
   "requestTimeout",

@@ -1,3 +1,5 @@
+import { type DestinationPolicy, DestinationPolicyError, PUBLIC_DESTINATIONS_ONLY, readDestinationPolicy } from "./destinations.js";
+
 /** How the webhook dispatcher sends and retries (docs/webhooks.md lists the defaults and the schedule). */
 export interface DispatcherSettings {
   /** How long a receiver has to answer one attempt. */
@@ -13,6 +15,8 @@ export interface DispatcherSettings {
   readonly pollMs: number;
   /** Deliveries one process sends at once. */
   readonly concurrency: number;
+  /** Which addresses deliveries may reach besides public ones (ROSTER_WEBHOOK_ALLOW_PRIVATE). */
+  readonly destinations: DestinationPolicy;
 }
 
 export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
@@ -23,6 +27,7 @@ export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
   leaseMs: 60_000,
   pollMs: 1_000,
   concurrency: 8,
+  destinations: PUBLIC_DESTINATIONS_ONLY,
 };
 
 /** The environment variable of each setting that operators may change. */
@@ -54,7 +59,7 @@ export class DispatcherSettingsError extends Error {
 
 /** The defaults, overridden by the ROSTER_WEBHOOK_* variables that are set; throws DispatcherSettingsError naming a bad one. */
 export function readDispatcherSettings(env: Readonly<Record<string, string | undefined>>): DispatcherSettings {
-  const settings: { -readonly [K in keyof DispatcherSettings]: number } = { ...DEFAULT_DISPATCHER_SETTINGS };
+  const settings: { -readonly [K in keyof DispatcherSettings]: DispatcherSettings[K] } = { ...DEFAULT_DISPATCHER_SETTINGS };
   for (const [name, variable] of Object.entries(VARIABLES) as [keyof typeof VARIABLES, string][]) {
     const text = env[variable]?.trim();
     if (text === undefined || text === "") continue;
@@ -70,6 +75,11 @@ export function readDispatcherSettings(env: Readonly<Record<string, string | und
     );
   }
   settings.retryMaxMs = Math.max(settings.retryMaxMs, settings.retryBaseMs);
+  try {
+    settings.destinations = readDestinationPolicy(env);
+  } catch (error) {
+    throw error instanceof DestinationPolicyError ? new DispatcherSettingsError(error.message) : error;
+  }
   return settings;
 }
 

@@ -2,7 +2,7 @@ import type { ClaimedDelivery, DeliveryOutcome, Store } from "../store/store.js"
 import { type DispatcherSettings, retryDelayMs } from "./dispatcher-settings.js";
 import { eventTypeMatches } from "./patterns.js";
 import { openSecret, type SecretKey } from "./secret-box.js";
-import { createSendAgents, type SendResult, sendWebhook } from "./send-webhook.js";
+import { createSendAgents, type Resolver, type SendResult, sendWebhook } from "./send-webhook.js";
 import { webhookHeaders } from "./signature.js";
 
 // The webhook dispatcher of one `roster serve` process (docs/decisions/0010-change-events.md).
@@ -21,6 +21,8 @@ export interface DispatcherOptions {
   readonly key: SecretKey | undefined;
   readonly settings: DispatcherSettings;
   readonly log?: DispatcherLog;
+  /** How receivers' host names are resolved (the system resolver when absent); tests answer names of their own. */
+  readonly resolve?: Resolver;
 }
 
 export interface Dispatcher {
@@ -42,7 +44,7 @@ const WAKE_GAP_MS = 200;
 /** How long close() lets attempts in flight finish before abandoning them. */
 const CLOSE_GRACE_MS = 1000;
 
-type AttemptResult = SendResult & { readonly final?: boolean; readonly abandoned?: boolean };
+type AttemptResult = SendResult & { readonly abandoned?: boolean };
 
 interface InFlight {
   readonly abort: AbortController;
@@ -136,7 +138,8 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     }
     const body = claimed.event.data;
     const headers = webhookHeaders(secret, claimed.event.id, new Date(), body);
-    const result = await sendWebhook({ url: claimed.url, headers, body, timeoutMs: settings.timeoutMs, signal }, agents);
+    const request = { url: claimed.url, headers, body, timeoutMs: settings.timeoutMs, signal, destinations: settings.destinations };
+    const result = await sendWebhook(options.resolve === undefined ? request : { ...request, resolve: options.resolve }, agents);
     return signal.aborted && !result.ok ? { ...result, abandoned: true } : result;
   }
 

@@ -6,6 +6,7 @@ import type {
   ClaimedDelivery,
   ClaimOptions,
   DeliveryOutcome,
+  ReplayOutcome,
   DeliveryRecord,
   DeliveryStatus,
   EventTypeMatcher,
@@ -405,8 +406,8 @@ export class RecordingSession implements StoreSession {
   listDeliveries(webhookId: string, query: { readonly status?: DeliveryStatus; readonly limit: number; readonly before?: number }): Promise<readonly DeliveryRecord[]> {
     return this.inner.listDeliveries(webhookId, query);
   }
-  replayDeliveries(webhookId: string, after: number, at: string, matches: EventTypeMatcher): Promise<number> {
-    return this.inner.replayDeliveries(webhookId, after, at, matches);
+  replayDeliveries(webhookId: string, after: number, at: string, matches: EventTypeMatcher, limit: number): Promise<ReplayOutcome> {
+    return this.inner.replayDeliveries(webhookId, after, at, matches, limit);
   }
   pruneDeliveries(tenantId: string, before: string): Promise<number> {
     return this.inner.pruneDeliveries(tenantId, before);

@@ -4,6 +4,7 @@ import { AppError } from "../directory/app-errors.js";
 import { type AppPage, objectBody, parsePaging } from "../directory/app-paging.js";
 import { now } from "../directory/clock.js";
 import { DELIVERY_STATUSES, type DeliveryRecord, type DeliveryStatus, type ReadSession, type Store, type Tenant, type WebhookRecord } from "../store/store.js";
+import { checkDestinationHost, type DestinationPolicy, DESTINATION_ADVICE } from "./destinations.js";
 import { ALL_EVENTS, eventTypeMatches, parseEventPatterns } from "./patterns.js";
 import { MAKE_SECRET_KEY, openSecret, SECRET_KEY_VARIABLE, type SecretKey, SecretKeyError, sealSecret } from "./secret-box.js";
 import { generateWebhookSecret } from "./signature.js";
@@ -48,9 +49,20 @@ export interface DeliveryView {
 export interface ReplayResult {
   /** Deliveries made. */
   readonly deliveries: number;
-  /** Events with a sequence number above this one were replayed. */
+  /** Events with a sequence number above this one were replayed… */
   readonly after: number;
+  /** …up to this one. */
+  readonly through: number;
+  /** False when MAX_REPLAY_DELIVERIES stopped the replay: replay again from `through` once these are sent. */
+  readonly complete: boolean;
 }
+
+/**
+ * Deliveries one replay makes at most (docs/webhooks.md#replay-bounds). With one replay
+ * pending per webhook, a tenant's key cannot queue more than this many replayed deliveries
+ * per webhook ahead of other tenants' deliveries.
+ */
+export const MAX_REPLAY_DELIVERIES = 10_000;
 
 const MAX_URL_LENGTH = 2048;
 
@@ -84,15 +96,19 @@ export function toDeliveryView(record: DeliveryRecord): DeliveryView {
   };
 }
 
-/** Loopback hosts, where a development receiver may listen over plain http. */
+/** Loopback hosts, where a development receiver may listen over plain http: `*.localhost` too (RFC 6761 §6.3). */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host === "::1") return true;
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
+  if (host === "localhost" || host.endsWith(".localhost") || host === "::1") return true;
   return isIP(host) === 4 && host.startsWith("127.");
 }
 
-/** An absolute https URL (http only to a loopback host), without credentials or fragment; 400 naming what is wrong. */
-export function parseWebhookUrl(value: unknown, where = "url"): string {
+/**
+ * An absolute https URL (http only to a loopback host), without credentials or fragment, whose
+ * host the destination policy allows (an IP literal, localhost or a metadata name; other names
+ * are checked on their addresses at delivery); 400 naming what is wrong.
+ */
+export function parseWebhookUrl(value: unknown, destinations: DestinationPolicy, where = "url"): string {
   if (typeof value !== "string" || value === "") throw new AppError("invalidRequest", `${where}: expected the receiver's URL, e.g. https://app.example.com/roster-events`);
   if (value.length > MAX_URL_LENGTH) throw new AppError("invalidRequest", `${where}: at most ${MAX_URL_LENGTH} characters, got ${value.length}`);
   let url: URL;
@@ -102,7 +118,7 @@ export function parseWebhookUrl(value: unknown, where = "url"): string {
     throw new AppError("invalidRequest", `${where}: ${JSON.stringify(value)} is not an absolute URL; expected e.g. https://app.example.com/roster-events`);
   }
   if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
-    throw new AppError("invalidRequest", `${where}: ${JSON.stringify(value)} must use https (plain http is allowed only to localhost, 127.0.0.0/8 and ::1)`);
+    throw new AppError("invalidRequest", `${where}: ${JSON.stringify(value)} must use https (plain http is allowed only to localhost, *.localhost, 127.0.0.0/8 and ::1)`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new AppError("invalidRequest", `${where}: ${JSON.stringify(value)} must use https, not ${url.protocol.replace(/:$/, "")}`);
@@ -111,6 +127,10 @@ export function parseWebhookUrl(value: unknown, where = "url"): string {
     throw new AppError("invalidRequest", `${where}: ${JSON.stringify(value)} must not contain credentials; verify deliveries by their signature instead`);
   }
   if (url.hash !== "") throw new AppError("invalidRequest", `${where}: ${JSON.stringify(value)} must not contain a fragment (#…)`);
+  const refused = checkDestinationHost(destinations, url.hostname);
+  if (refused !== undefined) {
+    throw new AppError("invalidRequest", `${where}: ${JSON.stringify(value)} is refused: ${refused}; ${DESTINATION_ADVICE}`);
+  }
   return url.href;
 }
 
@@ -145,9 +165,9 @@ export async function assertSecretKeyOpensWebhooks(store: Store, key: SecretKey 
 }
 
 /** POST webhooks / `roster webhooks create`: starts after the tenant's current last event. */
-export async function createWebhook(store: Store, tenant: Tenant, body: unknown, key: SecretKey | undefined): Promise<CreatedWebhook> {
+export async function createWebhook(store: Store, tenant: Tenant, body: unknown, key: SecretKey | undefined, destinations: DestinationPolicy): Promise<CreatedWebhook> {
   const input = objectBody(body, WEBHOOK_CREATE_FIELDS, "webhook");
-  const url = parseWebhookUrl(input["url"]);
+  const url = parseWebhookUrl(input["url"], destinations);
   const events = parseWebhookEvents(input["events"]);
   if (key === undefined) {
     throw new AppError("notConfigured", `webhooks need ${SECRET_KEY_VARIABLE} in Roster's environment to encrypt their signing secrets; ${MAKE_SECRET_KEY}, set it and restart`);
@@ -252,7 +272,14 @@ export function listWebhookDeliveriesFromQuery(store: Store, tenant: Tenant, id:
  * match: `since` is a feed cursor (the decimal sequence number of the last event not to
  * replay) or an ISO 8601 time (events that occurred at or after it).
  */
-export async function replayWebhook(store: Store, tenant: Tenant | undefined, id: string, since: unknown, where = "since"): Promise<ReplayResult> {
+export async function replayWebhook(
+  store: Store,
+  tenant: Tenant | undefined,
+  id: string,
+  since: unknown,
+  where = "since",
+  limit = MAX_REPLAY_DELIVERIES,
+): Promise<ReplayResult> {
   const { cursor, time } = parseReplaySince(since, where);
   return store.transaction(async (session) => {
     const webhook = await getRecord(session, tenant, id);
@@ -270,8 +297,15 @@ export async function replayWebhook(store: Store, tenant: Tenant | undefined, id
     } else {
       after = await session.eventSeqBefore(webhook.tenantId, time ?? "");
     }
-    const deliveries = await session.replayDeliveries(id, after, now(), eventTypeMatches);
-    return { deliveries, after };
+    const outcome = await session.replayDeliveries(id, after, now(), eventTypeMatches, limit);
+    if (!outcome.ok) {
+      const what = outcome.pending === 1 ? "1 delivery" : `${outcome.pending} deliveries`;
+      throw new AppError(
+        "replayInProgress",
+        `webhook ${JSON.stringify(id)} has ${what} of an earlier replay still pending; one replay at a time: replay again once they are sent (list them with status=pending)`,
+      );
+    }
+    return { deliveries: outcome.deliveries, after, through: outcome.through, complete: outcome.complete };
   });
 }
 
@@ -281,12 +315,12 @@ export async function replayWebhookFromBody(
   tenant: Tenant,
   id: string,
   body: unknown,
-): Promise<{ readonly deliveries: number; readonly after: string }> {
+): Promise<{ readonly deliveries: number; readonly after: string; readonly through: string; readonly complete: boolean }> {
   const input = objectBody(body, REPLAY_FIELDS, "replay");
   const since = input["since"];
   const text = typeof since === "number" && Number.isSafeInteger(since) && since >= 0 ? String(since) : since;
   const result = await replayWebhook(store, tenant, id, text, "since");
-  return { deliveries: result.deliveries, after: String(result.after) };
+  return { deliveries: result.deliveries, after: String(result.after), through: String(result.through), complete: result.complete };
 }
 
 /**

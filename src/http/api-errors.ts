@@ -14,6 +14,7 @@ export const APP_ERROR_STATUS: Readonly<Record<AppErrorCode, number>> = {
   methodNotAllowed: 405,
   userNameTaken: 409,
   managedByIdentityProvider: 409,
+  replayInProgress: 409,
   cursorExpired: 410,
   payloadTooLarge: 413,
   unsupportedMediaType: 415,

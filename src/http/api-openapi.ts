@@ -267,12 +267,13 @@ export const OPENAPI_DOCUMENT = {
           additionalProperties: false,
         }),
         responses: {
-          "200": ok("How many deliveries were made, and the cursor they start after.", {
+          "200": ok("How many deliveries were made, for the events after `after` up to `through`; `complete` is false when the cap of 10,000 deliveries stopped the replay (replay again from `through` once these are sent).", {
             type: "object",
-            required: ["deliveries", "after"],
-            properties: { deliveries: { type: "integer" }, after: { type: "string" } },
+            required: ["deliveries", "after", "through", "complete"],
+            properties: { deliveries: { type: "integer", maximum: 10000 }, after: { type: "string" }, through: { type: "string" }, complete: { type: "boolean" } },
           }),
           ...COMMON_ERRORS,
+          "409": error("replayInProgress: deliveries of an earlier replay of this webhook are still pending; one replay at a time."),
         },
       },
     },

@@ -27,6 +27,7 @@ import {
 } from "../directory/app-users.js";
 import { getAppList, putAppList, ROLES_LIST } from "../directory/lists.js";
 import { ProfileCache } from "../directory/tenant-profiles.js";
+import { type DestinationPolicy, PUBLIC_DESTINATIONS_ONLY } from "../events/destinations.js";
 import type { SecretKey } from "../events/secret-box.js";
 import {
   createWebhook,
@@ -55,6 +56,7 @@ type ApiRequest = FastifyRequest<{ Params: Params; Querystring: Record<string, u
 /** A use case's context, plus what the webhook routes need: the key that encrypts signing secrets. */
 interface ApiContext extends AppContext {
   readonly secretKey: SecretKey | undefined;
+  readonly webhookDestinations: DestinationPolicy;
 }
 
 /** What a handler answers: a status and a JSON body (none for 204), and a Location for 201. */
@@ -176,7 +178,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     query: [],
     body: WEBHOOK_CREATE_FIELDS,
     handle: async (c, p, r) => {
-      const created = await createWebhook(c.store, c.tenant, r.body, c.secretKey);
+      const created = await createWebhook(c.store, c.tenant, r.body, c.secretKey, c.webhookDestinations);
       return { status: 201, body: created, location: `${API_PREFIX}/tenants/${param(p, "tenant")}/webhooks/${created.id}` };
     },
   },
@@ -244,6 +246,8 @@ export interface ApiRouteOptions {
   readonly store: Store;
   /** Encrypts the signing secrets of webhooks created through the API; without it, creating one answers 501 notConfigured. */
   readonly secretKey?: SecretKey;
+  /** Which webhook destinations besides public addresses are allowed (ROSTER_WEBHOOK_ALLOW_PRIVATE); public only when absent. */
+  readonly webhookDestinations?: DestinationPolicy;
 }
 
 /** Resolves the tenant of `slug` for the presented API key; 401 without a valid key, 403 for a key of another tenant. */
@@ -265,7 +269,13 @@ async function authorize(options: ApiRouteOptions, profiles: ProfileCache, reque
   if (tenant === undefined || !apiKeyAllows(key, tenant)) {
     throw new AppError("forbidden", `this API key is for another tenant; it cannot act on tenant "${slug}"`);
   }
-  return { store, tenant, profile: (await profiles.resolve(tenant)).profile, secretKey: options.secretKey };
+  return {
+    store,
+    tenant,
+    profile: (await profiles.resolve(tenant)).profile,
+    secretKey: options.secretKey,
+    webhookDestinations: options.webhookDestinations ?? PUBLIC_DESTINATIONS_ONLY,
+  };
 }
 
 function send(reply: FastifyReply, answer: ApiAnswer): FastifyReply {

@@ -17,6 +17,7 @@ import { handleApiError } from "./api-errors.js";
 import { answerClientError, errorShapeOf, requestHeaderError, routeRefusedExpectations } from "./client-errors.js";
 import { applyConnectionLimits, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./connection-limits.js";
 import { originResolver } from "./public-url.js";
+import type { DestinationPolicy } from "../events/destinations.js";
 import type { SecretKey } from "../events/secret-box.js";
 import { TenantLimiter, defaultTenantConcurrency } from "./tenant-limiter.js";
 
@@ -42,6 +43,8 @@ export interface AppOptions {
   readonly secretKey?: SecretKey;
   /** Per-tenant slots for SCIM reads; by default `defaultTenantConcurrency` of a pool of 10. */
   readonly tenantLimiter?: TenantLimiter;
+  /** ROSTER_WEBHOOK_ALLOW_PRIVATE: webhook destinations allowed besides public addresses; public only when absent. */
+  readonly webhookDestinations?: DestinationPolicy;
 }
 
 export interface RosterApp {
@@ -298,7 +301,12 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
 
   const limiter = options.tenantLimiter ?? new TenantLimiter(defaultTenantConcurrency(10));
   await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store, limits, origin: originResolver(publicUrl, app.server), limiter });
-  await app.register(apiRoutes, { prefix: API_PREFIX, store, ...(options.secretKey === undefined ? {} : { secretKey: options.secretKey }) });
+  await app.register(apiRoutes, {
+    prefix: API_PREFIX,
+    store,
+    ...(options.secretKey === undefined ? {} : { secretKey: options.secretKey }),
+    ...(options.webhookDestinations === undefined ? {} : { webhookDestinations: options.webhookDestinations }),
+  });
 
   return {
     app,

@@ -208,6 +208,15 @@ export type DeliveryOutcome =
 /** Decides whether an event of `type` goes to a webhook with these patterns (src/events/patterns.ts). */
 export type EventTypeMatcher = (patterns: readonly string[], type: string) => boolean;
 
+/**
+ * What a replay did: `deliveries` made for the events after its `after` up to `through`
+ * (`complete` false when the limit stopped it before the webhook's cursor), or refused because
+ * `pending` replayed deliveries of the webhook have not been sent yet.
+ */
+export type ReplayOutcome =
+  | { readonly ok: true; readonly deliveries: number; readonly through: number; readonly complete: boolean }
+  | { readonly ok: false; readonly pending: number };
+
 export interface FanOutOptions {
   /** Webhooks handled per call. */
   readonly webhooks: number;
@@ -532,10 +541,13 @@ export interface StoreSession {
   /** The webhook's deliveries, newest first, with `seq` below `before` when given, of one status when given. */
   listDeliveries(webhookId: string, query: { readonly status?: DeliveryStatus; readonly limit: number; readonly before?: number }): Promise<readonly DeliveryRecord[]>;
   /**
-   * New pending deliveries (due at once) for the webhook's events with `seq` above `after`
-   * and up to its cursor that `matches` its patterns; returns how many. 0 when the webhook is missing.
+   * New pending deliveries (due at once), marked as replayed, for the webhook's events with
+   * `seq` above `after` and up to its cursor that `matches` its patterns, at most `limit` of
+   * them. Refused (`ok: false`) while replayed deliveries of the webhook are still pending,
+   * checked under the webhook's row lock so that two replays cannot both pass. A missing
+   * webhook makes no deliveries.
    */
-  replayDeliveries(webhookId: string, after: number, at: string, matches: EventTypeMatcher): Promise<number>;
+  replayDeliveries(webhookId: string, after: number, at: string, matches: EventTypeMatcher, limit: number): Promise<ReplayOutcome>;
   /** Removes the tenant's succeeded and failed deliveries completed before `before` (never a pending one); returns how many. */
   pruneDeliveries(tenantId: string, before: string): Promise<number>;
 

@@ -4,7 +4,7 @@ import { startDispatcher } from "../../src/events/dispatcher.js";
 import { parseSecretKey } from "../../src/events/secret-box.js";
 import { openStore } from "../../src/store/open-store.js";
 import { startReceiver } from "../webhooks/receiver.js";
-import { appendTestEvents, eventually, fastSettings, newKeyText } from "../webhooks/support.js";
+import { appendTestEvents, eventually, fastSettings, LOOPBACK_ALLOWED, newKeyText } from "../webhooks/support.js";
 import { assertBuilt, cliEnv, lastLine, runRoster, tempDatabase } from "./run-cli.js";
 
 let db: Awaited<ReturnType<typeof tempDatabase>>;
@@ -15,7 +15,7 @@ beforeAll(assertBuilt);
 beforeEach(async () => {
   db = await tempDatabase();
   keyText = newKeyText();
-  env = cliEnv({ ROSTER_DATABASE_URL: db.path, ROSTER_SECRET_KEY: keyText });
+  env = cliEnv({ ROSTER_DATABASE_URL: db.path, ROSTER_SECRET_KEY: keyText, ROSTER_WEBHOOK_ALLOW_PRIVATE: LOOPBACK_ALLOWED });
   expect((await runRoster(["tenants", "create", "acme"], env)).code).toBe(0);
 });
 afterEach(() => db.dispose());
@@ -67,12 +67,18 @@ describe("roster webhooks create", () => {
     [
       ["--tenant", "acme", "--url", "http://app.example.com/hook"],
       2,
-      'roster: webhooks create: --url: "http://app.example.com/hook" must use https (plain http is allowed only to localhost, 127.0.0.0/8 and ::1)',
+      'roster: webhooks create: --url: "http://app.example.com/hook" must use https (plain http is allowed only to localhost, *.localhost, 127.0.0.0/8 and ::1)',
     ],
     [["--tenant", "acme", "--url", "https://app.example.com", "--events", "user.create"], 2, 'roster: webhooks create: --events: "user.create" is not an event type pattern; expected *, user.*, group.*, role.*'],
     [["--tenant", "acme", "--url", "https://app.example.com", "--events", ""], 2, 'roster: webhooks create: --events: "" is not an event type pattern'],
     [["--tenant", "nope", "--url", "https://app.example.com"], 1, 'roster: tenant "nope" does not exist (see: roster tenants list)'],
     [["--tenant", "acme", "--url", "https://app.example.com", "--secret", "x"], 2, "roster: webhooks create: unknown option '--secret'"],
+    [
+      ["--tenant", "acme", "--url", "https://10.0.0.1:8443/hook"],
+      2,
+      'roster: webhooks create: --url: "https://10.0.0.1:8443/hook" is refused: 10.0.0.1 is a private address (10.0.0.0/8); webhooks reach only public addresses unless the operator allows more with ROSTER_WEBHOOK_ALLOW_PRIVATE',
+    ],
+    [["--tenant", "acme", "--url", "https://metadata.google.internal/computeMetadata/v1/"], 2, 'roster: webhooks create: --url: "https://metadata.google.internal/computeMetadata/v1/" is refused: metadata.google.internal names a cloud metadata service'],
   ])("refuses %j with exit %i", async (args, code, message) => {
     const result = await refusal(["webhooks", "create", ...args]);
     expect(result.code).toBe(code);
@@ -208,10 +214,13 @@ describe("roster webhooks deliveries and replay", () => {
     const since = String(failedSequence - 1);
     const replayed = await runRoster(["webhooks", "replay", id, "--since", since], env);
     expect(replayed).toMatchObject({ code: 0, stdout: `Queued 2 deliveries of the events after cursor ${since} for webhook ${id}; roster serve sends them.\n` });
-    const json = await runRoster(["webhooks", "replay", id, "--since", "2000-01-01", "--json"], env);
-    expect(JSON.parse(json.stdout)).toEqual({ id, deliveries: 2, after: since });
+    // One replay pending at a time: nothing sends these two here, so a second replay is refused.
+    expect(await refusal(["webhooks", "replay", id, "--since", "2000-01-01", "--json"])).toEqual({
+      code: 1,
+      message: `roster: webhooks replay: webhook "${id}" has 2 deliveries of an earlier replay still pending; one replay at a time: replay again once they are sent (list them with status=pending)`,
+    });
     const pending = JSON.parse((await runRoster(["webhooks", "deliveries", id, "--status", "pending", "--json"], env)).stdout) as unknown[];
-    expect(pending).toHaveLength(4);
+    expect(pending).toHaveLength(2);
 
     expect(await refusal(["webhooks", "replay", id])).toEqual({ code: 2, message: "roster: webhooks replay: --since is required (see: roster webhooks replay --help)" });
     expect(await refusal(["webhooks", "replay", id, "--since", "last week"])).toEqual({
@@ -224,6 +233,31 @@ describe("roster webhooks deliveries and replay", () => {
       message: `roster: webhooks replay: --since: cursor 999999 is after the tenant's last event (${failedSequence + 1})`,
     });
     expect(await refusal(["webhooks", "replay", "nope", "--since", "0"])).toEqual({ code: 1, message: 'roster: webhooks replay: webhook "nope" does not exist' });
+  });
+});
+
+describe("roster webhooks create and ROSTER_WEBHOOK_ALLOW_PRIVATE", () => {
+  it("refuses a loopback receiver by default and admits it when the variable allows it", async () => {
+    const { ROSTER_WEBHOOK_ALLOW_PRIVATE: _allowed, ...strict } = env;
+    const args = ["webhooks", "create", "--tenant", "acme", "--url", "http://127.0.0.1:3000/hook", "--json"];
+    expect(await refusal(args, strict)).toEqual({
+      code: 2,
+      message:
+        'roster: webhooks create: --url: "http://127.0.0.1:3000/hook" is refused: 127.0.0.1 is a loopback address (127.0.0.0/8); webhooks reach only public addresses unless the operator allows more with ROSTER_WEBHOOK_ALLOW_PRIVATE (true, or ranges such as 10.0.0.0/8,fd00::/8; see docs/webhooks.md#private-destinations)',
+    });
+    expect(JSON.parse(lastLine((await runRoster(["webhooks", "list", "--tenant", "acme", "--json"], strict)).stdout))).toEqual([]);
+    for (const allowed of ["true", "127.0.0.1"]) {
+      const result = await runRoster(args, { ...strict, ROSTER_WEBHOOK_ALLOW_PRIVATE: allowed });
+      expect(result, result.stderr).toMatchObject({ code: 0, stderr: "" });
+    }
+  });
+
+  it("refuses a malformed ROSTER_WEBHOOK_ALLOW_PRIVATE with exit 2, naming it", async () => {
+    expect(await refusal(["webhooks", "create", "--tenant", "acme", "--url", "https://app.example.com/hook"], { ...env, ROSTER_WEBHOOK_ALLOW_PRIVATE: "all" })).toEqual({
+      code: 2,
+      message:
+        'roster: webhooks create: ROSTER_WEBHOOK_ALLOW_PRIVATE: "all" does not start with an IPv4 or IPv6 address; expected true, false, or CIDR ranges separated by commas, such as 10.0.0.0/8,fd00::/8',
+    });
   });
 });
 
@@ -251,6 +285,10 @@ describe("roster serve with webhooks", () => {
     [{ ROSTER_SECRET_KEY: "not a key" }, "roster: serve: ROSTER_SECRET_KEY is not base64 (it has characters outside A-Z a-z 0-9 + / = - _); make one with: openssl rand -base64 32"],
     [{ ROSTER_WEBHOOK_TIMEOUT_MS: "soon" }, 'roster: serve: ROSTER_WEBHOOK_TIMEOUT_MS "soon" is not an integer from 1 to 600000'],
     [{ ROSTER_WEBHOOK_CONCURRENCY: "0" }, 'roster: serve: ROSTER_WEBHOOK_CONCURRENCY "0" is not an integer from 1 to 1000'],
+    [
+      { ROSTER_WEBHOOK_ALLOW_PRIVATE: "10.0.0.0/8;fd00::/8" },
+      'roster: serve: ROSTER_WEBHOOK_ALLOW_PRIVATE: "10.0.0.0/8;fd00::/8" has a prefix length that is not a number from 0 to 32; expected true, false, or CIDR ranges separated by commas, such as 10.0.0.0/8,fd00::/8',
+    ],
     [
       { ROSTER_WEBHOOK_TIMEOUT_MS: "5000", ROSTER_WEBHOOK_LEASE_MS: "5000" },
       "roster: serve: ROSTER_WEBHOOK_LEASE_MS (5000) must be greater than ROSTER_WEBHOOK_TIMEOUT_MS (5000): a claim must outlast the attempt it covers",

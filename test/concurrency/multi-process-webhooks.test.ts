@@ -6,7 +6,7 @@ import { openStore } from "../../src/store/open-store.js";
 import type { NewEvent, Store, Tenant } from "../../src/store/store.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { startReceiver, type Receiver } from "../webhooks/receiver.js";
-import { appendTestEvents, eventually, fastSettingsEnv, newKeyText, type TestEventSpec } from "../webhooks/support.js";
+import { appendTestEvents, eventually, fastSettingsEnv, LOOPBACK_RECEIVERS, newKeyText, type TestEventSpec } from "../webhooks/support.js";
 import { type RosterProcess, startRosterProcess } from "./multi-process.js";
 
 // Two `roster serve` processes on one PostgreSQL database delivering the same webhooks
@@ -48,7 +48,7 @@ describe.skipIf(!available)("two Roster processes delivering webhooks from one P
       return started;
     });
 
-  const webhook = (path: string): Promise<CreatedWebhook> => createWebhook(store, tenant, { url: `${receiver.url}${path}` }, parseSecretKey(keyText));
+  const webhook = (path: string): Promise<CreatedWebhook> => createWebhook(store, tenant, { url: `${receiver.url}${path}` }, parseSecretKey(keyText), LOOPBACK_RECEIVERS);
 
   /** ROUNDS commits, each touching every resource once: per resource, ROUNDS events in order. */
   async function commitRounds(): Promise<NewEvent[]> {

@@ -6,7 +6,7 @@ import type { SecretKey } from "../../src/events/secret-box.js";
 import { type ApiResponse, apiFetch, scimUser } from "../api/support.js";
 import { startTestRoster, type TestRoster, type TestTenant } from "../helpers/roster.js";
 import { startReceiver, type Receiver } from "../webhooks/receiver.js";
-import { eventually, fastSettings, newKey } from "../webhooks/support.js";
+import { LOOPBACK_RECEIVERS, eventually, fastSettings, newKey } from "../webhooks/support.js";
 import { PATCH_OP } from "./support.js";
 
 // Issue 20, item 12: event sequence numbers are counted per tenant (ADR 0026), so that a
@@ -47,7 +47,7 @@ async function wholeFeed(tenant: FeedTenant, after?: string): Promise<{ events: 
 
 beforeAll(async () => {
   key = newKey();
-  roster = await startTestRoster({ secretKey: key });
+  roster = await startTestRoster({ secretKey: key, webhookDestinations: LOOPBACK_RECEIVERS });
   receiver = await startReceiver();
   initech = await feedTenant("initech");
   hooli = await feedTenant("hooli");

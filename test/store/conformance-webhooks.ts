@@ -360,21 +360,47 @@ export function describeWebhookConformance(name: string, makeStore: () => Promis
     });
 
     describe("replay", () => {
-      it("makes new deliveries for the matching events after a sequence number, up to the cursor", async () => {
+      it("makes new deliveries for the matching events after a sequence number, up to the cursor, one replay pending at a time", async () => {
         await store.transaction(async (s) => {
           await s.insertWebhook(webhook("w1", "t1", ["user.*"]), T0);
           await s.appendEvents("t1", [event("e1", "user.created", "u1"), event("e2", "group.created", "g1"), event("e3", "user.updated", "u1")]);
           await fanOut(s);
           await s.appendEvents("t1", [event("e4", "user.deleted", "u1")]);
         });
-        const [e1] = await store.transaction((s) => s.listEvents("t1", 0, 1));
-        expect(await store.transaction((s) => s.replayDeliveries("w1", e1!.seq, T1, eventTypeMatches))).toBe(1);
-        expect(await store.transaction((s) => s.replayDeliveries("w1", 0, T1, eventTypeMatches))).toBe(2);
-        expect(await store.transaction((s) => s.replayDeliveries("nope", 0, T1, eventTypeMatches))).toBe(0);
+        const [e1, , e3] = await store.transaction((s) => s.listEvents("t1", 0, 3));
+        const replay = (id: string, after: number, limit = 100) => store.transaction((s) => s.replayDeliveries(id, after, T1, eventTypeMatches, limit));
+        expect(await replay("w1", e1!.seq)).toEqual({ ok: true, deliveries: 1, through: e3!.seq, complete: true });
+        // A second replay is refused while the first one's delivery is pending, and allowed once it is sent.
+        expect(await replay("w1", 0)).toEqual({ ok: false, pending: 1 });
+        for (let round = 0; round < 3; round += 1) {
+          for (const claimed of await store.transaction((s) => claim(s, T1, 10, T2))) {
+            await store.transaction((s) => s.recordDeliveryOutcome({ status: "succeeded", id: claimed.delivery.id, attempt: 1, at: T1, httpStatus: 200 }));
+          }
+        }
+        expect(await store.transaction((s) => s.listDeliveries("w1", { status: "pending", limit: 10 }))).toEqual([]);
+        expect(await replay("w1", 0)).toEqual({ ok: true, deliveries: 2, through: e3!.seq, complete: true });
+        expect(await replay("nope", 0)).toEqual({ ok: true, deliveries: 0, through: 0, complete: true });
         const deliveries = await store.transaction((s) => s.listDeliveries("w1", { limit: 10 }));
         expect(deliveries.map((d) => `${d.eventId}@${d.created}`)).toEqual(["e3@" + T1, "e1@" + T1, "e3@" + T1, "e3@" + T0, "e1@" + T0]);
         // e4 is after the cursor: fan-out, not replay, makes its delivery.
         expect(await store.transaction((s) => fanOut(s))).toEqual({ webhooks: 1, deliveries: 1 });
+      });
+
+      it("stops at the limit, at the last event it made a delivery for", async () => {
+        await store.transaction(async (s) => {
+          await s.insertWebhook(webhook("w2", "t1", ["*"]), T0);
+          await s.appendEvents("t1", [event("f1", "user.created", "u1"), event("f2", "group.created", "g1"), event("f3", "user.updated", "u2")]);
+          await fanOut(s);
+        });
+        const [, f2] = await store.transaction((s) => s.listEvents("t1", 0, 3));
+        expect(await store.transaction((s) => s.replayDeliveries("w2", 0, T1, eventTypeMatches, 2))).toEqual({ ok: true, deliveries: 2, through: f2!.seq, complete: false });
+        expect((await store.transaction((s) => s.listDeliveries("w2", { limit: 10 }))).map((d) => `${d.eventId}@${d.created}`)).toEqual([
+          "f2@" + T1,
+          "f1@" + T1,
+          "f3@" + T0,
+          "f2@" + T0,
+          "f1@" + T0,
+        ]);
       });
     });
   });

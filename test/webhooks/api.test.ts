@@ -2,12 +2,13 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../../src/directory/api-keys.js";
 import { startDispatcher } from "../../src/events/dispatcher.js";
+import { replayWebhook } from "../../src/events/webhooks.js";
 import type { SecretKey } from "../../src/events/secret-box.js";
 import type { Tenant } from "../../src/store/store.js";
 import { apiFetch, type ApiResponse } from "../api/support.js";
 import { startTestRoster, type TestRoster } from "../helpers/roster.js";
 import { startReceiver, type Receiver } from "./receiver.js";
-import { appendTestEvents, eventually, fastSettings, newKey } from "./support.js";
+import { appendTestEvents, eventually, fastSettings, LOOPBACK_RECEIVERS, newKey } from "./support.js";
 
 // The management API's webhook routes on a real server, SQLite or PostgreSQL (ROSTER_TEST_DATABASE).
 
@@ -21,7 +22,7 @@ let receiver: Receiver;
 
 beforeAll(async () => {
   secretKey = newKey();
-  roster = await startTestRoster({ secretKey });
+  roster = await startTestRoster({ secretKey, webhookDestinations: LOOPBACK_RECEIVERS });
   acme = (await roster.addTenant("acme")).tenant;
   const globex = (await roster.addTenant("globex")).tenant;
   key = (await createApiKey(roster.store, acme, "test")).key;
@@ -73,7 +74,7 @@ describe("/api/v1/tenants/<slug>/webhooks", () => {
   });
 
   it.each([
-    [{ url: "http://app.example.com/hook" }, 'url: "http://app.example.com/hook" must use https (plain http is allowed only to localhost, 127.0.0.0/8 and ::1)'],
+    [{ url: "http://app.example.com/hook" }, 'url: "http://app.example.com/hook" must use https (plain http is allowed only to localhost, *.localhost, 127.0.0.0/8 and ::1)'],
     [{ url: "ftp://127.0.0.1/hook" }, 'url: "ftp://127.0.0.1/hook" must use https, not ftp'],
     [{ url: "https://user:pass@app.example.com/hook" }, "must not contain credentials"],
     [{ url: "hook" }, 'url: "hook" is not an absolute URL'],
@@ -144,11 +145,68 @@ describe("/api/v1/tenants/<slug>/webhooks", () => {
 
       const since = String(all.body.data[2].eventSequence);
       const replayed = await api(`/webhooks/${created.id}/replay`, { body: { since } });
-      expect(replayed).toMatchObject({ status: 200, body: { deliveries: 2, after: since } });
+      expect(replayed).toMatchObject({ status: 200, body: { deliveries: 2, after: since, through: String(all.body.data[0].eventSequence), complete: true } });
       await receiver.waitFor("2 events sent again", () => receiver.requests.filter((r) => r.path === "/paged").length === 5);
     } finally {
       await dispatcher.close();
     }
+  });
+
+  it("allows one replay pending per webhook: a second answers 409 replayInProgress until the first one's deliveries are sent", async () => {
+    const created = await create({ url: `${receiver.url}/replayed` });
+    const other = await create({ url: `${receiver.url}/other` });
+    await appendTestEvents(roster.store, acme, [
+      { type: "user.created", resourceId: "r1" },
+      { type: "user.created", resourceId: "r2" },
+    ]);
+    const sent = (path: string) => receiver.requests.filter((r) => r.path === path && r.answer === 200).length;
+    let dispatcher = startDispatcher({ store: roster.store, key: secretKey, settings: fastSettings() });
+    await receiver.waitFor("2 deliveries to each webhook", () => sent("/replayed") === 2 && sent("/other") === 2);
+    await eventually("nothing pending", () => api(`/webhooks/${created.id}/deliveries?status=pending`), (r) => r.body.data?.length === 0);
+    await dispatcher.close();
+
+    const firstSequence = Math.min(...(await api(`/webhooks/${created.id}/deliveries`)).body.data.map((d: { eventSequence: number }) => d.eventSequence));
+    const replay = (id: string) => api(`/webhooks/${id}/replay`, { body: { since: String(firstSequence - 1) } });
+    expect(await replay(created.id)).toMatchObject({ status: 200, body: { deliveries: 2, complete: true } });
+    expect(await replay(created.id)).toMatchObject({
+      status: 409,
+      body: {
+        error: {
+          code: "replayInProgress",
+          message: `webhook "${created.id}" has 2 deliveries of an earlier replay still pending; one replay at a time: replay again once they are sent (list them with status=pending)`,
+        },
+      },
+    });
+    expect(await replay(other.id)).toMatchObject({ status: 200, body: { deliveries: 2 } });
+
+    dispatcher = startDispatcher({ store: roster.store, key: secretKey, settings: fastSettings() });
+    try {
+      await receiver.waitFor("the replayed deliveries sent", () => sent("/replayed") === 4 && sent("/other") === 4);
+      await eventually("nothing pending", () => api(`/webhooks/${created.id}/deliveries?status=pending`), (r) => r.body.data?.length === 0);
+      expect(await replay(created.id)).toMatchObject({ status: 200, body: { deliveries: 2 } });
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  it("makes at most the limit's deliveries in one replay, saying where it stopped", async () => {
+    const created = await create({ url: `${receiver.url}/capped` });
+    const events = await appendTestEvents(roster.store, acme, [
+      { type: "user.created", resourceId: "c1" },
+      { type: "user.created", resourceId: "c2" },
+      { type: "user.created", resourceId: "c3" },
+    ]);
+    const dispatcher = startDispatcher({ store: roster.store, key: secretKey, settings: fastSettings() });
+    try {
+      await receiver.waitFor("3 deliveries", () => receiver.accepted("/capped").length === 3);
+      await eventually("nothing pending", () => api(`/webhooks/${created.id}/deliveries?status=pending`), (r) => r.body.data?.length === 0);
+    } finally {
+      await dispatcher.close();
+    }
+    const sequences = (await api(`/webhooks/${created.id}/deliveries`)).body.data.map((d: { eventSequence: number }) => d.eventSequence).reverse() as number[];
+    expect(sequences).toHaveLength(events.length);
+    const result = await replayWebhook(roster.store, acme, created.id, String(sequences[0]! - 1), "since", 2);
+    expect(result).toEqual({ deliveries: 2, after: sequences[0]! - 1, through: sequences[1], complete: false });
   });
 
   it.each([

@@ -8,7 +8,7 @@ import { type CreatedWebhook, createWebhook, listWebhookDeliveries, replayWebhoo
 import type { Tenant } from "../../src/store/store.js";
 import { startTestRoster, type TestRoster } from "../helpers/roster.js";
 import { startReceiver, type Receiver } from "./receiver.js";
-import { appendTestEvents, eventually, fastSettings, newKey, type TestEventSpec } from "./support.js";
+import { appendTestEvents, eventually, fastSettings, LOOPBACK_RECEIVERS, newKey, type TestEventSpec } from "./support.js";
 
 // The dispatcher of one process against a real HTTP receiver on 127.0.0.1, on SQLite and on
 // PostgreSQL (ROSTER_TEST_DATABASE). Events are appended as a directory write would append them.
@@ -40,7 +40,7 @@ function dispatch(settings: Partial<DispatcherSettings> = {}): Dispatcher {
 }
 
 function webhook(path = "/hook", events?: readonly string[]): Promise<CreatedWebhook> {
-  return createWebhook(roster.store, tenant, { url: `${receiver.url}${path}`, ...(events === undefined ? {} : { events }) }, key);
+  return createWebhook(roster.store, tenant, { url: `${receiver.url}${path}`, ...(events === undefined ? {} : { events }) }, key, LOOPBACK_RECEIVERS);
 }
 
 const append = (specs: readonly TestEventSpec[]) => appendTestEvents(roster.store, tenant, specs);
@@ -155,7 +155,7 @@ describe("webhook delivery", () => {
 
     receiver.behave(() => ({ status: 200 }));
     const replayed = await replayWebhook(roster.store, tenant, created.id, String(failed[0]!.eventSequence - 1));
-    expect(replayed).toEqual({ deliveries: 2, after: failed[0]!.eventSequence - 1 });
+    expect(replayed).toEqual({ deliveries: 2, after: failed[0]!.eventSequence - 1, through: expect.any(Number), complete: true });
     await receiver.waitFor("the failed event accepted after replay", () => receiver.accepted().some((r) => r.id === doomed!.id));
     await receiver.waitFor("the other event sent again", () => receiver.requests.filter((r) => r.id === fine!.id).length === 2);
     const all = await eventually("both replayed deliveries succeeded", () => deliveries(created.id, "succeeded"), (d) => d.length === 3);
@@ -253,7 +253,7 @@ describe("webhook delivery", () => {
     const closed = await startReceiver();
     const url = closed.url;
     await closed.close();
-    const created = await createWebhook(roster.store, tenant, { url: `${url}/nobody` }, key);
+    const created = await createWebhook(roster.store, tenant, { url: `${url}/nobody` }, key, LOOPBACK_RECEIVERS);
     await append([{ type: "user.created", resourceId: "u1" }]);
     dispatch({ maxAttempts: 2 });
     const [failed] = await eventually("the delivery failed", () => deliveries(created.id, "failed"), (d) => d.length === 1);

@@ -8,7 +8,7 @@ import { type Dispatcher, startDispatcher } from "../../src/events/dispatcher.js
 import { createWebhook, listWebhookDeliveries, replayWebhook } from "../../src/events/webhooks.js";
 import { webhookHeaders } from "../../src/events/signature.js";
 import { startTestRoster, type TestRoster } from "../helpers/roster.js";
-import { appendTestEvents, eventually, fastSettings, newKey } from "./support.js";
+import { appendTestEvents, eventually, fastSettings, LOOPBACK_RECEIVERS, newKey } from "./support.js";
 
 // Runs examples/webhook-receiver.ts — the very file docs/webhooks.md shows — against real deliveries.
 
@@ -68,7 +68,7 @@ describe("examples/webhook-receiver.ts", () => {
     const key = newKey();
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/roster-events`;
-    const webhook = await createWebhook(roster.store, tenant, { url }, key);
+    const webhook = await createWebhook(roster.store, tenant, { url }, key, LOOPBACK_RECEIVERS);
     await startExample(webhook.secret, port);
 
     const events = await appendTestEvents(roster.store, tenant, [

@@ -17,7 +17,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/postgres.js";
 import { scimFetch, testDatabaseKind } from "../helpers/roster.js";
 import { USER_SCHEMA } from "../concurrency/support.js";
 import { startReceiver, type Receiver } from "./receiver.js";
-import { appendTestEvents, eventually, fastSettingsEnv, newKeyText } from "./support.js";
+import { appendTestEvents, eventually, fastSettingsEnv, LOOPBACK_ALLOWED, LOOPBACK_RECEIVERS, newKeyText } from "./support.js";
 
 // `roster serve` child processes (the built CLI) delivering webhooks, killed and restarted,
 // on SQLite or PostgreSQL (ROSTER_TEST_DATABASE). Events are committed by this test process.
@@ -64,7 +64,7 @@ function kill(roster: RosterProcess): void {
 }
 
 async function webhookTo(url: string): Promise<CreatedWebhook> {
-  return createWebhook(store, tenant, { url }, parseSecretKey(keyText));
+  return createWebhook(store, tenant, { url }, parseSecretKey(keyText), LOOPBACK_RECEIVERS);
 }
 
 const deliveries = (id: string) => listWebhookDeliveries(store, tenant, id, { limit: 100 }).then((page) => page.data);
@@ -179,7 +179,7 @@ describe("roster serve delivering webhooks", () => {
     const { token } = await createToken(store, tenant, "okta");
     const roster = await serve();
     receiver = await startReceiver();
-    const env = cliEnv({ ROSTER_DATABASE_URL: databaseUrl, ROSTER_SECRET_KEY: keyText });
+    const env = cliEnv({ ROSTER_DATABASE_URL: databaseUrl, ROSTER_SECRET_KEY: keyText, ROSTER_WEBHOOK_ALLOW_PRIVATE: LOOPBACK_ALLOWED });
     const made = await runRoster(["webhooks", "create", "--tenant", "acme", "--url", `${receiver.url}/later`, "--json"], env);
     expect(made, made.stderr).toMatchObject({ code: 0, stderr: "" });
     const { secret } = JSON.parse(made.stdout.trimEnd().split("\n").pop()!) as { secret: string };
@@ -194,7 +194,7 @@ describe("roster serve delivering webhooks", () => {
     const { token } = await createToken(store, tenant, "okta");
     const roster = await serve({ ROSTER_SECRET_KEY: "" });
     receiver = await startReceiver();
-    const made = await runRoster(["webhooks", "create", "--tenant", "acme", "--url", `${receiver.url}/keyless`], cliEnv({ ROSTER_DATABASE_URL: databaseUrl, ROSTER_SECRET_KEY: keyText }));
+    const made = await runRoster(["webhooks", "create", "--tenant", "acme", "--url", `${receiver.url}/keyless`], cliEnv({ ROSTER_DATABASE_URL: databaseUrl, ROSTER_SECRET_KEY: keyText, ROSTER_WEBHOOK_ALLOW_PRIVATE: LOOPBACK_ALLOWED }));
     expect(made, made.stderr).toMatchObject({ code: 0, stderr: "" });
     // The CLI says plainly what a running server needs.
     expect(made.stdout).toContain("a `roster serve` started without ROSTER_SECRET_KEY sends nothing until it is restarted with this key");

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { type DestinationPolicy, readDestinationPolicy } from "../../src/events/destinations.js";
 import { DEFAULT_DISPATCHER_SETTINGS, type DispatcherSettings } from "../../src/events/dispatcher-settings.js";
 import { parseSecretKey, type SecretKey } from "../../src/events/secret-box.js";
 import type { NewEvent, Store, Tenant } from "../../src/store/store.js";
@@ -12,9 +13,28 @@ export function newKey(): SecretKey {
   return parseSecretKey(newKeyText());
 }
 
-/** Settings that make tests quick: short timeout and lease, tiny backoff, fast polling. */
+/**
+ * ROSTER_WEBHOOK_ALLOW_PRIVATE as the tests set it: their receivers listen on 127.0.0.1, which
+ * the default refuses (docs/webhooks.md#private-destinations).
+ */
+export const LOOPBACK_ALLOWED = "127.0.0.0/8,::1";
+
+/** The destination policy LOOPBACK_ALLOWED makes: public addresses and loopback ones. */
+export const LOOPBACK_RECEIVERS: DestinationPolicy = readDestinationPolicy({ ROSTER_WEBHOOK_ALLOW_PRIVATE: LOOPBACK_ALLOWED });
+
+/** Settings that make tests quick (short timeout and lease, tiny backoff, fast polling) and deliver to loopback receivers. */
 export function fastSettings(overrides: Partial<DispatcherSettings> = {}): DispatcherSettings {
-  return { ...DEFAULT_DISPATCHER_SETTINGS, timeoutMs: 1000, retryBaseMs: 20, retryMaxMs: 200, maxAttempts: 10, leaseMs: 5000, pollMs: 50, ...overrides };
+  return {
+    ...DEFAULT_DISPATCHER_SETTINGS,
+    timeoutMs: 1000,
+    retryBaseMs: 20,
+    retryMaxMs: 200,
+    maxAttempts: 10,
+    leaseMs: 5000,
+    pollMs: 50,
+    destinations: LOOPBACK_RECEIVERS,
+    ...overrides,
+  };
 }
 
 /** The same settings as environment variables for a `roster serve` child. */
@@ -25,6 +45,7 @@ export function fastSettingsEnv(overrides: Partial<Record<string, string>> = {})
     ROSTER_WEBHOOK_MAX_ATTEMPTS: "10",
     ROSTER_WEBHOOK_LEASE_MS: "5000",
     ROSTER_WEBHOOK_POLL_MS: "50",
+    ROSTER_WEBHOOK_ALLOW_PRIVATE: LOOPBACK_ALLOWED,
   };
   for (const [name, value] of Object.entries(overrides)) if (value !== undefined) env[name] = value;
   return env;

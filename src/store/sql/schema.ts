@@ -168,4 +168,6 @@ export interface DeliveriesTable {
   last_error: string | null;
   created: string;
   completed: string | null;
+  /** 1 for a delivery made by a replay (migration 0013): a webhook has one replay pending at a time. */
+  replayed: Generated<number>;
 }

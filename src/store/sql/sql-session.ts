@@ -4,6 +4,7 @@ import {
   type ClaimedDelivery,
   type ClaimOptions,
   type DeliveryOutcome,
+  type ReplayOutcome,
   type DeliveryRecord,
   type DeliveryStatus,
   type EventTypeMatcher,
@@ -414,8 +415,8 @@ export class SqlSession implements StoreSession {
     return listDeliveries(this.db, webhookId, query);
   }
 
-  replayDeliveries(webhookId: string, after: number, at: string, matches: EventTypeMatcher): Promise<number> {
-    return replayDeliveries(this.db, this.dialect, webhookId, after, at, matches);
+  replayDeliveries(webhookId: string, after: number, at: string, matches: EventTypeMatcher, limit: number): Promise<ReplayOutcome> {
+    return replayDeliveries(this.db, this.dialect, webhookId, after, at, matches, limit);
   }
 
   pruneDeliveries(tenantId: string, before: string): Promise<number> {

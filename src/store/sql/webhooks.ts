@@ -4,6 +4,7 @@ import type {
   ClaimedDelivery,
   ClaimOptions,
   DeliveryOutcome,
+  ReplayOutcome,
   DeliveryRecord,
   DeliveryStatus,
   EventTypeMatcher,
@@ -322,13 +323,23 @@ export async function replayDeliveries(
   after: number,
   at: string,
   matches: EventTypeMatcher,
-): Promise<number> {
+  limit: number,
+): Promise<ReplayOutcome> {
   // Locked so that fan-out (which skips locked webhooks) cannot move the cursor meanwhile:
-  // events up to the cursor are replayed here, later ones are fanned out as usual.
+  // events up to the cursor are replayed here, later ones are fanned out as usual. The lock
+  // also makes a concurrent replay of the same webhook wait, then see this one's deliveries.
   const webhook = await dialect
     .lockForUpdate(db.selectFrom("webhooks").select(["id", "tenant_id", "events", "cursor_seq"]).where("id", "=", webhookId))
     .executeTakeFirst();
-  if (webhook === undefined) return 0;
+  if (webhook === undefined) return { ok: true, deliveries: 0, through: after, complete: true };
+  const pending = await db
+    .selectFrom("deliveries")
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as("count"))
+    .where("webhook_id", "=", webhookId)
+    .where("status", "=", "pending")
+    .where("replayed", "=", 1)
+    .executeTakeFirstOrThrow();
+  if (Number(pending.count) > 0) return { ok: false, pending: Number(pending.count) };
   const upTo = Number(webhook.cursor_seq);
   let from = after;
   let made = 0;
@@ -336,12 +347,18 @@ export async function replayDeliveries(
     const events = await eventHeads(db, webhook.tenant_id, from).where("seq", "<=", upTo).limit(REPLAY_PAGE).execute();
     const last = events[events.length - 1];
     if (last === undefined) break;
-    const rows = deliveryRows(webhook, events, at, matches);
+    const rows = deliveryRows(webhook, events, at, matches).map((row) => ({ ...row, replayed: 1 }));
+    if (made + rows.length > limit) {
+      // Stop at the limit: `through` is the last event delivered, so replaying from it misses nothing.
+      const kept = rows.slice(0, limit - made);
+      await insertDeliveries(db, kept);
+      return { ok: true, deliveries: made + kept.length, through: kept[kept.length - 1]?.event_seq ?? from, complete: false };
+    }
     await insertDeliveries(db, rows);
     made += rows.length;
     from = Number(last.seq);
   }
-  return made;
+  return { ok: true, deliveries: made, through: Math.max(after, upTo), complete: true };
 }
 
 export async function pruneDeliveries(db: Kysely<Database>, tenantId: string, before: string): Promise<number> {
