@@ -1,3 +1,4 @@
+import { readIntegerVariables } from "../env-integers.js";
 import { type DestinationPolicy, DestinationPolicyError, PUBLIC_DESTINATIONS_ONLY, readDestinationPolicy } from "./destinations.js";
 
 /** How the webhook dispatcher sends and retries (docs/webhooks.md lists the defaults and the schedule). */
@@ -59,16 +60,9 @@ export class DispatcherSettingsError extends Error {
 
 /** The defaults, overridden by the ROSTER_WEBHOOK_* variables that are set; throws DispatcherSettingsError naming a bad one. */
 export function readDispatcherSettings(env: Readonly<Record<string, string | undefined>>): DispatcherSettings {
-  const settings: { -readonly [K in keyof DispatcherSettings]: DispatcherSettings[K] } = { ...DEFAULT_DISPATCHER_SETTINGS };
-  for (const [name, variable] of Object.entries(VARIABLES) as [keyof typeof VARIABLES, string][]) {
-    const text = env[variable]?.trim();
-    if (text === undefined || text === "") continue;
-    const [min, max] = LIMITS[name];
-    if (!/^\d{1,10}$/.test(text) || Number(text) < min || Number(text) > max) {
-      throw new DispatcherSettingsError(`${variable} ${JSON.stringify(text)} is not an integer from ${min} to ${max}`);
-    }
-    settings[name] = Number(text);
-  }
+  const read = readIntegerVariables(env, VARIABLES, LIMITS);
+  if ("error" in read) throw new DispatcherSettingsError(read.error);
+  const settings: { -readonly [K in keyof DispatcherSettings]: DispatcherSettings[K] } = { ...DEFAULT_DISPATCHER_SETTINGS, ...read.values };
   if (settings.leaseMs <= settings.timeoutMs) {
     throw new DispatcherSettingsError(
       `${VARIABLES.leaseMs} (${settings.leaseMs}) must be greater than ${VARIABLES.timeoutMs} (${settings.timeoutMs}): a claim must outlast the attempt it covers`,

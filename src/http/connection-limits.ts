@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { readIntegerVariables } from "../env-integers.js";
 
 /** How long a client may take to send a request, and how many connections it may hold (docs/operations.md lists the defaults). */
 export interface ConnectionLimits {
@@ -50,16 +51,9 @@ export class ConnectionLimitsError extends Error {
 
 /** The defaults, overridden by the variables that are set; throws ConnectionLimitsError naming a bad one. */
 export function readConnectionLimits(env: Readonly<Record<string, string | undefined>>): ConnectionLimits {
-  const limits: { -readonly [K in keyof ConnectionLimits]: number } = { ...DEFAULT_CONNECTION_LIMITS };
-  for (const [name, variable] of Object.entries(CONNECTION_LIMIT_VARIABLES) as [keyof ConnectionLimits, string][]) {
-    const text = env[variable]?.trim();
-    if (text === undefined || text === "") continue;
-    const [min, max] = RANGES[name];
-    if (!/^\d{1,10}$/.test(text) || Number(text) < min || Number(text) > max) {
-      throw new ConnectionLimitsError(`${variable} ${JSON.stringify(text)} is not an integer from ${min} to ${max}`);
-    }
-    limits[name] = Number(text);
-  }
+  const read = readIntegerVariables(env, CONNECTION_LIMIT_VARIABLES, RANGES);
+  if ("error" in read) throw new ConnectionLimitsError(read.error);
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...read.values };
   return assertConnectionLimits(limits);
 }
 
