@@ -46,6 +46,34 @@ export function redactBody(body: unknown): string | null {
   }
 }
 
+const NUL = "\u0000";
+
+function escapeNul(text: string): string;
+function escapeNul(text: string | null): string | null;
+function escapeNul(text: string | null): string | null {
+  return text === null || !text.includes(NUL) ? text : text.replaceAll(NUL, "\\u0000");
+}
+
+/**
+ * The entry with every NUL character (U+0000) written as the escape `\u0000`: an error detail
+ * or a note may quote one from a body's key, and PostgreSQL text cannot hold it (it refused the
+ * whole batch). The body is JSON text, where JSON.stringify has escaped it already.
+ */
+function withoutNul(entry: RequestLogEntry): RequestLogEntry {
+  const notes = entry.notes;
+  const noteHasNul = notes !== undefined && notes.some((note) => note.includes(NUL));
+  if (!noteHasNul && !entry.path.includes(NUL) && !(entry.errorDetail?.includes(NUL) ?? false) && !(entry.userAgent?.includes(NUL) ?? false)) {
+    return entry;
+  }
+  return {
+    ...entry,
+    path: escapeNul(entry.path),
+    errorDetail: escapeNul(entry.errorDetail),
+    userAgent: escapeNul(entry.userAgent),
+    ...(notes === undefined ? {} : { notes: notes.map((note) => escapeNul(note)) }),
+  };
+}
+
 /**
  * Writes the per-tenant request log off the request path: entries are buffered and
  * flushed every `flushMs`, or as soon as `batchSize` are waiting, and each tenant's log is
@@ -75,7 +103,7 @@ export class RequestLogWriter {
   }
 
   push(entry: RequestLogEntry): void {
-    this.buffer.push(entry);
+    this.buffer.push(withoutNul(entry));
     if (this.buffer.length >= this.batchSize) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
   }
