@@ -30,6 +30,7 @@ const SECRET_PARAMETER_ENDINGS = ["token", "secret", "password", "apikey", "sign
 
 /** Attributes whose compared value a filter must not leak (the last segment of the path, lower-cased). */
 const SECRET_ATTRIBUTES = new Set(["password", "secret", "token", "clientsecret", "client_secret"]);
+const SECRET_ATTRIBUTE_WORDS = /password|secret|token/i;
 const COMPARISON_OPERATORS = new Set(["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]);
 
 /** A URL as logged, and a way to hide the same secrets in text derived from it (an error detail quoting a filter). */
@@ -92,6 +93,9 @@ function isSecretParameter(name: string): boolean {
 
 function redactEncodedFilter(raw: string, secrets: string[]): string {
   const decoded = decodeLeniently(raw);
+  // Every secret attribute's name holds one of these words: a filter without any (an Okta
+  // lookup, `userName eq "…"`) is not tokenized a second time on each request.
+  if (!SECRET_ATTRIBUTE_WORDS.test(decoded.text)) return raw;
   const spans = secretValueSpans(decoded.text);
   for (const [start, end] of spans) secrets.push(decoded.text.slice(start, end));
   return replaceSpans(raw, spans, (index) => decoded.starts[index] ?? raw.length);
@@ -128,6 +132,7 @@ type FilterToken = { readonly kind: "word" | "string" | "punctuation"; readonly 
  */
 function secretValueSpans(filter: string): [number, number][] {
   const spans: [number, number][] = [];
+  if (!SECRET_ATTRIBUTE_WORDS.test(filter)) return spans;
   let before: FilterToken | undefined;
   let last: FilterToken | undefined;
   for (const token of filterTokens(filter)) {
