@@ -1,3 +1,4 @@
+import { readIntegerVariables } from "../env-integers.js";
 import { ScimError } from "../scim/errors.js";
 
 /** How many SCIM reads one tenant may have running, and waiting, at once (docs/operations.md). */
@@ -9,6 +10,8 @@ export interface TenantConcurrency {
 }
 
 export const DEFAULT_TENANT_QUEUE = 100;
+
+const TENANT_CONCURRENCY_VARIABLES = { maxInFlight: "ROSTER_TENANT_CONCURRENCY", maxQueued: "ROSTER_TENANT_QUEUE" } as const;
 
 /**
  * The default: all but two of the process's PostgreSQL connections (ROSTER_DATABASE_POOL_SIZE,
@@ -22,19 +25,9 @@ export function defaultTenantConcurrency(poolSize: number): TenantConcurrency {
 
 /** Reads `ROSTER_TENANT_CONCURRENCY` and `ROSTER_TENANT_QUEUE` over `defaults`; throws a message naming the variable on a bad value. */
 export function readTenantConcurrency(env: Readonly<Record<string, string | undefined>>, defaults: TenantConcurrency): TenantConcurrency {
-  const read = (name: string, fallback: number, minimum: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw.trim() === "") return fallback;
-    const value = Number(raw);
-    if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(value) || value < minimum) {
-      throw new Error(`${name} must be a whole number of at least ${minimum}, not ${JSON.stringify(raw)}`);
-    }
-    return value;
-  };
-  return {
-    maxInFlight: read("ROSTER_TENANT_CONCURRENCY", defaults.maxInFlight, 1),
-    maxQueued: read("ROSTER_TENANT_QUEUE", defaults.maxQueued, 0),
-  };
+  const read = readIntegerVariables(env, TENANT_CONCURRENCY_VARIABLES, { maxInFlight: [1, 100_000], maxQueued: [0, 1_000_000] });
+  if ("error" in read) throw new Error(read.error);
+  return { ...defaults, ...read.values };
 }
 
 interface TenantSlots {

@@ -11,6 +11,7 @@ import type { Database as Tables } from "./sql/schema.js";
 import { SqlStore } from "./sql/sql-store.js";
 import { walChangeVersion } from "./sql/wal-index.js";
 import { type Store, StoreUnavailableError } from "./store.js";
+import { readIntegerVariables } from "../env-integers.js";
 
 export interface OpenStoreOptions {
   /** SQLite: how long a writer waits for another process's lock (default 5000 ms). */
@@ -39,12 +40,9 @@ export function poolSizeFromEnvironment(env: Readonly<Record<string, string | un
 
 /** `ROSTER_STATEMENT_TIMEOUT_MS` as a number of ms (0: off); throws on anything but a non-negative integer. */
 export function statementTimeoutFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  const raw = env["ROSTER_STATEMENT_TIMEOUT_MS"];
-  if (raw === undefined || raw.trim() === "") return DEFAULT_STATEMENT_TIMEOUT_MS;
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw))) {
-    throw new Error(`ROSTER_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds (0 turns the timeout off), not ${JSON.stringify(raw)}`);
-  }
-  return Number(raw);
+  const read = readIntegerVariables(env, { timeoutMs: "ROSTER_STATEMENT_TIMEOUT_MS" }, { timeoutMs: [0, 86_400_000] });
+  if ("error" in read) throw new Error(`${read.error} (milliseconds; 0 turns the timeout off)`);
+  return read.values.timeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
 }
 
 export function isPostgresUrl(databaseUrl: string): boolean {

@@ -95,7 +95,7 @@ describe("TenantLimiter", () => {
     const defaults = defaultTenantConcurrency(10);
     expect(readTenantConcurrency({}, defaults)).toEqual(defaults);
     expect(readTenantConcurrency({ ROSTER_TENANT_CONCURRENCY: "3", ROSTER_TENANT_QUEUE: "0" }, defaults)).toEqual({ maxInFlight: 3, maxQueued: 0 });
-    expect(() => readTenantConcurrency({ ROSTER_TENANT_CONCURRENCY: "0" }, defaults)).toThrow('ROSTER_TENANT_CONCURRENCY must be a whole number of at least 1, not "0"');
-    expect(() => readTenantConcurrency({ ROSTER_TENANT_QUEUE: "many" }, defaults)).toThrow('ROSTER_TENANT_QUEUE must be a whole number of at least 0, not "many"');
+    expect(() => readTenantConcurrency({ ROSTER_TENANT_CONCURRENCY: "0" }, defaults)).toThrow('ROSTER_TENANT_CONCURRENCY "0" is not an integer from 1 to 100000');
+    expect(() => readTenantConcurrency({ ROSTER_TENANT_QUEUE: "many" }, defaults)).toThrow('ROSTER_TENANT_QUEUE "many" is not an integer from 0 to 1000000');
   });
 });
