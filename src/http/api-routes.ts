@@ -45,26 +45,30 @@ import {
 import { listAppEvents } from "../events/feed.js";
 import type { ApiKeyRecord, Store } from "../store/store.js";
 import { OPENAPI_DOCUMENT } from "./api-openapi.js";
+import { TOKEN_ROUTES } from "./api-routes-tokens.js";
 import { handleApiError, JSON_CONTENT_TYPE } from "./api-errors.js";
 import { bearerToken } from "./auth.js";
 import { methodsNotServed } from "./methods.js";
+import type { OriginOf } from "./public-url.js";
 
 export const API_PREFIX = "/api/v1";
 
-type Params = Readonly<Record<string, string>>;
-type ApiRequest = FastifyRequest<{ Params: Params; Querystring: Record<string, unknown> }>;
+export type Params = Readonly<Record<string, string>>;
+export type ApiRequest = FastifyRequest<{ Params: Params; Querystring: Record<string, unknown> }>;
 
 /** A use case's context, plus what the webhook routes need: the key that encrypts signing secrets. */
 export interface ApiContext extends AppContext {
   /** The API key the request presented, and how the audit log names it. */
   readonly apiKey: ApiKeyRecord;
   readonly actor: AuditActor;
+  /** Where the identity provider reaches this server (`https://scim.example.com`), resolved as the SCIM API's locations are (ADR 0027). */
+  readonly origin: string;
   readonly secretKey: SecretKey | undefined;
   readonly webhookDestinations: DestinationPolicy;
 }
 
 /** What a handler answers: a status and a JSON body (none for 204), and a Location for 201. */
-interface ApiAnswer {
+export interface ApiAnswer {
   readonly status: number;
   readonly body?: unknown;
   readonly location?: string;
@@ -210,6 +214,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handle: (c, p, r) => replayWebhookFromBody(c.store, c.tenant, param(p, "id"), r.body).then(json(200)),
   },
   { method: "GET", url: `${T}/events`, query: ["after", "limit"], body: "none", handle: (c, _p, r) => listAppEvents(c, r.query).then(json(200)) },
+  ...TOKEN_ROUTES,
 ];
 
 /** How a route names itself in an error: `GET users/{id}`. */
@@ -248,6 +253,8 @@ export function checkRequestShape(route: Pick<ApiRoute, "method" | "url" | "quer
 
 export interface ApiRouteOptions {
   readonly store: Store;
+  /** The origin of SCIM base URLs handed out (the server's public URL, or the listening address; never an unknown Host). */
+  readonly origin: OriginOf;
   /** Encrypts the signing secrets of webhooks created through the API; without it, creating one answers 501 notConfigured. */
   readonly secretKey?: SecretKey;
   /** Which webhook destinations besides public addresses are allowed (ROSTER_WEBHOOK_ALLOW_PRIVATE); public only when absent. */
@@ -278,6 +285,7 @@ async function authorize(options: ApiRouteOptions, profiles: ProfileCache, reque
     tenant,
     apiKey: key,
     actor: apiKeyActor(key.id),
+    origin: options.origin(request),
     profile: (await profiles.resolve(tenant)).profile,
     secretKey: options.secretKey,
     webhookDestinations: options.webhookDestinations ?? PUBLIC_DESTINATIONS_ONLY,

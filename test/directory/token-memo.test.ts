@@ -38,7 +38,7 @@ async function warm(token: string): Promise<void> {
 
 describe("authenticateToken while nothing is committed", () => {
   it("answers a second request from memory: the same answer, no new version", async () => {
-    const { token } = await createToken(store, tenant, "okta");
+    const { token } = await createToken(store, tenant, "cli", "okta");
     // The first use writes lastUsed (a commit); from the second on nothing is committed.
     expect((await authenticateToken(store, token))?.tenant.slug).toBe("acme");
     const second = await authenticateToken(store, token);
@@ -49,16 +49,16 @@ describe("authenticateToken while nothing is committed", () => {
   });
 
   it("refuses a token on the next request once another process revoked it", async () => {
-    const { token, record } = await createToken(store, tenant, "okta");
+    const { token, record } = await createToken(store, tenant, "cli", "okta");
     await warm(token);
-    expect(await revokeToken(other, record.id)).toBe(true);
+    expect((await revokeToken(other, "cli", record.id)).ok).toBe(true);
     expect(await authenticateToken(store, token)).toBeUndefined();
   });
 
   it("refuses a token on the next request once this process revoked it", async () => {
-    const { token, record } = await createToken(store, tenant, "okta");
+    const { token, record } = await createToken(store, tenant, "cli", "okta");
     await warm(token);
-    expect(await revokeToken(store, record.id)).toBe(true);
+    expect((await revokeToken(store, "cli", record.id)).ok).toBe(true);
     expect(await authenticateToken(store, token)).toBeUndefined();
   });
 
@@ -66,7 +66,7 @@ describe("authenticateToken while nothing is committed", () => {
     await store.transaction((s) =>
       s.insertResource({ tenantId: tenant.id, id: "app-1", kind: "User", document: { userName: "app@example.com", active: true }, created: tenant.created, lastModified: tenant.created, version: 1, managed: false }),
     );
-    const { token } = await createToken(store, tenant, "app", new Date(), { principalId: "app-1" });
+    const { token } = await createToken(store, tenant, "cli", "app", new Date(), { principalId: "app-1" });
     await warm(token);
     await other.transaction(async (s) => {
       const user = await s.findResource(tenant.id, "User", "app-1");
@@ -76,7 +76,7 @@ describe("authenticateToken while nothing is committed", () => {
   });
 
   it("carries the profile version another process set, so the new profile applies from the next request", async () => {
-    const { token } = await createToken(store, tenant, "okta");
+    const { token } = await createToken(store, tenant, "cli", "okta");
     await warm(token);
     const before = (await authenticateToken(store, token))?.tenant.profileVersion ?? 0;
     await setTenantProfile(other, "acme", "unmanagedUsers:\n  visible: true\n", "profile.yaml");
@@ -85,7 +85,7 @@ describe("authenticateToken while nothing is committed", () => {
 
   it("keeps nothing for an unknown token: one created afterwards works at once", async () => {
     expect(await authenticateToken(store, "roster_" + "x".repeat(43))).toBeUndefined();
-    const { token } = await createToken(other, tenant, "late");
+    const { token } = await createToken(other, tenant, "cli", "late");
     expect((await authenticateToken(store, token))?.tenant.slug).toBe("acme");
   });
 
@@ -93,10 +93,10 @@ describe("authenticateToken while nothing is committed", () => {
     const memory = await openStore(":memory:", { migrate: true });
     try {
       const acme = await createTenant(memory, "acme");
-      const { token, record } = await createToken(memory, acme, "okta");
+      const { token, record } = await createToken(memory, acme, "cli", "okta");
       expect(memory.changeVersion()).toBeUndefined();
       expect(await authenticateToken(memory, token)).toBeDefined();
-      await revokeToken(memory, record.id);
+      await revokeToken(memory, "cli", record.id);
       expect(await authenticateToken(memory, token)).toBeUndefined();
     } finally {
       await memory.close();
