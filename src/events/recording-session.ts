@@ -283,6 +283,12 @@ export class RecordingSession implements StoreSession {
     return tenant;
   }
 
+  async findTenantById(id: string): Promise<Tenant | undefined> {
+    const tenant = await this.inner.findTenantById(id);
+    if (tenant !== undefined) this.views.observe(tenant);
+    return tenant;
+  }
+
   async listTenants(): Promise<readonly Tenant[]> {
     const tenants = await this.inner.listTenants();
     for (const tenant of tenants) this.views.observe(tenant);

@@ -171,9 +171,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handle: (c, p) => removeAppGroupMember(c, param(p, "id"), param(p, "userId")).then(noContent),
   },
   { method: "GET", url: `${T}/roles`, ...NO_INPUT, handle: (c) => getAppList(c, ROLES_LIST).then(json(200)) },
-  { method: "PUT", url: `${T}/roles`, query: [], body: "names", handle: (c, _p, r) => putAppList(c, ROLES_LIST, r.body).then(json(200)) },
+  { method: "PUT", url: `${T}/roles`, query: [], body: "names", handle: (c, _p, r) => putAppList(c, c.actor, ROLES_LIST, r.body).then(json(200)) },
   { method: "GET", url: `${T}/lists/:name`, ...NO_INPUT, handle: (c, p) => getAppList(c, param(p, "name")).then(json(200)) },
-  { method: "PUT", url: `${T}/lists/:name`, query: [], body: "names", handle: (c, p, r) => putAppList(c, param(p, "name"), r.body).then(json(200)) },
+  { method: "PUT", url: `${T}/lists/:name`, query: [], body: "names", handle: (c, p, r) => putAppList(c, c.actor, param(p, "name"), r.body).then(json(200)) },
   {
     method: "GET",
     url: `${T}/webhooks`,
@@ -186,7 +186,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     query: [],
     body: WEBHOOK_CREATE_FIELDS,
     handle: async (c, p, r) => {
-      const created = await createWebhook(c.store, c.tenant, r.body, c.secretKey, c.webhookDestinations);
+      const created = await createWebhook(c.store, c.tenant, c.actor, r.body, c.secretKey, c.webhookDestinations);
       return { status: 201, body: created, location: `${API_PREFIX}/tenants/${param(p, "tenant")}/webhooks/${created.id}` };
     },
   },
@@ -196,9 +196,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
     url: `${T}/webhooks/:id`,
     query: [],
     body: WEBHOOK_UPDATE_FIELDS,
-    handle: (c, p, r) => updateWebhook(c.store, c.tenant, param(p, "id"), r.body).then(json(200)),
+    handle: (c, p, r) => updateWebhook(c.store, c.tenant, c.actor, param(p, "id"), r.body).then(json(200)),
   },
-  { method: "DELETE", url: `${T}/webhooks/:id`, ...NO_INPUT, handle: (c, p) => deleteWebhook(c.store, c.tenant, param(p, "id")).then(noContent) },
+  { method: "DELETE", url: `${T}/webhooks/:id`, ...NO_INPUT, handle: (c, p) => deleteWebhook(c.store, c.tenant, c.actor, param(p, "id")).then(noContent) },
   {
     method: "GET",
     url: `${T}/webhooks/:id/deliveries`,
@@ -211,7 +211,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     url: `${T}/webhooks/:id/replay`,
     query: [],
     body: REPLAY_FIELDS,
-    handle: (c, p, r) => replayWebhookFromBody(c.store, c.tenant, param(p, "id"), r.body).then(json(200)),
+    handle: (c, p, r) => replayWebhookFromBody(c.store, c.tenant, c.actor, param(p, "id"), r.body).then(json(200)),
   },
   { method: "GET", url: `${T}/events`, query: ["after", "limit"], body: "none", handle: (c, _p, r) => listAppEvents(c, r.query).then(json(200)) },
   ...TOKEN_ROUTES,

@@ -443,6 +443,7 @@ export interface Store {
 export type ReadSession = Pick<
   StoreSession,
   | "findTenantBySlug"
+  | "findTenantById"
   | "listTenants"
   | "findTenantProfile"
   | "findTenantProfileVersion"
@@ -482,6 +483,8 @@ export interface StoreSession {
   createTenant(tenant: Tenant): Promise<Tenant>;
   /** Undefined when no tenant has that slug. */
   findTenantBySlug(slug: string): Promise<Tenant | undefined>;
+  /** Undefined when no tenant has that id. */
+  findTenantById(id: string): Promise<Tenant | undefined>;
   listTenants(): Promise<readonly Tenant[]>;
   /** Replaces the tenant's profile source (null removes it) and increments its version; returns the new version. Undefined when the tenant is missing. */
   setTenantProfile(tenantId: string, source: string | null): Promise<number | undefined>;

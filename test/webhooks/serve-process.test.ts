@@ -64,7 +64,7 @@ function kill(roster: RosterProcess): void {
 }
 
 async function webhookTo(url: string): Promise<CreatedWebhook> {
-  return createWebhook(store, tenant, { url }, parseSecretKey(keyText), LOOPBACK_RECEIVERS);
+  return createWebhook(store, tenant, "cli", { url }, parseSecretKey(keyText), LOOPBACK_RECEIVERS);
 }
 
 const deliveries = (id: string) => listWebhookDeliveries(store, tenant, id, { limit: 100 }).then((page) => page.data);

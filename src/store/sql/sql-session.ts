@@ -247,6 +247,11 @@ export class SqlSession implements StoreSession {
     return row === undefined ? undefined : toTenant(row);
   }
 
+  async findTenantById(id: string): Promise<Tenant | undefined> {
+    const row = await this.db.selectFrom("tenants").select(TENANT_COLUMNS).where("id", "=", id).executeTakeFirst();
+    return row === undefined ? undefined : toTenant(row);
+  }
+
   async listTenants(): Promise<readonly Tenant[]> {
     const rows = await this.db.selectFrom("tenants").select(TENANT_COLUMNS).orderBy("slug").execute();
     return rows.map(toTenant);
