@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setTenantProfile } from "../../src/directory/tenant-profiles.js";
 import { createTenant } from "../../src/directory/tenants.js";
-import { authenticateToken, createToken, revokeToken } from "../../src/directory/tokens.js";
+import { authenticateToken, createToken, revokeToken, whyTokenRefused } from "../../src/directory/tokens.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store, Tenant } from "../../src/store/store.js";
 
@@ -53,6 +53,22 @@ describe("authenticateToken while nothing is committed", () => {
     await warm(token);
     expect((await revokeToken(other, "cli", record.id)).ok).toBe(true);
     expect(await authenticateToken(store, token)).toBeUndefined();
+  });
+
+  it("refuses a memoised token once its expiry has come, though nothing was committed", async () => {
+    const t0 = new Date();
+    const expiresAt = new Date(t0.getTime() + 30_000).toISOString();
+    const { token } = await createToken(store, tenant, "cli", "okta", t0, { expiresAt });
+    // The first use writes lastUsed at t0; the second is kept, and is still fresh 31 s later.
+    expect(await authenticateToken(store, token, t0)).toBeDefined();
+    const kept = await authenticateToken(store, token, new Date(t0.getTime() + 1_000));
+    expect(kept?.token.expiresAt).toBe(expiresAt);
+    const version = store.changeVersion();
+    expect(await authenticateToken(store, token, new Date(t0.getTime() + 29_999))).toBe(kept);
+    expect(await authenticateToken(store, token, new Date(t0.getTime() + 30_000))).toBeUndefined();
+    expect(store.changeVersion()).toBe(version);
+    expect(await whyTokenRefused(store, token, new Date(t0.getTime() + 30_000))).toEqual({ kind: "expired", at: expiresAt });
+    expect(await whyTokenRefused(store, token, new Date(t0.getTime() + 1_000))).toEqual({ kind: "unknown" });
   });
 
   it("refuses a token on the next request once this process revoked it", async () => {
