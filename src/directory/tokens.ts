@@ -112,7 +112,7 @@ export async function createToken(
   const record = await store.transaction(async (session) => {
     if (options.principalId !== undefined) await assertPrincipal(session, tenant, options.principalId);
     if (options.secret !== undefined && (await session.findActiveToken(hash)) !== undefined) {
-      throw new TokenError("this secret is already an active token; choose another (a secret identifies exactly one token)");
+      throw new TokenError("this secret is already the secret of an unrevoked token (working or expired); choose another (a secret identifies exactly one token)");
     }
     const principal = options.principalId === undefined ? {} : { principalId: options.principalId };
     const expiry = options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt };

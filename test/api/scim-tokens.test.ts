@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApiKey } from "../../src/directory/api-keys.js";
 import { hashToken } from "../../src/directory/tokens.js";
 import type { AuditEntry } from "../../src/store/store.js";
+import { rawRequest } from "../helpers/raw-http.js";
 import { scimFetch } from "../helpers/roster.js";
 import { type ApiRoster, apiFetch, scimUser, startApiRoster } from "./support.js";
 
@@ -112,7 +113,7 @@ describe("POST /api/v1/tenants/<slug>/scim-tokens", () => {
     await create({ secret: STRONG });
     const again = await t.api("/scim-tokens", { body: { secret: STRONG } });
     expect(again.status).toBe(400);
-    expect(again.body.error.message).toContain("this secret is already an active token");
+    expect(again.body.error.message).toContain("this secret is already the secret of an unrevoked token");
   });
 
   it("ties a token to an unmanaged user: its state shows in the listing, and the token stops with it", async () => {
@@ -129,6 +130,17 @@ describe("POST /api/v1/tenants/<slug>/scim-tokens", () => {
     expect(await principalOf()).toEqual({ id: owner.body.id, state: "deleted" });
     const listed = (await t.api("/scim-tokens")).body.data.find((token: { id: string }) => token.id === created.id);
     expect(listed.principal).toEqual({ id: owner.body.id, state: "deleted" });
+  });
+
+  it("never builds the SCIM base URL from a Host header the server does not answer to", async () => {
+    const port = new URL(t.roster.url).port;
+    const body = JSON.stringify({ name: "okta" });
+    const answer = await rawRequest(
+      Number(port),
+      `POST /api/v1/tenants/acme/scim-tokens HTTP/1.1\r\nHost: evil.example\r\nAuthorization: Bearer ${t.key}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    expect(answer.status).toBe(201);
+    expect(answer.body.scimBaseUrl).toBe(`${t.roster.url}/scim/v2/acme`);
   });
 
   it("hands out the server's public URL as the SCIM base URL", async () => {

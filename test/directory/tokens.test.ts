@@ -122,3 +122,17 @@ describe("tokens", () => {
     expect(text).not.toContain(hashToken(token));
   });
 });
+
+describe("token expiry", () => {
+  it("keeps an expired token's secret from being issued again until the token is revoked", async () => {
+    const t0 = new Date();
+    const secret = "Fluid-Shared-Secret-0123456789-abcdef!";
+    const expired = await createToken(store, tenant, "cli", "fluid", t0, { secret, expiresAt: new Date(t0.getTime() + 1_000).toISOString() });
+    const later = new Date(t0.getTime() + 2_000);
+    expect(await authenticateToken(store, secret, later)).toBeUndefined();
+    await expect(createToken(store, tenant, "cli", "fluid", later, { secret })).rejects.toThrow("already the secret of an unrevoked token (working or expired)");
+    expect((await revokeToken(store, "cli", expired.record.id)).ok).toBe(true);
+    await createToken(store, tenant, "cli", "fluid", later, { secret });
+    expect(await authenticateToken(store, secret, later)).toBeDefined();
+  });
+});
