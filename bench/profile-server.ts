@@ -14,7 +14,7 @@ const setup = await openStore(database, { migrate: true });
 const tokens: Record<string, string> = {};
 for (const slug of ["small", "large", "import"]) {
   const tenant = await findTenantBySlug(setup, slug);
-  if (tenant !== undefined) tokens[slug] = (await createToken(setup, tenant, "profile")).token;
+  if (tenant !== undefined) tokens[slug] = (await createToken(setup, tenant, "cli", "profile")).token;
 }
 await setup.close();
 const store = await openStore(database);

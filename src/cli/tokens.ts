@@ -1,5 +1,7 @@
 import { getTenantBySlug } from "../directory/tenants.js";
-import { checkSecret, createToken, type ListedToken, listTokens, revokeToken, TokenError } from "../directory/tokens.js";
+import { CLI_ACTOR } from "../directory/audit.js";
+import { parseTokenExpiry } from "../directory/token-expiry.js";
+import { checkSecret, createToken, isExpired, type ListedToken, listTokens, revokeToken, TokenError } from "../directory/tokens.js";
 import {
   CliError,
   DATABASE_OPTION,
@@ -20,25 +22,30 @@ import {
 } from "./context.js";
 
 const USAGE = `Usage:
-  roster tokens create --tenant <slug> [--name TEXT] [--principal <user id>] [--secret <value>|-] [--json] [--public-url URL]
+  roster tokens create --tenant <slug> [--name TEXT] [--principal <user id>] [--secret <value>|-] [--expires <time>|<days>d] [--json] [--public-url URL]
   roster tokens list --tenant <slug> [--json]
   roster tokens revoke <id> [--json]
 
 SCIM bearer tokens. A token is printed once, when created; Roster keeps only its SHA-256 hash.
 With --json, the last line "tokens create" prints is {"id", "token", "tenant", "scimBaseUrl"}
-(with --secret, "token" is left out: the secret is never printed).
+(with --secret, "token" is left out: the secret is never printed; with --expires, "expires"
+is added).
 --principal ties the token to one of the application's own (unmanaged, active) users:
 the token stops working as soon as that user is deactivated or deleted.
 --secret uses an admin-entered secret instead of a generated one (--secret - reads it
 from stdin): 32+ characters with upper- and lower-case letters, digits and symbols.
+--expires makes the token stop working at that time (ISO 8601 with its zone, e.g.
+2027-06-30T00:00:00Z) or that many days from now (e.g. 90d); at most 3650 days ahead.
 "tokens list" never shows secrets; it shows each token's owner and the owner's state
-(active, deactivated, deleted, or managed: a token whose owner is not active does not work).
+(active, deactivated, deleted, or managed: a token whose owner is not active does not work)
+and its expiry. Every create and revoke is recorded in the audit log with the actor "cli".
 
 Options:
   --tenant            tenant slug
   --name              a label for the token, e.g. "okta" (default "unnamed")
   --principal         id of an unmanaged user of the tenant (management API) that owns the token
   --secret            the token's value, entered by an admin; "-" reads it from stdin
+  --expires           when the token stops working: an ISO 8601 time, or days from now (90d)
   --json              print JSON instead of text
   --database          database URL or SQLite path (env ROSTER_DATABASE_URL, default ./data/roster.db)
   --public-url        URL the IdP uses to reach Roster (env ROSTER_PUBLIC_URL)
@@ -52,6 +59,7 @@ const CREATE_OPTIONS = {
   name: { type: "string" },
   principal: { type: "string" },
   secret: { type: "string" },
+  expires: { type: "string" },
   "public-url": { type: "string" },
 } as const;
 const LIST_OPTIONS = { ...DATABASE_OPTION, ...HELP_OPTION, ...JSON_OPTION, tenant: { type: "string" } } as const;
@@ -83,6 +91,9 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
   }
   const baseUrl = resolveBaseUrl(values["public-url"], ctx);
   if (values.principal === "") throw new UsageError("tokens create: --principal is empty; give the id of an unmanaged user");
+  const now = new Date();
+  const expiry = values.expires === undefined ? undefined : parseTokenExpiry(values.expires, now, "--expires", true);
+  if (expiry !== undefined && !expiry.ok) throw new UsageError(`tokens create: ${expiry.issue}`);
   const database = resolveDatabase(values.database, ctx);
   const secret = values.secret === "-" ? await readSecretFromStdin() : values.secret;
   // A secret that breaks the rules is a bad command line (exit 2); a principal the tenant cannot use is a refusal (1).
@@ -91,17 +102,19 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
   const options = {
     ...(values.principal === undefined ? {} : { principalId: values.principal }),
     ...(secret === undefined ? {} : { secret }),
+    ...(expiry === undefined ? {} : { expiresAt: expiry.value }),
   };
   const issued = await withStore(database, async (store) =>
-    createToken(store, await getTenantBySlug(store, slug), name, new Date(), options),
+    createToken(store, await getTenantBySlug(store, slug), CLI_ACTOR, name, now, options),
   ).catch((error: unknown) => {
     throw error instanceof TokenError ? new CliError(`tokens create: ${error.message}`) : error;
   });
   const url = scimBaseUrl(baseUrl, slug);
   const principal = issued.record.principalId === undefined ? {} : { principal: issued.record.principalId };
+  const expires = issued.record.expiresAt === undefined ? {} : { expires: issued.record.expiresAt };
   if (values.json === true) {
     const token = secret === undefined ? { token: issued.token } : {};
-    ctx.out(JSON.stringify({ id: issued.record.id, ...token, tenant: slug, scimBaseUrl: url, ...principal }));
+    ctx.out(JSON.stringify({ id: issued.record.id, ...token, tenant: slug, scimBaseUrl: url, ...principal, ...expires }));
     return 0;
   }
   if (secret === undefined) {
@@ -115,6 +128,7 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
   if (issued.record.principalId !== undefined) {
     ctx.out(`It belongs to user ${issued.record.principalId} and stops working when that user is deactivated or deleted.`);
   }
+  if (issued.record.expiresAt !== undefined) ctx.out(`It expires at ${issued.record.expiresAt}.`);
   ctx.out(`SCIM base URL: ${url}`);
   ctx.out(`Send it as the header "Authorization: Bearer <token>" (Okta: Authentication Mode "HTTP Header").`);
   return 0;
@@ -134,8 +148,9 @@ async function list(args: readonly string[], ctx: CliContext): Promise<number> {
   } else if (tokens.length === 0) {
     ctx.out(`Tenant "${slug}" has no tokens. Create one: npx roster tokens create --tenant ${slug}`);
   } else {
-    const rows = tokens.map((t) => [t.id, t.name, t.created, t.lastUsed ?? "never", tokenStatus(t), ownerColumn(t)]);
-    for (const line of formatTable([["ID", "NAME", "CREATED", "LAST USED", "STATUS", "OWNER"], ...rows])) ctx.out(line);
+    const now = new Date();
+    const rows = tokens.map((t) => [t.id, t.name, t.created, t.lastUsed ?? "never", t.expiresAt ?? "never", tokenStatus(t, now), ownerColumn(t)]);
+    for (const line of formatTable([["ID", "NAME", "CREATED", "LAST USED", "EXPIRES", "STATUS", "OWNER"], ...rows])) ctx.out(line);
   }
   return 0;
 }
@@ -145,15 +160,16 @@ async function revoke(args: readonly string[], ctx: CliContext): Promise<number>
   const { values, positionals } = parseCommandArgs(command, args, REVOKE_OPTIONS);
   if (values.help === true) return help(ctx);
   const [id = ""] = expectPositionals(command, positionals, ["id"]);
-  const revoked = await withStore(resolveDatabase(values.database, ctx), (store) => revokeToken(store, id));
-  if (!revoked) throw new CliError(`no active token has id ${JSON.stringify(id)} (see: roster tokens list --tenant <slug>)`);
+  const outcome = await withStore(resolveDatabase(values.database, ctx), (store) => revokeToken(store, CLI_ACTOR, id));
+  if (!outcome.ok) throw new CliError(`no active token has id ${JSON.stringify(id)} (see: roster tokens list --tenant <slug>)`);
   ctx.out(values.json === true ? JSON.stringify({ id, revoked: true }) : `Revoked token ${id}.`);
   return 0;
 }
 
-/** `active`, `revoked <time>`, or why an unrevoked token with an owner no longer works. */
-function tokenStatus(token: ListedToken): string {
+/** `active`, `revoked <time>`, `expired <time>`, or why an unrevoked token with an owner no longer works. */
+function tokenStatus(token: ListedToken, now: Date): string {
   if (token.revoked !== null) return `revoked ${token.revoked}`;
+  if (isExpired(token, now)) return `expired ${token.expiresAt ?? ""}`;
   if (token.ownerState === undefined || token.ownerState === "active") return "active";
   return `not working: owner ${token.ownerState}`;
 }
@@ -165,7 +181,8 @@ function ownerColumn(token: ListedToken): string {
 
 function tokenJson(token: ListedToken) {
   const principal = token.principalId === undefined ? {} : { principal: token.principalId, principalState: token.ownerState };
-  return { id: token.id, name: token.name, created: token.created, lastUsed: token.lastUsed, revoked: token.revoked, ...principal };
+  const expires = token.expiresAt === undefined ? {} : { expires: token.expiresAt };
+  return { id: token.id, name: token.name, created: token.created, lastUsed: token.lastUsed, revoked: token.revoked, ...principal, ...expires };
 }
 
 /** `--secret -`: the whole of stdin, without its final line break (as `echo` or a password manager leaves it). */

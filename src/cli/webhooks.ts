@@ -1,4 +1,5 @@
 import { AppError } from "../directory/app-errors.js";
+import { CLI_ACTOR } from "../directory/audit.js";
 import { getTenantBySlug } from "../directory/tenants.js";
 import { parseEventPatterns } from "../events/patterns.js";
 import { type DestinationPolicy, DestinationPolicyError, readDestinationPolicy } from "../events/destinations.js";
@@ -141,7 +142,7 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
   const created = await withStore(resolveDatabase(values.database, ctx), (store) =>
     refusals(command, async () => {
       await assertSecretKeyOpensWebhooks(store, key);
-      return createWebhook(store, await getTenantBySlug(store, slug), { url, ...(events === undefined ? {} : { events }) }, key, destinations);
+      return createWebhook(store, await getTenantBySlug(store, slug), CLI_ACTOR, { url, ...(events === undefined ? {} : { events }) }, key, destinations);
     }),
   );
   if (values.json === true) {
@@ -211,7 +212,7 @@ async function toggle(sub: "disable" | "enable", args: readonly string[], ctx: C
   if (values.help === true) return help(ctx);
   const [id = ""] = expectPositionals(command, positionals, ["id"]);
   const webhook = await withStore(resolveDatabase(values.database, ctx), (store) =>
-    refusals(command, () => setWebhookEnabled(store, undefined, id, sub === "enable")),
+    refusals(command, () => setWebhookEnabled(store, undefined, CLI_ACTOR, id, sub === "enable")),
   );
   if (values.json === true) ctx.out(JSON.stringify(webhook));
   else if (sub === "enable") ctx.out(`Enabled webhook ${id}: it receives the events from now on.`);
@@ -224,7 +225,7 @@ async function remove(args: readonly string[], ctx: CliContext): Promise<number>
   const { values, positionals } = parseCommandArgs(command, args, BASE_OPTIONS);
   if (values.help === true) return help(ctx);
   const [id = ""] = expectPositionals(command, positionals, ["id"]);
-  await withStore(resolveDatabase(values.database, ctx), (store) => refusals(command, () => deleteWebhook(store, undefined, id)));
+  await withStore(resolveDatabase(values.database, ctx), (store) => refusals(command, () => deleteWebhook(store, undefined, CLI_ACTOR, id)));
   ctx.out(values.json === true ? JSON.stringify({ id, deleted: true }) : `Deleted webhook ${id} and its deliveries.`);
   return 0;
 }
@@ -279,7 +280,7 @@ async function replay(args: readonly string[], ctx: CliContext): Promise<number>
   const [id = ""] = expectPositionals(command, positionals, ["id"]);
   const since = requireOption(command, "since", values.since);
   await refusals(command, async () => parseReplaySince(since, "--since"), "input");
-  const result = await withStore(resolveDatabase(values.database, ctx), (store) => refusals(command, () => replayWebhook(store, undefined, id, since, "--since")));
+  const result = await withStore(resolveDatabase(values.database, ctx), (store) => refusals(command, () => replayWebhook(store, undefined, CLI_ACTOR, id, since, "--since")));
   if (values.json === true) {
     ctx.out(JSON.stringify({ id, deliveries: result.deliveries, after: String(result.after), through: String(result.through), complete: result.complete }));
   } else {

@@ -1,6 +1,7 @@
 import { countCharacters, isLongerThan } from "../scim/schema/limits.js";
 import { AppError } from "./app-errors.js";
 import type { AppContext } from "./app-users.js";
+import { type AuditActor, recordAudit } from "./audit.js";
 import { now } from "./clock.js";
 
 /** The application's roles are the list named "roles" (`PUT roles` and `PUT lists/roles` are the same list). */
@@ -38,11 +39,22 @@ export function parseNameList(body: unknown, where: string): string[] {
   });
 }
 
-/** PUT lists/<name> (and PUT roles): replaces the whole list; returns it. */
-export async function putAppList(context: AppContext, name: string, body: unknown): Promise<readonly string[]> {
+/**
+ * PUT lists/<name> (and PUT roles): replaces the whole list; returns it. A change is recorded in
+ * the audit log with `actor` and the entries before (null: never declared) and after; putting
+ * the list it already is records nothing.
+ */
+export async function putAppList(context: AppContext, actor: AuditActor, name: string, body: unknown): Promise<readonly string[]> {
   assertListName(name);
   const entries = parseNameList(body, name);
-  await context.store.transaction((session) => session.putList(context.tenant.id, name, entries, now()));
+  const { tenant } = context;
+  await context.store.transaction(async (session) => {
+    const before = await session.findList(tenant.id, name);
+    const at = now();
+    await session.putList(tenant.id, name, entries, at);
+    if (before !== undefined && before.length === entries.length && before.every((entry, index) => entry === entries[index])) return;
+    await recordAudit(session, { tenant, actor, action: "list.updated", target: name, before: before ?? null, after: entries }, new Date(at));
+  });
   return entries;
 }
 

@@ -1,6 +1,7 @@
 import * as crypto from "node:crypto";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { ReadSession, Store, StoreSession, Tenant, TokenRecord } from "../store/store.js";
+import { type AuditActor, recordAudit } from "./audit.js";
 
 /** Every SCIM bearer token starts with this, so leaked tokens are recognisable by secret scanners. */
 export const TOKEN_PREFIX = "roster_";
@@ -73,6 +74,8 @@ export interface CreateTokenOptions {
   readonly principalId?: string;
   /** An admin-entered secret instead of a generated one; must pass checkSecret. */
   readonly secret?: string;
+  /** When the token stops working: an ISO 8601 time parseTokenExpiry accepted (UTC, in the future). */
+  readonly expiresAt?: string;
 }
 
 /** A token request refused (weak secret, unusable principal); `message` is one line fit for a user. */
@@ -83,10 +86,19 @@ export class TokenError extends Error {
   }
 }
 
-/** Issues a token for the tenant and stores only its hash. Throws TokenError for a weak secret or an unusable principal. */
+/** What the audit log keeps of a token: its settings, never its secret or hash. */
+export function auditedToken(record: TokenRecord): Readonly<Record<string, unknown>> {
+  return { name: record.name, principal: record.principalId ?? null, expiresAt: record.expiresAt ?? null, revokedAt: record.revoked };
+}
+
+/**
+ * Issues a token for the tenant and stores only its hash; `actor` is recorded in the audit log
+ * in the same transaction. Throws TokenError for a weak secret or an unusable principal.
+ */
 export async function createToken(
   store: Store,
   tenant: Tenant,
+  actor: AuditActor,
   name: string,
   now: Date = new Date(),
   options: CreateTokenOptions = {},
@@ -100,10 +112,13 @@ export async function createToken(
   const record = await store.transaction(async (session) => {
     if (options.principalId !== undefined) await assertPrincipal(session, tenant, options.principalId);
     if (options.secret !== undefined && (await session.findActiveToken(hash)) !== undefined) {
-      throw new TokenError("this secret is already an active token; choose another (a secret identifies exactly one token)");
+      throw new TokenError("this secret is already the secret of an unrevoked token (working or expired); choose another (a secret identifies exactly one token)");
     }
     const principal = options.principalId === undefined ? {} : { principalId: options.principalId };
-    return session.insertToken({ id: randomUUID(), tenantId: tenant.id, name, hash, ...principal }, now.toISOString());
+    const expiry = options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt };
+    const inserted = await session.insertToken({ id: randomUUID(), tenantId: tenant.id, name, hash, ...principal, ...expiry }, now.toISOString());
+    await recordAudit(session, { tenant, actor, action: "token.created", target: inserted.id, after: auditedToken(inserted) }, now);
+    return inserted;
   });
   return { record, token };
 }
@@ -129,7 +144,7 @@ export interface ListedToken extends TokenRecord {
 }
 
 /** The owner state of the user `principalId` of the tenant, as read now. */
-async function ownerState(session: ReadSession, tenantId: string, principalId: string): Promise<OwnerState> {
+export async function ownerState(session: ReadSession, tenantId: string, principalId: string): Promise<OwnerState> {
   const user = await session.findResource(tenantId, "User", principalId);
   if (user === undefined) return "deleted";
   if (user.managed !== false) return "managed";
@@ -154,22 +169,34 @@ export async function tokensOwnedBy(session: ReadSession, tenantId: string, prin
 }
 
 /** Why a presented secret authenticates no request, as far as saying so reveals nothing its holder lacks. */
-export type TokenRefusal = "unknown" | "revoked" | "ownerDeactivated" | "ownerDeleted" | "ownerManaged";
+export type TokenRefusal =
+  | { readonly kind: "unknown" }
+  | { readonly kind: "revoked" }
+  | { readonly kind: "expired"; readonly at: string }
+  | { readonly kind: "ownerDeactivated" }
+  | { readonly kind: "ownerDeleted" }
+  | { readonly kind: "ownerManaged" };
+
+/** Whether the token's expiry has come at `now` (a token without one never expires). */
+export function isExpired(token: Pick<TokenRecord, "expiresAt">, now: Date): boolean {
+  return token.expiresAt !== undefined && Date.parse(token.expiresAt) <= now.getTime();
+}
 
 /**
  * Says why `presented` was refused (authenticateToken gave undefined): called on the refusal
- * path only. The holder of a token learns only about that token: whether it was revoked, and
- * the state of the user it belongs to (never who that is).
+ * path only. The holder of a token learns only about that token: whether it was revoked or
+ * expired, and the state of the user it belongs to (never who that is).
  */
-export async function whyTokenRefused(store: Store, presented: string): Promise<TokenRefusal> {
-  if (!TOKEN_SHAPE.test(presented) && checkSecret(presented) !== undefined) return "unknown";
-  return store.read(async (session) => {
+export async function whyTokenRefused(store: Store, presented: string, now: Date = new Date()): Promise<TokenRefusal> {
+  if (!TOKEN_SHAPE.test(presented) && checkSecret(presented) !== undefined) return { kind: "unknown" };
+  return store.read(async (session): Promise<TokenRefusal> => {
     const token = await session.findTokenByHash(hashToken(presented));
-    if (token === undefined) return "unknown";
-    if (token.revoked !== null) return "revoked";
-    if (token.principalId === undefined) return "unknown";
+    if (token === undefined) return { kind: "unknown" };
+    if (token.revoked !== null) return { kind: "revoked" };
+    if (token.expiresAt !== undefined && isExpired(token, now)) return { kind: "expired", at: token.expiresAt };
+    if (token.principalId === undefined) return { kind: "unknown" };
     const state = await ownerState(session, token.tenantId, token.principalId);
-    return state === "deleted" ? "ownerDeleted" : state === "managed" ? "ownerManaged" : state === "deactivated" ? "ownerDeactivated" : "unknown";
+    return { kind: state === "deleted" ? "ownerDeleted" : state === "managed" ? "ownerManaged" : state === "deactivated" ? "ownerDeactivated" : "unknown" };
   });
 }
 
@@ -180,14 +207,39 @@ export async function isKnownToken(store: Store, presented: string): Promise<boo
   return (await store.read((session) => session.findTokenByHash(hashToken(presented)))) !== undefined;
 }
 
-/** False when no unrevoked token has that id. */
-export async function revokeToken(store: Store, id: string, now: Date = new Date()): Promise<boolean> {
-  return store.transaction((session) => session.revokeToken(id, now.toISOString()));
+/** What revoking answered: the token revoked now, or why nothing changed. */
+export type RevokeOutcome =
+  | { readonly ok: true; readonly token: TokenRecord }
+  | { readonly ok: false; readonly reason: "notFound" }
+  | { readonly ok: false; readonly reason: "alreadyRevoked"; readonly token: TokenRecord };
+
+/**
+ * Revokes the token `id` and records it in the audit log, in one transaction; it stops at once
+ * in every process (the revocation moves the store's change version, which the token memo
+ * checks). With `tenant`, a token of another tenant is not found.
+ */
+export async function revokeToken(
+  store: Store,
+  actor: AuditActor,
+  id: string,
+  options: { readonly tenant?: Tenant; readonly now?: Date } = {},
+): Promise<RevokeOutcome> {
+  const now = options.now ?? new Date();
+  return store.transaction(async (session): Promise<RevokeOutcome> => {
+    const found = await session.findToken(id);
+    if (found === undefined || (options.tenant !== undefined && found.tenant.id !== options.tenant.id)) return { ok: false, reason: "notFound" };
+    if (found.token.revoked !== null) return { ok: false, reason: "alreadyRevoked", token: found.token };
+    const at = now.toISOString();
+    if (!(await session.revokeToken(id, at))) return { ok: false, reason: "alreadyRevoked", token: found.token };
+    const revoked = { ...found.token, revoked: at };
+    await recordAudit(session, { tenant: found.tenant, actor, action: "token.revoked", target: id, before: auditedToken(found.token), after: auditedToken(revoked) }, now);
+    return { ok: true, token: revoked };
+  });
 }
 
 /**
  * The tenant and token a presented bearer secret belongs to; undefined when it is
- * malformed, unknown or revoked. Touches `lastUsed` at most once a minute.
+ * malformed, unknown, revoked or expired. Touches `lastUsed` at most once a minute.
  */
 export async function authenticateToken(
   store: Store,
@@ -207,10 +259,12 @@ export async function authenticateToken(
   const version = store.changeVersion();
   const memo = memoOf(store);
   const known = version === undefined ? undefined : memo.get(hash);
-  if (known !== undefined && known.version === version && !isStale(known.lastUsedMs, now)) return known.found;
+  // A memoised token stops at its expiry too: expiry is a stored time, not a change, so the
+  // version alone would keep answering with it.
+  if (known !== undefined && known.version === version && !isStale(known.lastUsedMs, now)) return isExpired(known.found.token, now) ? undefined : known.found;
   // A read without a write lock; lastUsed is written at most once a LAST_USED_RESOLUTION_MS.
   const found = await store.read((session) => session.findActiveToken(hash));
-  if (found === undefined) return undefined;
+  if (found === undefined || isExpired(found.token, now)) return undefined;
   const lastUsedMs = Date.parse(found.token.lastUsed ?? "");
   if (!isStale(lastUsedMs, now)) {
     if (version !== undefined) remember(memo, hash, { version, found, lastUsedMs });

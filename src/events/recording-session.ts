@@ -32,6 +32,7 @@ import type {
   StoredResource,
   StoreSession,
   Tenant,
+  TokenPageQuery,
   TokenRecord,
 } from "../store/store.js";
 import { groupGrantsRole } from "./roles.js";
@@ -282,6 +283,12 @@ export class RecordingSession implements StoreSession {
     return tenant;
   }
 
+  async findTenantById(id: string): Promise<Tenant | undefined> {
+    const tenant = await this.inner.findTenantById(id);
+    if (tenant !== undefined) this.views.observe(tenant);
+    return tenant;
+  }
+
   async listTenants(): Promise<readonly Tenant[]> {
     const tenants = await this.inner.listTenants();
     for (const tenant of tenants) this.views.observe(tenant);
@@ -331,6 +338,12 @@ export class RecordingSession implements StoreSession {
   }
   listTokens(tenantId: string): Promise<readonly TokenRecord[]> {
     return this.inner.listTokens(tenantId);
+  }
+  listTokensPage(tenantId: string, query: TokenPageQuery): Promise<readonly TokenRecord[]> {
+    return this.inner.listTokensPage(tenantId, query);
+  }
+  findToken(id: string): Promise<{ readonly token: TokenRecord; readonly tenant: Tenant } | undefined> {
+    return this.inner.findToken(id);
   }
   findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
     return this.inner.findTokenByHash(hash);

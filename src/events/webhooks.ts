@@ -2,8 +2,18 @@ import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
 import { AppError } from "../directory/app-errors.js";
 import { type AppPage, objectBody, parsePaging } from "../directory/app-paging.js";
+import { type AuditActor, recordAudit } from "../directory/audit.js";
 import { now } from "../directory/clock.js";
-import { DELIVERY_STATUSES, type DeliveryRecord, type DeliveryStatus, type ReadSession, type Store, type Tenant, type WebhookRecord } from "../store/store.js";
+import {
+  DELIVERY_STATUSES,
+  type DeliveryRecord,
+  type DeliveryStatus,
+  type ReadSession,
+  type Store,
+  type StoreSession,
+  type Tenant,
+  type WebhookRecord,
+} from "../store/store.js";
 import { checkDestinationHost, type DestinationPolicy, DESTINATION_ADVICE } from "./destinations.js";
 import { ALL_EVENTS, eventTypeMatches, parseEventPatterns } from "./patterns.js";
 import { MAKE_SECRET_KEY, openSecret, SECRET_KEY_VARIABLE, type SecretKey, SecretKeyError, sealSecret } from "./secret-box.js";
@@ -164,8 +174,30 @@ export async function assertSecretKeyOpensWebhooks(store: Store, key: SecretKey 
   return sealed.length;
 }
 
-/** POST webhooks / `roster webhooks create`: starts after the tenant's current last event. */
-export async function createWebhook(store: Store, tenant: Tenant, body: unknown, key: SecretKey | undefined, destinations: DestinationPolicy): Promise<CreatedWebhook> {
+/** What the audit log keeps of a webhook: its settings, never its signing secret. */
+function auditedWebhook(record: WebhookRecord): Readonly<Record<string, unknown>> {
+  return { url: record.url, events: record.events, enabled: record.enabled };
+}
+
+/** The tenant an audit entry names: the one given, else the webhook's own (the CLI acts by webhook id alone). */
+async function tenantOf(session: Pick<ReadSession, "findTenantById">, tenant: Tenant | undefined, record: WebhookRecord): Promise<Tenant> {
+  const found = tenant ?? (await session.findTenantById(record.tenantId));
+  if (found === undefined) throw new AppError("notFound", `webhook ${JSON.stringify(record.id)} does not exist`);
+  return found;
+}
+
+/**
+ * POST webhooks / `roster webhooks create`: starts after the tenant's current last event.
+ * Every change to a webhook is recorded in the audit log with `actor`, in its transaction.
+ */
+export async function createWebhook(
+  store: Store,
+  tenant: Tenant,
+  actor: AuditActor,
+  body: unknown,
+  key: SecretKey | undefined,
+  destinations: DestinationPolicy,
+): Promise<CreatedWebhook> {
   const input = objectBody(body, WEBHOOK_CREATE_FIELDS, "webhook");
   const url = parseWebhookUrl(input["url"], destinations);
   const events = parseWebhookEvents(input["events"]);
@@ -177,7 +209,10 @@ export async function createWebhook(store: Store, tenant: Tenant, body: unknown,
   const sealedSecret = sealSecret(key, secret, `webhook ${id}`);
   const record = await store.transaction(async (session) => {
     const { last } = await session.eventBounds(tenant.id);
-    return session.insertWebhook({ id, tenantId: tenant.id, url, events, sealedSecret, cursorSeq: last }, now());
+    const at = now();
+    const inserted = await session.insertWebhook({ id, tenantId: tenant.id, url, events, sealedSecret, cursorSeq: last }, at);
+    await recordAudit(session, { tenant, actor, action: "webhook.created", target: id, after: auditedWebhook(inserted) }, new Date(at));
+    return inserted;
   });
   return { ...toWebhookView(record), secret };
 }
@@ -203,32 +238,50 @@ export async function getWebhook(store: Store, tenant: Tenant | undefined, id: s
 /**
  * Enables or disables a webhook. A disabled webhook receives nothing: the events of that time
  * are not delivered when it is enabled again (replay them with `--since`); deliveries still
- * pending when it was disabled go out once it is enabled.
+ * pending when it was disabled go out once it is enabled. Setting what is already set changes
+ * nothing and records nothing in the audit log.
  */
-export async function setWebhookEnabled(store: Store, tenant: Tenant | undefined, id: string, enabled: boolean): Promise<WebhookView> {
+export async function setWebhookEnabled(store: Store, tenant: Tenant | undefined, actor: AuditActor, id: string, enabled: boolean): Promise<WebhookView> {
   const record = await store.transaction(async (session) => {
     const current = await getRecord(session, tenant, id);
     if (current.enabled === enabled) return current;
     const cursor = enabled ? { cursorSeq: (await session.eventBounds(current.tenantId)).last } : {};
-    await session.updateWebhook(id, { enabled, ...cursor }, now());
-    return getRecord(session, tenant, id);
+    const at = now();
+    await session.updateWebhook(id, { enabled, ...cursor }, at);
+    const updated = await getRecord(session, tenant, id);
+    await audit(session, tenant, current, actor, "webhook.updated", { before: { enabled: current.enabled }, after: { enabled: updated.enabled } }, at);
+    return updated;
   });
   return toWebhookView(record);
 }
 
 /** PATCH webhooks/<id>: `{"enabled": true|false}`. */
-export async function updateWebhook(store: Store, tenant: Tenant, id: string, body: unknown): Promise<WebhookView> {
+export async function updateWebhook(store: Store, tenant: Tenant, actor: AuditActor, id: string, body: unknown): Promise<WebhookView> {
   const input = objectBody(body, WEBHOOK_UPDATE_FIELDS, "webhook");
   const enabled = input["enabled"];
   if (typeof enabled !== "boolean") throw new AppError("invalidRequest", `webhook: "enabled" must be true or false, got ${JSON.stringify(enabled)}`);
-  return setWebhookEnabled(store, tenant, id, enabled);
+  return setWebhookEnabled(store, tenant, actor, id, enabled);
 }
 
-export async function deleteWebhook(store: Store, tenant: Tenant | undefined, id: string): Promise<void> {
+export async function deleteWebhook(store: Store, tenant: Tenant | undefined, actor: AuditActor, id: string): Promise<void> {
   await store.transaction(async (session) => {
-    await getRecord(session, tenant, id);
+    const current = await getRecord(session, tenant, id);
+    const owner = await tenantOf(session, tenant, current);
     await session.deleteWebhook(id);
+    await recordAudit(session, { tenant: owner, actor, action: "webhook.deleted", target: id, before: auditedWebhook(current) }, new Date(now()));
   });
+}
+
+async function audit(
+  session: Pick<StoreSession, "findTenantById" | "insertAuditEntry">,
+  tenant: Tenant | undefined,
+  record: WebhookRecord,
+  actor: AuditActor,
+  action: "webhook.updated" | "webhook.replayed",
+  change: { readonly before?: unknown; readonly after?: unknown },
+  at: string,
+): Promise<void> {
+  await recordAudit(session, { tenant: await tenantOf(session, tenant, record), actor, action, target: record.id, ...change }, new Date(at));
 }
 
 export function parseDeliveryStatus(value: unknown, where = "status"): DeliveryStatus | undefined {
@@ -275,6 +328,7 @@ export function listWebhookDeliveriesFromQuery(store: Store, tenant: Tenant, id:
 export async function replayWebhook(
   store: Store,
   tenant: Tenant | undefined,
+  actor: AuditActor,
   id: string,
   since: unknown,
   where = "since",
@@ -305,7 +359,10 @@ export async function replayWebhook(
         `webhook ${JSON.stringify(id)} has ${what} of an earlier replay still pending; one replay at a time: replay again once they are sent (list them with status=pending)`,
       );
     }
-    return { deliveries: outcome.deliveries, after, through: outcome.through, complete: outcome.complete };
+    const result = { deliveries: outcome.deliveries, after, through: outcome.through, complete: outcome.complete };
+    const since = cursor === undefined ? { since: time ?? null } : { since: String(cursor) };
+    await audit(session, tenant, webhook, actor, "webhook.replayed", { after: { ...since, ...result, after: String(after), through: String(result.through) } }, now());
+    return result;
   });
 }
 
@@ -313,13 +370,14 @@ export async function replayWebhook(
 export async function replayWebhookFromBody(
   store: Store,
   tenant: Tenant,
+  actor: AuditActor,
   id: string,
   body: unknown,
 ): Promise<{ readonly deliveries: number; readonly after: string; readonly through: string; readonly complete: boolean }> {
   const input = objectBody(body, REPLAY_FIELDS, "replay");
   const since = input["since"];
   const text = typeof since === "number" && Number.isSafeInteger(since) && since >= 0 ? String(since) : since;
-  const result = await replayWebhook(store, tenant, id, text, "since");
+  const result = await replayWebhook(store, tenant, actor, id, text, "since");
   return { deliveries: result.deliveries, after: String(result.after), through: String(result.through), complete: result.complete };
 }
 

@@ -45,26 +45,30 @@ import {
 import { listAppEvents } from "../events/feed.js";
 import type { ApiKeyRecord, Store } from "../store/store.js";
 import { OPENAPI_DOCUMENT } from "./api-openapi.js";
+import { TOKEN_ROUTES } from "./api-routes-tokens.js";
 import { handleApiError, JSON_CONTENT_TYPE } from "./api-errors.js";
 import { bearerToken } from "./auth.js";
 import { methodsNotServed } from "./methods.js";
+import type { OriginOf } from "./public-url.js";
 
 export const API_PREFIX = "/api/v1";
 
-type Params = Readonly<Record<string, string>>;
-type ApiRequest = FastifyRequest<{ Params: Params; Querystring: Record<string, unknown> }>;
+export type Params = Readonly<Record<string, string>>;
+export type ApiRequest = FastifyRequest<{ Params: Params; Querystring: Record<string, unknown> }>;
 
 /** A use case's context, plus what the webhook routes need: the key that encrypts signing secrets. */
 export interface ApiContext extends AppContext {
   /** The API key the request presented, and how the audit log names it. */
   readonly apiKey: ApiKeyRecord;
   readonly actor: AuditActor;
+  /** Where the identity provider reaches this server (`https://scim.example.com`), resolved as the SCIM API's locations are (ADR 0027). */
+  readonly origin: string;
   readonly secretKey: SecretKey | undefined;
   readonly webhookDestinations: DestinationPolicy;
 }
 
 /** What a handler answers: a status and a JSON body (none for 204), and a Location for 201. */
-interface ApiAnswer {
+export interface ApiAnswer {
   readonly status: number;
   readonly body?: unknown;
   readonly location?: string;
@@ -167,9 +171,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handle: (c, p) => removeAppGroupMember(c, param(p, "id"), param(p, "userId")).then(noContent),
   },
   { method: "GET", url: `${T}/roles`, ...NO_INPUT, handle: (c) => getAppList(c, ROLES_LIST).then(json(200)) },
-  { method: "PUT", url: `${T}/roles`, query: [], body: "names", handle: (c, _p, r) => putAppList(c, ROLES_LIST, r.body).then(json(200)) },
+  { method: "PUT", url: `${T}/roles`, query: [], body: "names", handle: (c, _p, r) => putAppList(c, c.actor, ROLES_LIST, r.body).then(json(200)) },
   { method: "GET", url: `${T}/lists/:name`, ...NO_INPUT, handle: (c, p) => getAppList(c, param(p, "name")).then(json(200)) },
-  { method: "PUT", url: `${T}/lists/:name`, query: [], body: "names", handle: (c, p, r) => putAppList(c, param(p, "name"), r.body).then(json(200)) },
+  { method: "PUT", url: `${T}/lists/:name`, query: [], body: "names", handle: (c, p, r) => putAppList(c, c.actor, param(p, "name"), r.body).then(json(200)) },
   {
     method: "GET",
     url: `${T}/webhooks`,
@@ -182,7 +186,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     query: [],
     body: WEBHOOK_CREATE_FIELDS,
     handle: async (c, p, r) => {
-      const created = await createWebhook(c.store, c.tenant, r.body, c.secretKey, c.webhookDestinations);
+      const created = await createWebhook(c.store, c.tenant, c.actor, r.body, c.secretKey, c.webhookDestinations);
       return { status: 201, body: created, location: `${API_PREFIX}/tenants/${param(p, "tenant")}/webhooks/${created.id}` };
     },
   },
@@ -192,9 +196,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
     url: `${T}/webhooks/:id`,
     query: [],
     body: WEBHOOK_UPDATE_FIELDS,
-    handle: (c, p, r) => updateWebhook(c.store, c.tenant, param(p, "id"), r.body).then(json(200)),
+    handle: (c, p, r) => updateWebhook(c.store, c.tenant, c.actor, param(p, "id"), r.body).then(json(200)),
   },
-  { method: "DELETE", url: `${T}/webhooks/:id`, ...NO_INPUT, handle: (c, p) => deleteWebhook(c.store, c.tenant, param(p, "id")).then(noContent) },
+  { method: "DELETE", url: `${T}/webhooks/:id`, ...NO_INPUT, handle: (c, p) => deleteWebhook(c.store, c.tenant, c.actor, param(p, "id")).then(noContent) },
   {
     method: "GET",
     url: `${T}/webhooks/:id/deliveries`,
@@ -207,9 +211,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
     url: `${T}/webhooks/:id/replay`,
     query: [],
     body: REPLAY_FIELDS,
-    handle: (c, p, r) => replayWebhookFromBody(c.store, c.tenant, param(p, "id"), r.body).then(json(200)),
+    handle: (c, p, r) => replayWebhookFromBody(c.store, c.tenant, c.actor, param(p, "id"), r.body).then(json(200)),
   },
   { method: "GET", url: `${T}/events`, query: ["after", "limit"], body: "none", handle: (c, _p, r) => listAppEvents(c, r.query).then(json(200)) },
+  ...TOKEN_ROUTES,
 ];
 
 /** How a route names itself in an error: `GET users/{id}`. */
@@ -248,6 +253,8 @@ export function checkRequestShape(route: Pick<ApiRoute, "method" | "url" | "quer
 
 export interface ApiRouteOptions {
   readonly store: Store;
+  /** The origin of SCIM base URLs handed out (the server's public URL, or the listening address; never an unknown Host). */
+  readonly origin: OriginOf;
   /** Encrypts the signing secrets of webhooks created through the API; without it, creating one answers 501 notConfigured. */
   readonly secretKey?: SecretKey;
   /** Which webhook destinations besides public addresses are allowed (ROSTER_WEBHOOK_ALLOW_PRIVATE); public only when absent. */
@@ -278,6 +285,7 @@ async function authorize(options: ApiRouteOptions, profiles: ProfileCache, reque
     tenant,
     apiKey: key,
     actor: apiKeyActor(key.id),
+    origin: options.origin(request),
     profile: (await profiles.resolve(tenant)).profile,
     secretKey: options.secretKey,
     webhookDestinations: options.webhookDestinations ?? PUBLIC_DESTINATIONS_ONLY,

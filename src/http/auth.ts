@@ -41,7 +41,10 @@ async function refusalMessage(store: Store, presented: string): Promise<string> 
   if (presented.startsWith(API_KEY_PREFIX)) {
     return `this is a management API key (${API_KEY_PREFIX}…), not a SCIM token: the SCIM API takes a bearer token from "roster tokens create" (roster_…)`;
   }
-  switch (await whyTokenRefused(store, presented)) {
+  const refusal = await whyTokenRefused(store, presented);
+  switch (refusal.kind) {
+    case "expired":
+      return `the bearer token expired at ${refusal.at}; create a new one (POST /api/v1/tenants/<slug>/scim-tokens or roster tokens create) and enter it in the identity provider`;
     case "revoked":
       return "the bearer token was revoked; create a new one (roster tokens create) and enter it in the identity provider";
     case "ownerDeactivated":

@@ -300,10 +300,12 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   });
 
   const limiter = options.tenantLimiter ?? new TenantLimiter(defaultTenantConcurrency(10));
-  await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store, limits, origin: originResolver(publicUrl, app.server), limiter });
+  const origin = originResolver(publicUrl, app.server);
+  await app.register(scimRoutes, { prefix: "/scim/v2/:tenant", store, limits, origin, limiter });
   await app.register(apiRoutes, {
     prefix: API_PREFIX,
     store,
+    origin,
     ...(options.secretKey === undefined ? {} : { secretKey: options.secretKey }),
     ...(options.webhookDestinations === undefined ? {} : { webhookDestinations: options.webhookDestinations }),
   });

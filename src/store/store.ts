@@ -31,6 +31,17 @@ export interface TokenRecord {
   readonly revoked: string | null;
   /** The unmanaged user the token belongs to (it works only while that user is active); absent when none. */
   readonly principalId?: string;
+  /** When the token stops working (ISO 8601, UTC); absent when it does not expire. */
+  readonly expiresAt?: string;
+}
+
+/** Which of a tenant's tokens a page lists, and where it continues (newest first). */
+export interface TokenPageQuery {
+  /** true: revoked ones only; false: unrevoked ones only; absent: all. */
+  readonly revoked?: boolean;
+  /** The last token of the previous page: the page continues with older ones. */
+  readonly after?: { readonly created: string; readonly id: string };
+  readonly limit: number;
 }
 
 export interface NewToken {
@@ -40,6 +51,8 @@ export interface NewToken {
   /** SHA-256 of the secret, hex. The secret itself is never stored. */
   readonly hash: string;
   readonly principalId?: string;
+  /** ISO 8601 (UTC); absent for a token that does not expire. */
+  readonly expiresAt?: string;
 }
 
 /** A management API key; `tenantId` null for an administrator key (every tenant). */
@@ -430,11 +443,14 @@ export interface Store {
 export type ReadSession = Pick<
   StoreSession,
   | "findTenantBySlug"
+  | "findTenantById"
   | "listTenants"
   | "findTenantProfile"
   | "findTenantProfileVersion"
   | "findActiveToken"
   | "listTokens"
+  | "listTokensPage"
+  | "findToken"
   | "findTokenByHash"
   | "listRequestLog"
   | "countUnauthenticatedDropped"
@@ -467,6 +483,8 @@ export interface StoreSession {
   createTenant(tenant: Tenant): Promise<Tenant>;
   /** Undefined when no tenant has that slug. */
   findTenantBySlug(slug: string): Promise<Tenant | undefined>;
+  /** Undefined when no tenant has that id. */
+  findTenantById(id: string): Promise<Tenant | undefined>;
   listTenants(): Promise<readonly Tenant[]>;
   /** Replaces the tenant's profile source (null removes it) and increments its version; returns the new version. Undefined when the tenant is missing. */
   setTenantProfile(tenantId: string, source: string | null): Promise<number | undefined>;
@@ -480,6 +498,10 @@ export interface StoreSession {
   /** The unrevoked token with that hash and its tenant; undefined otherwise. */
   findActiveToken(hash: string): Promise<{ readonly token: TokenRecord; readonly tenant: Tenant } | undefined>;
   listTokens(tenantId: string): Promise<readonly TokenRecord[]>;
+  /** A page of the tenant's tokens, newest first (created, then id, descending). */
+  listTokensPage(tenantId: string, query: TokenPageQuery): Promise<readonly TokenRecord[]>;
+  /** The token with that id, revoked or not, and its tenant; undefined when none has it. */
+  findToken(id: string): Promise<{ readonly token: TokenRecord; readonly tenant: Tenant } | undefined>;
   /**
    * The token with that hash whatever its state (revoked, its principal gone): an unrevoked
    * one before a revoked one, the newest first. For saying why a token was refused, never for

@@ -21,7 +21,7 @@ async function requestLog(): Promise<readonly RequestLogEntry[]> {
 async function ownedToken(userName: string): Promise<{ userId: string; token: string; tokenId: string }> {
   const user = await t.api("/users", { body: { userName, emails: [{ value: userName }], timezone: "Europe/Paris" } });
   expect(user.status).toBe(201);
-  const issued = await createToken(t.roster.store, t.acme.tenant, "fulcrum", new Date(), { principalId: user.body.id });
+  const issued = await createToken(t.roster.store, t.acme.tenant, "cli", "fulcrum", new Date(), { principalId: user.body.id });
   return { userId: user.body.id, token: issued.token, tokenId: issued.record.id };
 }
 
@@ -57,7 +57,7 @@ describe("a 401 says why, where that tells the caller nothing it does not hold",
 
   it("answers 204 when the deleted user owned no working token", async () => {
     const { userId, tokenId } = await ownedToken("revoked-owner@example.com");
-    await revokeToken(t.roster.store, tokenId);
+    await revokeToken(t.roster.store, "cli", tokenId);
     const deleted = await t.api(`/users/${userId}`, { method: "DELETE" });
     expect(deleted.status).toBe(204);
     expect(deleted.body).toBeUndefined();
@@ -74,8 +74,8 @@ describe("a 401 says why, where that tells the caller nothing it does not hold",
   });
 
   it("says a revoked token was revoked", async () => {
-    const issued = await createToken(t.roster.store, t.acme.tenant, "old");
-    await revokeToken(t.roster.store, issued.record.id);
+    const issued = await createToken(t.roster.store, t.acme.tenant, "cli", "old");
+    await revokeToken(t.roster.store, "cli", issued.record.id);
     const refused = await scimUsers(issued.token);
     expect(refused.status).toBe(401);
     expect(refused.body.detail).toContain("the bearer token was revoked");
@@ -90,7 +90,7 @@ describe("a 401 says why, where that tells the caller nothing it does not hold",
 
   it("says a SCIM token, generated or admin-entered, is not a management API key", async () => {
     const secret = "Fluid-Shared-Secret-0123456789-abcdef!";
-    await createToken(t.roster.store, t.acme.tenant, "fluid", new Date(), { secret });
+    await createToken(t.roster.store, t.acme.tenant, "cli", "fluid", new Date(), { secret });
     for (const token of [t.acme.token, secret]) {
       const refused = await apiFetch(`${t.roster.url}/api/v1/tenants/acme/users`, token);
       expect(refused.status).toBe(401);

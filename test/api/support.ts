@@ -37,8 +37,8 @@ export async function apiFetch(
 }
 
 /** A real Roster (SQLite or PostgreSQL per ROSTER_TEST_DATABASE) with tenant "acme" and an API key for it. */
-export async function startApiRoster(): Promise<ApiRoster> {
-  const roster = await startTestRoster();
+export async function startApiRoster(options: Parameters<typeof startTestRoster>[0] = {}): Promise<ApiRoster> {
+  const roster = await startTestRoster(options);
   const acme = await roster.addTenant("acme");
   const { key } = await createApiKey(roster.store, acme.tenant, "test");
   return {

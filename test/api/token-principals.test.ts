@@ -12,7 +12,7 @@ afterEach(() => t.close());
 describe("SCIM tokens owned by an application user", () => {
   it("stops the principal's token at once when the application deactivates the user, leaving other tokens working", async () => {
     const principal = await t.api("/users", { body: { userName: "integration-owner" } });
-    const owned = await createToken(t.roster.store, t.acme.tenant, "fulcrum", new Date(), { principalId: principal.body.id });
+    const owned = await createToken(t.roster.store, t.acme.tenant, "cli", "fulcrum", new Date(), { principalId: principal.body.id });
     const scim = (token: string) => scimFetch(`${t.acme.baseUrl}/Users`, token);
     expect((await scim(owned.token)).status).toBe(200);
 
@@ -34,13 +34,13 @@ describe("SCIM tokens owned by an application user", () => {
       [inactive.body.id, "not active"],
       ["missing", "is not a user"],
     ] as const) {
-      await expect(createToken(t.roster.store, t.acme.tenant, "x", new Date(), { principalId: id })).rejects.toThrow(mentions);
+      await expect(createToken(t.roster.store, t.acme.tenant, "cli", "x", new Date(), { principalId: id })).rejects.toThrow(mentions);
     }
   });
 
   it("authenticates an admin-entered secret, and refuses it for another tenant's URL", async () => {
     const secret = "Fluid-Shared-Secret-0123456789-abcdef!";
-    await createToken(t.roster.store, t.acme.tenant, "fluid", new Date(), { secret });
+    await createToken(t.roster.store, t.acme.tenant, "cli", "fluid", new Date(), { secret });
     expect((await scimFetch(`${t.acme.baseUrl}/Users`, secret)).status).toBe(200);
     const other = await t.roster.addTenant("globex");
     expect((await scimFetch(`${other.baseUrl}/Users`, secret)).status).toBe(401);

@@ -23,7 +23,7 @@ beforeEach(async () => {
   const store = await openStore(db.path, { migrate: true });
   server = await startServer({ store, host: "127.0.0.1", port: 0 });
   const tenant = await getTenantBySlug(store, "acme");
-  token = (await createToken(store, tenant, "test")).token;
+  token = (await createToken(store, tenant, "cli", "test")).token;
   key = (await createApiKey(store, tenant, "test")).key;
 });
 afterEach(async () => {

@@ -48,7 +48,7 @@ describe.skipIf(!available)("two Roster processes delivering webhooks from one P
       return started;
     });
 
-  const webhook = (path: string): Promise<CreatedWebhook> => createWebhook(store, tenant, { url: `${receiver.url}${path}` }, parseSecretKey(keyText), LOOPBACK_RECEIVERS);
+  const webhook = (path: string): Promise<CreatedWebhook> => createWebhook(store, tenant, "cli", { url: `${receiver.url}${path}` }, parseSecretKey(keyText), LOOPBACK_RECEIVERS);
 
   /** ROUNDS commits, each touching every resource once: per resource, ROUNDS events in order. */
   async function commitRounds(): Promise<NewEvent[]> {

@@ -57,7 +57,7 @@ export async function tenantOnProcesses(databaseUrl: string, slug: string, proce
   const store = await openStore(databaseUrl);
   try {
     const tenant = await createTenant(store, slug);
-    const { token } = await createToken(store, tenant, "multi-process test");
+    const { token } = await createToken(store, tenant, "cli", "multi-process test");
     return processes.map((roster) => (path, init) => scimFetch(`${roster.url}/scim/v2/${slug}${path}`, token, init));
   } finally {
     await store.close();

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setTenantProfile } from "../../src/directory/tenant-profiles.js";
 import { createTenant } from "../../src/directory/tenants.js";
-import { authenticateToken, createToken, revokeToken } from "../../src/directory/tokens.js";
+import { authenticateToken, createToken, revokeToken, whyTokenRefused } from "../../src/directory/tokens.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store, Tenant } from "../../src/store/store.js";
 
@@ -38,7 +38,7 @@ async function warm(token: string): Promise<void> {
 
 describe("authenticateToken while nothing is committed", () => {
   it("answers a second request from memory: the same answer, no new version", async () => {
-    const { token } = await createToken(store, tenant, "okta");
+    const { token } = await createToken(store, tenant, "cli", "okta");
     // The first use writes lastUsed (a commit); from the second on nothing is committed.
     expect((await authenticateToken(store, token))?.tenant.slug).toBe("acme");
     const second = await authenticateToken(store, token);
@@ -49,16 +49,32 @@ describe("authenticateToken while nothing is committed", () => {
   });
 
   it("refuses a token on the next request once another process revoked it", async () => {
-    const { token, record } = await createToken(store, tenant, "okta");
+    const { token, record } = await createToken(store, tenant, "cli", "okta");
     await warm(token);
-    expect(await revokeToken(other, record.id)).toBe(true);
+    expect((await revokeToken(other, "cli", record.id)).ok).toBe(true);
     expect(await authenticateToken(store, token)).toBeUndefined();
   });
 
+  it("refuses a memoised token once its expiry has come, though nothing was committed", async () => {
+    const t0 = new Date();
+    const expiresAt = new Date(t0.getTime() + 30_000).toISOString();
+    const { token } = await createToken(store, tenant, "cli", "okta", t0, { expiresAt });
+    // The first use writes lastUsed at t0; the second is kept, and is still fresh 31 s later.
+    expect(await authenticateToken(store, token, t0)).toBeDefined();
+    const kept = await authenticateToken(store, token, new Date(t0.getTime() + 1_000));
+    expect(kept?.token.expiresAt).toBe(expiresAt);
+    const version = store.changeVersion();
+    expect(await authenticateToken(store, token, new Date(t0.getTime() + 29_999))).toBe(kept);
+    expect(await authenticateToken(store, token, new Date(t0.getTime() + 30_000))).toBeUndefined();
+    expect(store.changeVersion()).toBe(version);
+    expect(await whyTokenRefused(store, token, new Date(t0.getTime() + 30_000))).toEqual({ kind: "expired", at: expiresAt });
+    expect(await whyTokenRefused(store, token, new Date(t0.getTime() + 1_000))).toEqual({ kind: "unknown" });
+  });
+
   it("refuses a token on the next request once this process revoked it", async () => {
-    const { token, record } = await createToken(store, tenant, "okta");
+    const { token, record } = await createToken(store, tenant, "cli", "okta");
     await warm(token);
-    expect(await revokeToken(store, record.id)).toBe(true);
+    expect((await revokeToken(store, "cli", record.id)).ok).toBe(true);
     expect(await authenticateToken(store, token)).toBeUndefined();
   });
 
@@ -66,7 +82,7 @@ describe("authenticateToken while nothing is committed", () => {
     await store.transaction((s) =>
       s.insertResource({ tenantId: tenant.id, id: "app-1", kind: "User", document: { userName: "app@example.com", active: true }, created: tenant.created, lastModified: tenant.created, version: 1, managed: false }),
     );
-    const { token } = await createToken(store, tenant, "app", new Date(), { principalId: "app-1" });
+    const { token } = await createToken(store, tenant, "cli", "app", new Date(), { principalId: "app-1" });
     await warm(token);
     await other.transaction(async (s) => {
       const user = await s.findResource(tenant.id, "User", "app-1");
@@ -76,7 +92,7 @@ describe("authenticateToken while nothing is committed", () => {
   });
 
   it("carries the profile version another process set, so the new profile applies from the next request", async () => {
-    const { token } = await createToken(store, tenant, "okta");
+    const { token } = await createToken(store, tenant, "cli", "okta");
     await warm(token);
     const before = (await authenticateToken(store, token))?.tenant.profileVersion ?? 0;
     await setTenantProfile(other, "acme", "unmanagedUsers:\n  visible: true\n", "profile.yaml");
@@ -85,7 +101,7 @@ describe("authenticateToken while nothing is committed", () => {
 
   it("keeps nothing for an unknown token: one created afterwards works at once", async () => {
     expect(await authenticateToken(store, "roster_" + "x".repeat(43))).toBeUndefined();
-    const { token } = await createToken(other, tenant, "late");
+    const { token } = await createToken(other, tenant, "cli", "late");
     expect((await authenticateToken(store, token))?.tenant.slug).toBe("acme");
   });
 
@@ -93,10 +109,10 @@ describe("authenticateToken while nothing is committed", () => {
     const memory = await openStore(":memory:", { migrate: true });
     try {
       const acme = await createTenant(memory, "acme");
-      const { token, record } = await createToken(memory, acme, "okta");
+      const { token, record } = await createToken(memory, acme, "cli", "okta");
       expect(memory.changeVersion()).toBeUndefined();
       expect(await authenticateToken(memory, token)).toBeDefined();
-      await revokeToken(memory, record.id);
+      await revokeToken(memory, "cli", record.id);
       expect(await authenticateToken(memory, token)).toBeUndefined();
     } finally {
       await memory.close();

@@ -33,7 +33,7 @@ export interface FuzzFixture {
 export async function createFixture(store: Store, prefix: string): Promise<FuzzFixture> {
   const make = async (slug: string): Promise<FuzzTenant> => {
     const tenant = await createTenant(store, slug);
-    const { token } = await createToken(store, tenant, "fuzz");
+    const { token } = await createToken(store, tenant, "cli", "fuzz");
     const { key } = await createApiKey(store, tenant, "fuzz");
     return { tenant, slug, token, key };
   };

@@ -32,7 +32,7 @@ export async function guideTenant(example: string, slug = example): Promise<Guid
     roster,
     api: (path, init = {}) => apiFetch(`${roster.url}/api/v1/tenants/${slug}${path}`, key, init),
     async okta(options = {}) {
-      const { token } = await createToken(roster.store, tenant, "Okta", new Date(), options);
+      const { token } = await createToken(roster.store, tenant, "cli", "Okta", new Date(), options);
       return new Okta(`${roster.url}/scim/v2/${slug}`, token);
     },
     close: () => roster.close(),

@@ -64,7 +64,7 @@ export async function startTestRoster(
     databaseUrl,
     async addTenant(slug) {
       const tenant = await createTenant(store, slug);
-      const { token } = await createToken(store, tenant, "test");
+      const { token } = await createToken(store, tenant, "cli", "test");
       const baseUrl = `${server.url}/scim/v2/${slug}`;
       return {
         tenant,

@@ -128,9 +128,9 @@ describe("bearer authentication", () => {
 
   it("answers a revoked token with 401 at once", async () => {
     const t = await tenant();
-    const second = await createToken(roster.store, t.tenant, "second");
+    const second = await createToken(roster.store, t.tenant, "cli", "second");
     expect((await scimFetch(`${t.baseUrl}/Users`, second.token)).status).toBe(200);
-    expect(await revokeToken(roster.store, second.record.id)).toBe(true);
+    expect((await revokeToken(roster.store, "cli", second.record.id)).ok).toBe(true);
     expectUnauthorized(await scimFetch(`${t.baseUrl}/Users`, second.token));
     expect((await t.scim("/Users")).status).toBe(200);
   });

@@ -133,6 +133,37 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
           expect(await s.listTokens("t2")).toEqual([]);
         });
       });
+
+      it("pages a tenant's tokens newest first, filtered by revoked, and finds one by id with its tenant", async () => {
+        const expiresAt = "2030-01-01T00:00:00.000Z";
+        await store.transaction(async (s) => {
+          const created = tick();
+          // Two tokens created in the same millisecond: the id breaks the tie.
+          await s.insertToken({ id: "p1", tenantId: "t1", name: "a", hash: "hp1" }, created);
+          await s.insertToken({ id: "p2", tenantId: "t1", name: "b", hash: "hp2", expiresAt }, created);
+          await s.insertToken({ id: "p3", tenantId: "t1", name: "c", hash: "hp3" }, tick());
+          await s.insertToken({ id: "q1", tenantId: "t2", name: "other", hash: "hq1" }, tick());
+          await s.revokeToken("p1", tick());
+        });
+        await store.read(async (s) => {
+          const ids = async (query: Parameters<typeof s.listTokensPage>[1]) => (await s.listTokensPage("t1", query)).map((token) => token.id);
+          expect(await ids({ limit: 10 })).toEqual(["p3", "p2", "p1"]);
+          const first = await s.listTokensPage("t1", { limit: 2 });
+          expect(first.map((token) => token.id)).toEqual(["p3", "p2"]);
+          const last = first[1];
+          expect(last?.expiresAt).toBe(expiresAt);
+          expect(await ids({ limit: 2, after: { created: last?.created ?? "", id: last?.id ?? "" } })).toEqual(["p1"]);
+          expect(await ids({ limit: 10, revoked: true })).toEqual(["p1"]);
+          expect(await ids({ limit: 10, revoked: false })).toEqual(["p3", "p2"]);
+          const found = await s.findToken("p2");
+          expect(found?.token).toMatchObject({ id: "p2", tenantId: "t1", expiresAt, revoked: null });
+          expect(found?.tenant).toMatchObject({ id: "t1", slug: "acme" });
+          expect((await s.findToken("p1"))?.token.revoked).toEqual(expect.any(String));
+          expect(await s.findToken("missing")).toBeUndefined();
+          expect(await s.findTenantById("t2")).toMatchObject({ id: "t2", slug: "globex" });
+          expect(await s.findTenantById("missing")).toBeUndefined();
+        });
+      });
     });
 
     describe("request log", () => {

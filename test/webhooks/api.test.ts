@@ -205,7 +205,7 @@ describe("/api/v1/tenants/<slug>/webhooks", () => {
     }
     const sequences = (await api(`/webhooks/${created.id}/deliveries`)).body.data.map((d: { eventSequence: number }) => d.eventSequence).reverse() as number[];
     expect(sequences).toHaveLength(events.length);
-    const result = await replayWebhook(roster.store, acme, created.id, String(sequences[0]! - 1), "since", 2);
+    const result = await replayWebhook(roster.store, acme, "cli", created.id, String(sequences[0]! - 1), "since", 2);
     expect(result).toEqual({ deliveries: 2, after: sequences[0]! - 1, through: sequences[1], complete: false });
   });
 

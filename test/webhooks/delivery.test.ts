@@ -40,7 +40,7 @@ function dispatch(settings: Partial<DispatcherSettings> = {}): Dispatcher {
 }
 
 function webhook(path = "/hook", events?: readonly string[]): Promise<CreatedWebhook> {
-  return createWebhook(roster.store, tenant, { url: `${receiver.url}${path}`, ...(events === undefined ? {} : { events }) }, key, LOOPBACK_RECEIVERS);
+  return createWebhook(roster.store, tenant, "cli", { url: `${receiver.url}${path}`, ...(events === undefined ? {} : { events }) }, key, LOOPBACK_RECEIVERS);
 }
 
 const append = (specs: readonly TestEventSpec[]) => appendTestEvents(roster.store, tenant, specs);
@@ -154,7 +154,7 @@ describe("webhook delivery", () => {
     await receiver.waitFor("the other event accepted", () => receiver.accepted().some((r) => r.id === fine!.id));
 
     receiver.behave(() => ({ status: 200 }));
-    const replayed = await replayWebhook(roster.store, tenant, created.id, String(failed[0]!.eventSequence - 1));
+    const replayed = await replayWebhook(roster.store, tenant, "cli", created.id, String(failed[0]!.eventSequence - 1));
     expect(replayed).toEqual({ deliveries: 2, after: failed[0]!.eventSequence - 1, through: expect.any(Number), complete: true });
     await receiver.waitFor("the failed event accepted after replay", () => receiver.accepted().some((r) => r.id === doomed!.id));
     await receiver.waitFor("the other event sent again", () => receiver.requests.filter((r) => r.id === fine!.id).length === 2);
@@ -172,7 +172,7 @@ describe("webhook delivery", () => {
     const since = new Date().toISOString();
     const [late] = await append([{ type: "user.created", resourceId: "late" }]);
     await receiver.waitFor("the late event", () => receiver.accepted().length === 2);
-    expect(await replayWebhook(roster.store, tenant, created.id, since)).toMatchObject({ deliveries: 1 });
+    expect(await replayWebhook(roster.store, tenant, "cli", created.id, since)).toMatchObject({ deliveries: 1 });
     await receiver.waitFor("the late event sent again", () => receiver.requests.filter((r) => r.id === late!.id).length === 2);
     expect(receiver.requests.filter((r) => r.resource === "User:early")).toHaveLength(1);
   });
@@ -180,7 +180,7 @@ describe("webhook delivery", () => {
   it("sends nothing to a disabled webhook, not even the events of that time once enabled again", async () => {
     const off = await webhook("/off");
     const on = await webhook("/on");
-    await setWebhookEnabled(roster.store, tenant, off.id, false);
+    await setWebhookEnabled(roster.store, tenant, "cli", off.id, false);
     dispatch();
     const before = await append([
       { type: "user.created", resourceId: "u1" },
@@ -190,7 +190,7 @@ describe("webhook delivery", () => {
     expect(receiver.requests.filter((r) => r.path === "/off")).toEqual([]);
     expect(await deliveries(off.id)).toEqual([]);
 
-    await setWebhookEnabled(roster.store, tenant, off.id, true);
+    await setWebhookEnabled(roster.store, tenant, "cli", off.id, true);
     const [after] = await append([{ type: "user.deleted", resourceId: "u1" }]);
     await receiver.waitFor("the new event at /off", () => receiver.accepted("/off").length === 1);
     await receiver.waitFor("all three at /on", () => receiver.accepted("/on").length === 3);
@@ -253,7 +253,7 @@ describe("webhook delivery", () => {
     const closed = await startReceiver();
     const url = closed.url;
     await closed.close();
-    const created = await createWebhook(roster.store, tenant, { url: `${url}/nobody` }, key, LOOPBACK_RECEIVERS);
+    const created = await createWebhook(roster.store, tenant, "cli", { url: `${url}/nobody` }, key, LOOPBACK_RECEIVERS);
     await append([{ type: "user.created", resourceId: "u1" }]);
     dispatch({ maxAttempts: 2 });
     const [failed] = await eventually("the delivery failed", () => deliveries(created.id, "failed"), (d) => d.length === 1);

@@ -135,7 +135,7 @@ describe("delivering to a destination the policy refuses", () => {
 
   it("fails the delivery at once, without connecting, when localhost resolves to a loopback address", async () => {
     // Created under a policy that allowed it (an earlier configuration); delivered under the default.
-    const webhook = await createWebhook(roster.store, tenant, { url: `http://localhost:${receiver.port}/at-delivery` }, secretKey, LOOPBACK_RECEIVERS);
+    const webhook = await createWebhook(roster.store, tenant, "cli", { url: `http://localhost:${receiver.port}/at-delivery` }, secretKey, LOOPBACK_RECEIVERS);
     await appendTestEvents(roster.store, tenant, [{ type: "user.created", resourceId: "u-localhost" }]);
     dispatch({ destinations: readDestinationPolicy({}) });
     const delivery = await failedDelivery(webhook.id);
@@ -145,7 +145,7 @@ describe("delivering to a destination the policy refuses", () => {
   });
 
   it("checks the address a name resolves to at each delivery, so a name that rebinds to a private address is refused", async () => {
-    const webhook = await createWebhook(roster.store, tenant, { url: `https://rebinding.example:${receiver.port}/rebound` }, secretKey, readDestinationPolicy({}));
+    const webhook = await createWebhook(roster.store, tenant, "cli", { url: `https://rebinding.example:${receiver.port}/rebound` }, secretKey, readDestinationPolicy({}));
     await appendTestEvents(roster.store, tenant, [{ type: "user.created", resourceId: "u-rebound" }]);
     const asked: string[] = [];
     dispatch({ destinations: readDestinationPolicy({}) }, async (hostname) => {
@@ -161,7 +161,7 @@ describe("delivering to a destination the policy refuses", () => {
   });
 
   it("connects to the address it checked: a name resolved to an allowed loopback address reaches the receiver there", async () => {
-    const webhook = await createWebhook(roster.store, tenant, { url: `http://receiver.localhost:${receiver.port}/checked` }, secretKey, LOOPBACK_RECEIVERS);
+    const webhook = await createWebhook(roster.store, tenant, "cli", { url: `http://receiver.localhost:${receiver.port}/checked` }, secretKey, LOOPBACK_RECEIVERS);
     await appendTestEvents(roster.store, tenant, [{ type: "user.created", resourceId: "u-checked" }]);
     // The name resolves nowhere but through this resolver: the request can only reach the receiver by its answer.
     const asked: string[] = [];
@@ -180,7 +180,7 @@ describe("delivering to a destination the policy refuses", () => {
   });
 
   it("refuses an IP literal that the policy no longer allows, and keeps no answer excerpt", async () => {
-    const webhook = await createWebhook(roster.store, tenant, { url: `${receiver.url}/literal` }, secretKey, LOOPBACK_RECEIVERS);
+    const webhook = await createWebhook(roster.store, tenant, "cli", { url: `${receiver.url}/literal` }, secretKey, LOOPBACK_RECEIVERS);
     receiver.behave(() => ({ status: 500 }));
     await appendTestEvents(roster.store, tenant, [{ type: "user.created", resourceId: "u-literal" }]);
     dispatch({ destinations: readDestinationPolicy({ ROSTER_WEBHOOK_ALLOW_PRIVATE: "10.0.0.0/8" }) });

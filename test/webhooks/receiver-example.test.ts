@@ -68,7 +68,7 @@ describe("examples/webhook-receiver.ts", () => {
     const key = newKey();
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/roster-events`;
-    const webhook = await createWebhook(roster.store, tenant, { url }, key, LOOPBACK_RECEIVERS);
+    const webhook = await createWebhook(roster.store, tenant, "cli", { url }, key, LOOPBACK_RECEIVERS);
     await startExample(webhook.secret, port);
 
     const events = await appendTestEvents(roster.store, tenant, [
@@ -92,7 +92,7 @@ describe("examples/webhook-receiver.ts", () => {
     );
     expect(stored.data.map((d) => d.lastStatus)).toEqual([204, 204, 204]);
 
-    await replayWebhook(roster.store, tenant, webhook.id, String(stored.data[2]!.eventSequence - 1));
+    await replayWebhook(roster.store, tenant, "cli", webhook.id, String(stored.data[2]!.eventSequence - 1));
     await eventually("the example dropping the replayed events", async () => output, (text) => text.includes(`duplicate ${created!.id}: already applied`));
 
     const body = JSON.stringify({ id: "forged", type: "user.deleted", resource: { type: "User", id: "u1" } });

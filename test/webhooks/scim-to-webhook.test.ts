@@ -49,7 +49,7 @@ async function scim(path: string, init: { method?: string; body?: unknown }, exp
 
 describe("SCIM changes delivered as webhooks", () => {
   it("delivers every change of a provisioning session, signed, in order per resource, exactly as the feed lists it", async () => {
-    const webhook = await createWebhook(roster.store, acme.tenant, { url: `${receiver.url}/hook` }, key, LOOPBACK_RECEIVERS);
+    const webhook = await createWebhook(roster.store, acme.tenant, "cli", { url: `${receiver.url}/hook` }, key, LOOPBACK_RECEIVERS);
     dispatchOnCommits();
     // Let the dispatcher's first turn pass and go to sleep for the hour.
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -100,7 +100,7 @@ describe("SCIM changes delivered as webhooks", () => {
   });
 
   it("delivers the user's standard attributes and enterprise fields in the webhook body", async () => {
-    const webhook = await createWebhook(roster.store, acme.tenant, { url: `${receiver.url}/hook` }, key, LOOPBACK_RECEIVERS);
+    const webhook = await createWebhook(roster.store, acme.tenant, "cli", { url: `${receiver.url}/hook` }, key, LOOPBACK_RECEIVERS);
     dispatchOnCommits();
     const enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
     await scim(
@@ -138,7 +138,7 @@ describe("SCIM changes delivered as webhooks", () => {
   });
 
   it("keeps answering SCIM requests while the receiver never answers", async () => {
-    const webhook = await createWebhook(roster.store, acme.tenant, { url: `${receiver.url}/hook` }, key, LOOPBACK_RECEIVERS);
+    const webhook = await createWebhook(roster.store, acme.tenant, "cli", { url: `${receiver.url}/hook` }, key, LOOPBACK_RECEIVERS);
     receiver.behave(() => ({ hold: true }));
     dispatchOnCommits();
     for (let i = 0; i < 20; i += 1) await scim("/Users", { body: { schemas: [USER_SCHEMA], userName: `user${i}@example.com` } }, 201);

@@ -64,7 +64,7 @@ function kill(roster: RosterProcess): void {
 }
 
 async function webhookTo(url: string): Promise<CreatedWebhook> {
-  return createWebhook(store, tenant, { url }, parseSecretKey(keyText), LOOPBACK_RECEIVERS);
+  return createWebhook(store, tenant, "cli", { url }, parseSecretKey(keyText), LOOPBACK_RECEIVERS);
 }
 
 const deliveries = (id: string) => listWebhookDeliveries(store, tenant, id, { limit: 100 }).then((page) => page.data);
@@ -144,7 +144,7 @@ describe("roster serve delivering webhooks", () => {
   it("delivers after a restart a user created over SCIM when the process was SIGKILLed right after answering 201", async () => {
     const port = await freePort();
     const webhook = await webhookTo(`http://127.0.0.1:${port}/hook`);
-    const { token } = await createToken(store, tenant, "okta");
+    const { token } = await createToken(store, tenant, "cli", "okta");
     const first = await serve();
     const created = await scimFetch(`${first.url}/scim/v2/acme/Users`, token, { body: { schemas: [USER_SCHEMA], userName: "dana@example.com", active: true } });
     expect(created.status).toBe(201);
@@ -165,7 +165,7 @@ describe("roster serve delivering webhooks", () => {
   it("sends its own commits at once, with polling turned off", async () => {
     receiver = await startReceiver();
     await webhookTo(`${receiver.url}/hook`);
-    const { token } = await createToken(store, tenant, "okta");
+    const { token } = await createToken(store, tenant, "cli", "okta");
     const roster = await serve({ ROSTER_WEBHOOK_POLL_MS: "3600000" });
     // Its first turn found nothing; it sleeps for an hour unless a commit wakes it.
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -176,7 +176,7 @@ describe("roster serve delivering webhooks", () => {
   }, 60_000);
 
   it("delivers, without a restart, to a webhook `roster webhooks create` made in another process after it started, signed with the printed secret", async () => {
-    const { token } = await createToken(store, tenant, "okta");
+    const { token } = await createToken(store, tenant, "cli", "okta");
     const roster = await serve();
     receiver = await startReceiver();
     const env = cliEnv({ ROSTER_DATABASE_URL: databaseUrl, ROSTER_SECRET_KEY: keyText, ROSTER_WEBHOOK_ALLOW_PRIVATE: LOOPBACK_ALLOWED });
@@ -191,7 +191,7 @@ describe("roster serve delivering webhooks", () => {
   }, 60_000);
 
   it("says in the CLI's output and the server's log that a process started without ROSTER_SECRET_KEY sends nothing until restarted with it, and sends nothing", async () => {
-    const { token } = await createToken(store, tenant, "okta");
+    const { token } = await createToken(store, tenant, "cli", "okta");
     const roster = await serve({ ROSTER_SECRET_KEY: "" });
     receiver = await startReceiver();
     const made = await runRoster(["webhooks", "create", "--tenant", "acme", "--url", `${receiver.url}/keyless`], cliEnv({ ROSTER_DATABASE_URL: databaseUrl, ROSTER_SECRET_KEY: keyText, ROSTER_WEBHOOK_ALLOW_PRIVATE: LOOPBACK_ALLOWED }));

@@ -18,6 +18,7 @@ export function toTokenRecord(row: Selectable<TokensTable>): TokenRecord {
     lastUsed: row.last_used,
     revoked: row.revoked,
     ...(row.principal_id === null ? {} : { principalId: row.principal_id }),
+    ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
   };
 }
 

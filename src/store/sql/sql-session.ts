@@ -31,6 +31,7 @@ import {
   type StoredResource,
   type StoreSession,
   type Tenant,
+  type TokenPageQuery,
   type TokenRecord,
   StoreConflictError,
   StoreFilterError,
@@ -246,6 +247,11 @@ export class SqlSession implements StoreSession {
     return row === undefined ? undefined : toTenant(row);
   }
 
+  async findTenantById(id: string): Promise<Tenant | undefined> {
+    const row = await this.db.selectFrom("tenants").select(TENANT_COLUMNS).where("id", "=", id).executeTakeFirst();
+    return row === undefined ? undefined : toTenant(row);
+  }
+
   async listTenants(): Promise<readonly Tenant[]> {
     const rows = await this.db.selectFrom("tenants").select(TENANT_COLUMNS).orderBy("slug").execute();
     return rows.map(toTenant);
@@ -281,7 +287,7 @@ export class SqlSession implements StoreSession {
       last_used: null,
       revoked: null,
       principal_id: token.principalId ?? null,
-      expires_at: null,
+      expires_at: token.expiresAt ?? null,
     };
     await this.db.insertInto("tokens").values(row).execute();
     return toTokenRecord(row);
@@ -296,6 +302,29 @@ export class SqlSession implements StoreSession {
   async listTokens(tenantId: string): Promise<readonly TokenRecord[]> {
     const rows = await this.db.selectFrom("tokens").selectAll().where("tenant_id", "=", tenantId).orderBy("created").orderBy("id").execute();
     return rows.map(toTokenRecord);
+  }
+
+  async listTokensPage(tenantId: string, query: TokenPageQuery): Promise<readonly TokenRecord[]> {
+    let select = this.db.selectFrom("tokens").selectAll().where("tenant_id", "=", tenantId);
+    if (query.revoked !== undefined) select = select.where("revoked", query.revoked ? "is not" : "is", null);
+    const after = query.after;
+    if (after !== undefined) {
+      select = select.where((eb) => eb.or([eb("created", "<", after.created), eb.and([eb("created", "=", after.created), eb("id", "<", after.id)])]));
+    }
+    const rows = await select.orderBy("created", "desc").orderBy("id", "desc").limit(Math.max(0, Math.trunc(query.limit))).execute();
+    return rows.map(toTokenRecord);
+  }
+
+  async findToken(id: string): Promise<{ readonly token: TokenRecord; readonly tenant: Tenant } | undefined> {
+    const row = await this.db
+      .selectFrom("tokens as k")
+      .innerJoin("tenants as t", "t.id", "k.tenant_id")
+      .selectAll("k")
+      .select(["t.slug as tenant_slug", "t.created as tenant_created", "t.profile_version as tenant_profile_version"])
+      .where("k.id", "=", id)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    return { token: toTokenRecord(row), tenant: toTenant({ id: row.tenant_id, slug: row.tenant_slug, created: row.tenant_created, profile_version: row.tenant_profile_version }) };
   }
 
   async findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
