@@ -1,0 +1,35 @@
+import type { ProfileProblem } from "./profile-yaml.js";
+import type { ProfileError } from "./tenant-profiles.js";
+
+/**
+ * A problem of a refused profile as the management API answers it. `line` and `column` are
+ * 1-based positions in the YAML text sent; null when the profile came as a JSON object (the
+ * YAML it is turned into is Roster's, not the sender's), and `path` then says where.
+ */
+export interface ProfileProblemData {
+  readonly line: number | null;
+  readonly column: number | null;
+  readonly path: string | null;
+  readonly message: string;
+}
+
+/** The `error` of a `400 invalidProfile` answer: every problem at once, in line order. */
+export interface InvalidProfileBody {
+  readonly code: "invalidProfile";
+  readonly message: string;
+  readonly problems: readonly ProfileProblemData[];
+}
+
+function located(problem: ProfileProblem, positions: boolean): ProfileProblemData {
+  return { line: positions ? problem.line : null, column: positions ? problem.column : null, path: problem.path, message: problem.message };
+}
+
+/** Turns a refused profile into the body of its 400 (POST /tenants with a profile, PUT and check …/profile). */
+export function profileProblems(error: ProfileError): InvalidProfileBody {
+  const problems = error.problems.map((problem) => located(problem, error.positions));
+  const first = problems[0];
+  const where = first === undefined ? "" : [first.line === null ? undefined : `line ${first.line}, column ${first.column}`, first.path ?? undefined].filter((part) => part !== undefined).join(", ");
+  const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+  const message = first === undefined ? "the profile is not valid" : `the profile is not valid (${count}; see problems): ${where === "" ? "" : `${where}: `}${first.message}`;
+  return { code: "invalidProfile", message, problems };
+}
