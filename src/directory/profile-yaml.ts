@@ -438,18 +438,21 @@ const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
  * attribute, role or domain name contains. The walk is bounded by the text's size.
  */
 function reportUnstorableText(reader: Reader, contents: unknown): void {
-  const stack: unknown[] = [contents];
+  const stack: [unknown, string][] = [[contents, ""]];
   while (stack.length > 0) {
-    const node = stack.pop();
+    const [node, path] = stack.pop() as [unknown, string];
     if (isScalar(node)) {
       if (typeof node.value === "string" && UNSTORABLE.test(node.value)) {
         const what = node.value.includes("\u0000") ? "a NUL character" : "a lone UTF-16 surrogate";
-        reader.error(node, "", `the text holds ${what}, which no profile value may contain`);
+        reader.error(node, path, `the text holds ${what}, which no profile value may contain`);
       }
     } else if (isMap(node)) {
-      for (const pair of (node as YAMLMap<unknown, unknown>).items) stack.push(pair.value, pair.key);
+      for (const pair of (node as YAMLMap<unknown, unknown>).items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : "";
+        stack.push([pair.value, join(path, key)], [pair.key, path]);
+      }
     } else if (isSeq(node)) {
-      for (const item of node.items) stack.push(item);
+      for (const [index, item] of node.items.entries()) stack.push([item, `${path}[${index}]`]);
     }
   }
 }
