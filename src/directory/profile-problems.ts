@@ -24,12 +24,16 @@ function located(problem: ProfileProblem, positions: boolean): ProfileProblemDat
   return { line: positions ? problem.line : null, column: positions ? problem.column : null, path: problem.path, message: problem.message };
 }
 
+/** The most problems one answer lists (a 1 MiB text can hold tens of thousands): the first ones, in line order. */
+export const MAX_PROFILE_PROBLEMS = 1000;
+
 /** Turns a refused profile into the body of its 400 (POST /tenants with a profile, PUT and check …/profile). */
 export function profileProblems(error: ProfileError): InvalidProfileBody {
-  const problems = error.problems.map((problem) => located(problem, error.positions));
+  const problems = error.problems.slice(0, MAX_PROFILE_PROBLEMS).map((problem) => located(problem, error.positions));
   const first = problems[0];
   const where = first === undefined ? "" : [first.line === null ? undefined : `line ${first.line}, column ${first.column}`, first.path ?? undefined].filter((part) => part !== undefined).join(", ");
-  const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+  const total = error.problems.length;
+  const count = total === 1 ? "1 problem" : total > problems.length ? `${total} problems, the first ${problems.length} listed` : `${total} problems`;
   const message = first === undefined ? "the profile is not valid" : `the profile is not valid (${count}; see problems): ${where === "" ? "" : `${where}: `}${first.message}`;
   return { code: "invalidProfile", message, problems };
 }

@@ -1,4 +1,5 @@
 import { MAX_IMPACT_EXAMPLES, MAX_ROLES_LISTED } from "../directory/profile-impact.js";
+import { MAX_PROFILE_PROBLEMS } from "../directory/profile-problems.js";
 import { PROFILE_OPTIONS } from "../directory/profile-yaml.js";
 
 /** The profile endpoints in the OpenAPI document (api-openapi.ts spreads these into `paths` and `components.schemas`). */
@@ -118,6 +119,7 @@ export const PROFILE_SCHEMAS = {
           message: { type: "string" },
           problems: {
             type: "array",
+            maxItems: MAX_PROFILE_PROBLEMS,
             items: {
               type: "object",
               required: ["line", "column", "path", "message"],

@@ -150,6 +150,15 @@ describe("PUT /api/v1/tenants/{tenant}/profile", () => {
     expect((await t.api("/profile")).body.version).toBe(version);
   });
 
+  it("lists the first 1,000 problems of a profile that has more, and says how many there are", async () => {
+    const source = `identity:\n${Array.from({ length: 1500 }, (_, index) => `  option${index}: x`).join("\n")}\n`;
+    const put = await putYaml(t, source);
+    expect(put.status).toBe(400);
+    expect(put.body.error.problems).toHaveLength(1000);
+    expect(put.body.error.problems[999]).toMatchObject({ line: 1001, path: "identity.option999" });
+    expect(put.body.error.message).toMatch(/^the profile is not valid \(1500 problems, the first 1000 listed; see problems\): line 2, column 3, identity\.option0: unknown option/);
+  });
+
   it("reports a YAML syntax error with its position and no path", async () => {
     const put = await putYaml(t, "identity:\n  emailDomains: [acme.example\n");
     expect(put.status).toBe(400);
