@@ -244,6 +244,19 @@ describe("PUT /api/v1/tenants/{tenant}/profile", () => {
 });
 
 describe("the profile endpoints and API keys", () => {
+  it("lets an administrator key read and replace any tenant's profile, recorded as that key's", async () => {
+    const t = await tenant("administered");
+    const admin = await createApiKey(roster.store, undefined, "operator");
+    const put = await t.api("/profile", { method: "PUT", body: { sync: { users: false } }, as: admin.key });
+    expect(put.status).toBe(200);
+    expect((await t.api("/profile", { as: admin.key })).body).toEqual({ version: 1, profile: { sync: { users: false } } });
+    expect((await t.api("/profile/check", { body: {}, as: admin.key })).body).toMatchObject({ valid: true, version: 1 });
+    const entries = await roster.store.read((session) => session.listAuditEntries({ tenantId: t.scim.tenant.id, limit: 10 }));
+    expect(entries.map((entry) => entry.actor)).toEqual([`apikey:${admin.record.id}`]);
+    const missing = await apiFetch(`${roster.url}/api/v1/tenants/nobody/profile`, admin.key);
+    expect(missing.status).toBe(404);
+  });
+
   it("answers 403 to a key of another tenant on every profile endpoint, and 401 without a key", async () => {
     const t = await tenant("guarded");
     const calls: [string, string][] = [
