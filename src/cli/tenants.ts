@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { declareRolesWith, loadProfile, ProfileError, setTenantProfile } from "../directory/tenant-profiles.js";
+import { CLI_ACTOR } from "../directory/audit.js";
+import { declareRolesWith, loadProfile, ProfileError, setTenantProfile, updateTenantProfile } from "../directory/tenant-profiles.js";
 import { checkTenantSlug, createTenant, listTenants } from "../directory/tenants.js";
 import type { Tenant } from "../store/store.js";
 import {
@@ -98,7 +99,7 @@ async function update(args: readonly string[], ctx: CliContext): Promise<number>
   const database = resolveDatabase(values.database, ctx);
   const profile = await readProfile(values.profile);
   loadProfile(profile.source, profile.file);
-  const loaded = await withStore(database, (store) => setTenantProfile(store, slug, profile.source, profile.file));
+  const { profile: loaded } = await withStore(database, (store) => updateTenantProfile(store, slug, profile.source, { file: profile.file, actor: CLI_ACTOR }));
   if (values.json === true) ctx.out(JSON.stringify({ slug, attributes: loaded.attributes.map((attribute) => attribute.name) }));
   else ctx.out(`Updated the profile of tenant "${slug}" from ${profile.file}; it applies from the next request.`);
   return 0;
@@ -119,7 +120,7 @@ async function reportProfileErrors(run: () => Promise<number>, ctx: CliContext):
     return await run();
   } catch (error) {
     if (!(error instanceof ProfileError)) throw error;
-    for (const problem of error.problems) ctx.err(`roster: ${problem}`);
+    for (const line of error.lines) ctx.err(`roster: ${line}`);
     return 1;
   }
 }

@@ -1,4 +1,5 @@
 import type { ScimError } from "../scim/errors.js";
+import type { ProfileProblemData } from "./profile-problems.js";
 
 /**
  * Every refusal of the management API (docs/management-api.md), one code per distinct
@@ -6,6 +7,7 @@ import type { ScimError } from "../scim/errors.js";
  */
 export const APP_ERROR_CODES = [
   "invalidRequest",
+  "invalidProfile",
   "invalidCursor",
   "cursorExpired",
   "unauthorized",
@@ -27,11 +29,15 @@ export const APP_ERROR_CODES = [
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
-/** A management API request refused; `message` is one line saying what was wrong and where. */
+/**
+ * A management API request refused; `message` is one line saying what was wrong and where.
+ * `problems`: every problem of a refused profile (invalidProfile), answered with the error.
+ */
 export class AppError extends Error {
   constructor(
     readonly code: AppErrorCode,
     message: string,
+    readonly problems?: readonly ProfileProblemData[],
   ) {
     super(message);
     this.name = "AppError";

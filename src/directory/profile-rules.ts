@@ -152,7 +152,7 @@ export function assertIdentityRules(identity: IdentityRules, document: ScimDocum
  */
 export async function applyProfileRules(
   profile: TenantProfile | undefined,
-  session: StoreSession,
+  session: Pick<StoreSession, "findList">,
   tenantId: string,
   document: ScimDocument,
   baseline?: RuleBaseline,
@@ -176,7 +176,7 @@ export async function applyProfileRules(
  */
 export async function assertProfileRules(
   profile: TenantProfile | undefined,
-  session: StoreSession,
+  session: Pick<StoreSession, "findList">,
   tenantId: string,
   document: ScimDocument,
   baseline?: RuleBaseline,

@@ -19,10 +19,30 @@ import {
   type UserNameCollision,
 } from "./profiles.js";
 
+/**
+ * One problem of a refused profile: where it is in the YAML text (1-based line and column),
+ * the option it concerns (`attributes.user_type.type`; null for the text itself, e.g. a YAML
+ * syntax error) and what was expected, got what.
+ */
+export interface ProfileProblem {
+  readonly line: number;
+  readonly column: number;
+  readonly path: string | null;
+  readonly message: string;
+}
+
 export type ProfileParseResult =
   | { readonly ok: true; readonly value: TenantProfile }
-  /** One line per problem: `file:line:column: path: what was expected, got what`. */
-  | { readonly ok: false; readonly errors: readonly string[] };
+  /**
+   * Every problem, in line order (then column): `problems` as data, `errors` the same one line
+   * each, `file:line:column: path: what was expected, got what`.
+   */
+  | { readonly ok: false; readonly problems: readonly ProfileProblem[]; readonly errors: readonly string[] };
+
+/** A problem as the command line prints it: `fleetio.yaml:3:11: attributes.role.type: expected …`. */
+export function formatProfileProblem(file: string, problem: ProfileProblem): string {
+  return `${file}:${problem.line}:${problem.column}: ${problem.path === null ? "" : `${problem.path}: `}${problem.message}`;
+}
 
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const LIST_NAME = /^[a-z][a-z0-9_]{0,62}$/;
@@ -35,16 +55,13 @@ const CORE_NAMES = new Set(
 const ENTERPRISE_NAMES = new Set(["employeeNumber", "costCenter", "organization", "division", "department", "manager"].map((n) => n.toLowerCase()));
 
 class Reader {
-  readonly errors: string[] = [];
-  constructor(
-    private readonly file: string,
-    private readonly lines: LineCounter,
-  ) {}
+  readonly errors: ProfileProblem[] = [];
+  constructor(private readonly lines: LineCounter) {}
 
   error(node: Node | Pair | null | undefined, path: string, message: string): void {
     const offset = node === null || node === undefined ? 0 : positionOf(node);
     const { line, col } = this.lines.linePos(offset);
-    this.errors.push(`${this.file}:${line}:${col}: ${path === "" ? "" : `${path}: `}${message}`);
+    this.errors.push({ line, column: col, path: path === "" ? null : path, message });
   }
 
   /** The pairs of a mapping with string keys; unknown keys are reported. */
@@ -148,7 +165,9 @@ function describe(node: unknown): string {
   return "an unsupported YAML value";
 }
 
-const TOP_LEVEL = ["attributes", "roles", "identity", "sync", "deprovisioning", "unmanagedUsers"] as const;
+/** The top-level options of a profile (docs/profiles.md). */
+export const PROFILE_OPTIONS = ["attributes", "roles", "identity", "sync", "deprovisioning", "unmanagedUsers"] as const;
+const TOP_LEVEL = PROFILE_OPTIONS;
 const UPDATABLE_PATHS = ["displayName", "nickName", "title", "userType", "preferredLanguage", "locale", "timezone", "profileUrl", "active", "emails", "phoneNumbers", "addresses",
   "name", "name.givenName", "name.familyName", "name.middleName", "name.formatted", "name.honorificPrefix", "name.honorificSuffix", "externalId"];
 
@@ -352,15 +371,17 @@ function parseAttribute(reader: Reader, name: string, node: unknown, path: strin
 export function parseProfile(source: string, file: string, context: ProfileContext = {}): ProfileParseResult {
   const lines = new LineCounter();
   const document = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const reader = new Reader(file, lines);
+  const reader = new Reader(lines);
   for (const problem of document.errors) {
     const at = problem.linePos?.[0];
-    reader.errors.push(`${file}:${at?.line ?? 1}:${at?.col ?? 1}: ${problem.message.split("\n")[0] ?? "invalid YAML"}`);
+    reader.errors.push({ line: at?.line ?? 1, column: at?.col ?? 1, path: null, message: problem.message.split("\n")[0] ?? "invalid YAML" });
   }
-  if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
+  if (reader.errors.length > 0) return refused(file, reader.errors);
+  reportUnstorableText(reader, document.contents);
+  if (reader.errors.length > 0) return refused(file, reader.errors);
   if (document.contents === null) return { ok: true, value: EMPTY_PROFILE };
   const top = reader.map(document.contents, "", TOP_LEVEL);
-  if (top === undefined) return { ok: false, errors: reader.errors };
+  if (top === undefined) return refused(file, reader.errors);
 
   const attributes: DeclaredAttribute[] = [];
   const attributesPair = top.get("attributes");
@@ -399,6 +420,39 @@ export function parseProfile(source: string, file: string, context: ProfileConte
     unmanagedUsers = { visible: visible ?? unmanagedUsers.visible, userNameCollision: collision ?? unmanagedUsers.userNameCollision };
   }
 
-  if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
+  if (reader.errors.length > 0) return refused(file, reader.errors);
   return { ok: true, value: { attributes, deprovisioning, roles, identity, sync, unmanagedUsers } };
+}
+
+function refused(file: string, problems: readonly ProfileProblem[]): ProfileParseResult {
+  // Checks run option by option; a reader fixes the text top to bottom.
+  const sorted = [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
+  return { ok: false, problems: sorted, errors: sorted.map((problem) => formatProfileProblem(file, problem)) };
+}
+
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * A NUL or a lone surrogate in a key or value (written raw, or as a YAML escape such as
+ * "\0" or "\uD800"): PostgreSQL text cannot hold the first, and neither is a character any
+ * attribute, role or domain name contains. The walk is bounded by the text's size.
+ */
+function reportUnstorableText(reader: Reader, contents: unknown): void {
+  const stack: [unknown, string][] = [[contents, ""]];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop() as [unknown, string];
+    if (isScalar(node)) {
+      if (typeof node.value === "string" && UNSTORABLE.test(node.value)) {
+        const what = node.value.includes("\u0000") ? "a NUL character" : "a lone UTF-16 surrogate";
+        reader.error(node, path, `the text holds ${what}, which no profile value may contain`);
+      }
+    } else if (isMap(node)) {
+      for (const pair of (node as YAMLMap<unknown, unknown>).items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : "";
+        stack.push([pair.value, join(path, key)], [pair.key, path]);
+      }
+    } else if (isSeq(node)) {
+      for (const [index, item] of node.items.entries()) stack.push([item, `${path}[${index}]`]);
+    }
+  }
 }

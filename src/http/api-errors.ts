@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { AppError, type AppErrorCode } from "../directory/app-errors.js";
+import { profileProblems } from "../directory/profile-problems.js";
+import { ProfileError } from "../directory/tenant-profiles.js";
 import { TenantError } from "../directory/tenants.js";
 import { ScimError } from "../scim/errors.js";
 import { StoreTimeoutError, StoreUnavailableError } from "../store/store.js";
@@ -7,6 +9,7 @@ import { StoreTimeoutError, StoreUnavailableError } from "../store/store.js";
 /** HTTP status of each management API error code (docs/management-api.md lists them). */
 export const APP_ERROR_STATUS: Readonly<Record<AppErrorCode, number>> = {
   invalidRequest: 400,
+  invalidProfile: 400,
   invalidCursor: 400,
   unauthorized: 401,
   forbidden: 403,
@@ -43,6 +46,10 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof ScimError) {
     return new AppError(error.status === 404 ? "notFound" : error.status === 401 ? "unauthorized" : "invalidRequest", error.message);
   }
+  if (error instanceof ProfileError) {
+    const body = profileProblems(error);
+    return new AppError(body.code, body.message, body.problems);
+  }
   if (error instanceof TenantError) return new AppError(error.code === "tenantNotFound" ? "notFound" : "invalidRequest", error.message);
   if (error instanceof StoreTimeoutError) return new AppError("unavailable", `${error.message}; retry later`);
   if (error instanceof StoreUnavailableError) return new AppError("unavailable", "the directory database is unavailable; retry shortly");
@@ -51,7 +58,7 @@ export function toAppError(error: unknown): AppError {
       case "FST_ERR_CTP_BODY_TOO_LARGE":
         return new AppError("payloadTooLarge", `request body exceeds the limit (${error.message})`);
       case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-        return new AppError("unsupportedMediaType", "send the body as application/json");
+        return new AppError("unsupportedMediaType", "send the body as application/json (a tenant's profile, PUT …/profile and POST …/profile/check, may also be application/yaml)");
       case "FST_ERR_CTP_EMPTY_JSON_BODY":
         return new AppError("invalidRequest", "the request body is empty; expected JSON");
       case "FST_ERR_BAD_URL":
@@ -65,7 +72,7 @@ export function toAppError(error: unknown): AppError {
   return new AppError("internal", "an internal error occurred; it has been logged with this request's id");
 }
 
-/** The one error writer of the management API: `{"error": {"code", "message"}}`. */
+/** The one error writer of the management API: `{"error": {"code", "message"}}`, and `problems` for invalidProfile. */
 export function handleApiError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const appError = toAppError(error);
   const status = APP_ERROR_STATUS[appError.code];
@@ -75,5 +82,5 @@ export function handleApiError(error: unknown, request: FastifyRequest, reply: F
   return reply
     .code(status)
     .type(JSON_CONTENT_TYPE)
-    .send(JSON.stringify({ error: { code: appError.code, message: appError.message } }));
+    .send(JSON.stringify({ error: { code: appError.code, message: appError.message, ...(appError.problems === undefined ? {} : { problems: appError.problems }) } }));
 }

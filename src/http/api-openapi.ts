@@ -2,6 +2,7 @@ import { APP_ERROR_CODES } from "../directory/app-errors.js";
 import { MAX_ENTRY_LENGTH, MAX_LIST_ENTRIES } from "../directory/lists.js";
 import { EVENT_TYPES } from "../events/event-types.js";
 import { TOKEN_PATHS, TOKEN_SCHEMAS } from "./openapi-tokens.js";
+import { PROFILE_PATHS, PROFILE_SCHEMAS } from "./openapi-profiles.js";
 import { CONTACT_MAX_VALUES, IDENTIFIER_MAX_LENGTH, TEXT_MAX_LENGTH } from "../scim/schema/limits.js";
 
 /**
@@ -279,11 +280,13 @@ export const OPENAPI_DOCUMENT = {
       },
     },
     ...TOKEN_PATHS,
+    ...PROFILE_PATHS,
   },
   components: {
     securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key from `roster api-keys create`." } },
     schemas: {
       ...TOKEN_SCHEMAS,
+      ...PROFILE_SCHEMAS,
       Error: {
         type: "object",
         required: ["error"],

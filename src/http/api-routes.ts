@@ -50,6 +50,8 @@ import { handleApiError, JSON_CONTENT_TYPE } from "./api-errors.js";
 import { bearerToken } from "./auth.js";
 import { methodsNotServed } from "./methods.js";
 import type { OriginOf } from "./public-url.js";
+import { PROFILE_ROUTES } from "./api-routes-profiles.js";
+import { addYamlBodyParser, YamlBody } from "./yaml-body.js";
 
 export const API_PREFIX = "/api/v1";
 
@@ -67,11 +69,12 @@ export interface ApiContext extends AppContext {
   readonly webhookDestinations: DestinationPolicy;
 }
 
-/** What a handler answers: a status and a JSON body (none for 204), and a Location for 201. */
+/** What a handler answers: a status and a JSON body (none for 204), and a Location for 201; a text body with its `contentType`. */
 export interface ApiAnswer {
   readonly status: number;
   readonly body?: unknown;
   readonly location?: string;
+  readonly contentType?: string;
 }
 
 export interface ApiRoute {
@@ -85,6 +88,8 @@ export interface ApiRoute {
    * names), or `none` (a body with anything in it is 400).
    */
   readonly body: readonly string[] | "names" | "none";
+  /** It also takes its body as YAML text (Content-Type: application/yaml), as a YamlBody; any other route answers YAML 415. */
+  readonly yaml?: true;
   readonly handle: (context: ApiContext, params: Params, request: ApiRequest) => Promise<ApiAnswer>;
 }
 
@@ -215,6 +220,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   { method: "GET", url: `${T}/events`, query: ["after", "limit"], body: "none", handle: (c, _p, r) => listAppEvents(c, r.query).then(json(200)) },
   ...TOKEN_ROUTES,
+  ...PROFILE_ROUTES,
 ];
 
 /** How a route names itself in an error: `GET users/{id}`. */
@@ -227,7 +233,7 @@ function routeName(method: string, url: string): string {
  * parameter must be one the route reads, every field of an object body one it takes, and a route
  * without a body takes none. So a misspelt filter (`?emial=`) is refused instead of ignored.
  */
-export function checkRequestShape(route: Pick<ApiRoute, "method" | "url" | "query" | "body">, query: unknown, body: unknown): void {
+export function checkRequestShape(route: Pick<ApiRoute, "method" | "url" | "query" | "body" | "yaml">, query: unknown, body: unknown): void {
   const name = routeName(route.method, route.url);
   const given = typeof query === "object" && query !== null ? Object.keys(query) : [];
   const unknownParameter = given.find((key) => !route.query.includes(key));
@@ -236,6 +242,10 @@ export function checkRequestShape(route: Pick<ApiRoute, "method" | "url" | "quer
     throw new AppError("invalidRequest", `unknown query parameter ${JSON.stringify(unknownParameter)} for ${name}; ${expected}`);
   }
   if (body === undefined || body === null) return;
+  if (body instanceof YamlBody) {
+    if (route.yaml === true) return;
+    throw new AppError("unsupportedMediaType", `${name} takes no YAML body; send it as application/json`);
+  }
   if (route.body === "none") {
     const isEmptyObject = typeof body === "object" && !Array.isArray(body) && Object.keys(body).length === 0;
     if (isEmptyObject) return;
@@ -295,6 +305,7 @@ async function authorize(options: ApiRouteOptions, profiles: ProfileCache, reque
 function send(reply: FastifyReply, answer: ApiAnswer): FastifyReply {
   if (answer.location !== undefined) reply.header("Location", answer.location);
   if (answer.status === 204) return reply.code(204).send();
+  if (answer.contentType !== undefined) return reply.code(answer.status).type(answer.contentType).send(String(answer.body));
   return reply.code(answer.status).type(JSON_CONTENT_TYPE).send(JSON.stringify(answer.body));
 }
 
@@ -302,6 +313,7 @@ function send(reply: FastifyReply, answer: ApiAnswer): FastifyReply {
 export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions): Promise<void> {
   const profiles = new ProfileCache(options.store);
   const notServed = methodsNotServed(app);
+  addYamlBodyParser(app);
   app.setErrorHandler(handleApiError);
   app.setNotFoundHandler((request, reply) =>
     handleApiError(new AppError("notFound", `no endpoint ${request.method} ${request.url.split("?")[0] ?? ""}`), request, reply),

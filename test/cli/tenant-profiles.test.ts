@@ -133,4 +133,32 @@ describe("roster tenants --profile", () => {
     const list = await runRoster(["tenants", "list", "--json"], env);
     expect(JSON.parse(list.stdout)).toEqual([]);
   });
+
+  it("records the update in the audit log as the command line's, with the versions and texts before and after", async () => {
+    await runRoster(["tenants", "create", "acme"], env);
+    const file = await profileFile("good.yaml", GOOD);
+    expect(await runRoster(["tenants", "update", "acme", "--profile", file], env)).toMatchObject({ code: 0, stderr: "" });
+    const store = await openStore(db.path);
+    try {
+      const tenant = await getTenantBySlug(store, "acme");
+      const entries = await store.read((session) => session.listAuditEntries({ tenantId: tenant.id, limit: 10 }));
+      const updates = entries.filter((entry) => entry.action === "profile.updated");
+      expect(updates.map((entry) => [entry.actor, entry.target, JSON.parse(entry.details ?? "null")])).toEqual([
+        ["cli", "acme", { before: { version: 0, source: null }, after: { version: 1, source: GOOD } }],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("lists a refused profile's problems in line order, whatever order the options are checked in", async () => {
+    await runRoster(["tenants", "create", "acme"], env);
+    const file = await profileFile("ordered.yaml", "identity:\n  timezones: sometimes\nattributes:\n  x:\n    type: strnig\n");
+    const result = await runRoster(["tenants", "update", "acme", "--profile", file], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      `roster: ${file}:2:14: identity.timezones: expected one of any, iana, got "sometimes"`,
+      `roster: ${file}:5:11: attributes.x.type: expected one of string, boolean, integer, decimal, dateTime, got "strnig"`,
+    ]);
+  });
 });

@@ -241,4 +241,25 @@ describe("parseProfile", () => {
   it("reports every problem of a profile, not only the first", () => {
     expect(errorsOf("attributes:\n  a:\n    type: text\n  b:\n    type: string\n    multiValued: maybe\n")).toHaveLength(2);
   });
+
+  it("reports its problems as data too, in line order whatever order the options are checked in", () => {
+    const result = parseProfile("sync:\n  users: maybe\nattributes:\n  a:\n    type: text\n", "p.yaml");
+    expect(result.ok ? [] : result.problems).toEqual([
+      { line: 2, column: 10, path: "sync.users", message: 'expected true or false, got "maybe"' },
+      { line: 5, column: 11, path: "attributes.a.type", message: 'expected one of string, boolean, integer, decimal, dateTime, got "text"' },
+    ]);
+    expect(result.ok ? [] : result.errors).toEqual([
+      'p.yaml:2:10: sync.users: expected true or false, got "maybe"',
+      'p.yaml:5:11: attributes.a.type: expected one of string, boolean, integer, decimal, dateTime, got "text"',
+    ]);
+  });
+
+  it.each([
+    ["a NUL character written raw", "identity:\n  defaults:\n    title: a\u0000b\n", "p.yaml:3:12: identity.defaults.title: the text holds a NUL character, which no profile value may contain"],
+    ["a NUL character as a YAML escape", 'identity:\n  emailDomains: ["a\\0.example"]\n', "p.yaml:2:18: identity.emailDomains[0]: the text holds a NUL character, which no profile value may contain"],
+    ["a lone surrogate as a YAML escape", 'roles:\n  fromGroups:\n    mappings:\n      "\\uD800": Driver\n', "p.yaml:4:7: roles.fromGroups.mappings: the text holds a lone UTF-16 surrogate, which no profile value may contain"],
+  ])("refuses %s, naming where it is", (_what, source, expected) => {
+    const result = parseProfile(source, "p.yaml");
+    expect(result.ok ? [] : result.errors).toEqual([expected]);
+  });
 });
