@@ -15,6 +15,8 @@ export const APP_ERROR_CODES = [
   "userNameTaken",
   "managedByIdentityProvider",
   "replayInProgress",
+  "tenantExists",
+  "invalidProfile",
   "payloadTooLarge",
   "unsupportedMediaType",
   "requestTimeout",
@@ -27,11 +29,22 @@ export const APP_ERROR_CODES = [
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
+/** One problem of a refused profile, where it is in the YAML source (`invalidProfile`). */
+export interface ProfileProblem {
+  readonly line: number;
+  readonly column: number;
+  /** The setting's path (`roles.fromGroups[0].role`); "" for the document itself. */
+  readonly path: string;
+  readonly message: string;
+}
+
 /** A management API request refused; `message` is one line saying what was wrong and where. */
 export class AppError extends Error {
   constructor(
     readonly code: AppErrorCode,
     message: string,
+    /** `invalidProfile`: every problem of the profile, in line order. */
+    readonly problems?: readonly ProfileProblem[],
   ) {
     super(message);
     this.name = "AppError";

@@ -32,6 +32,8 @@ import type {
   StoredResource,
   StoreSession,
   Tenant,
+  TenantChanges,
+  TenantPageQuery,
   TokenRecord,
 } from "../store/store.js";
 import { groupGrantsRole } from "./roles.js";
@@ -286,6 +288,27 @@ export class RecordingSession implements StoreSession {
     const tenants = await this.inner.listTenants();
     for (const tenant of tenants) this.views.observe(tenant);
     return tenants;
+  }
+
+  findTenantById(tenantId: string): Promise<Tenant | undefined> {
+    return this.inner.findTenantById(tenantId);
+  }
+
+  async listTenantsPage(query: TenantPageQuery): Promise<readonly Tenant[]> {
+    const tenants = await this.inner.listTenantsPage(query);
+    for (const tenant of tenants) this.views.observe(tenant);
+    return tenants;
+  }
+
+  updateTenant(tenantId: string, changes: TenantChanges): Promise<Tenant | undefined> {
+    return this.inner.updateTenant(tenantId, changes);
+  }
+
+  /** Nothing of the tenant is left to record events for: what this transaction noted of it is dropped. */
+  async deleteTenant(tenantId: string): Promise<boolean> {
+    const deleted = await this.inner.deleteTenant(tenantId);
+    this.notes.delete(tenantId);
+    return deleted;
   }
 
   /**

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { AppError, type AppErrorCode } from "../directory/app-errors.js";
 import { TenantError } from "../directory/tenants.js";
 import { ScimError } from "../scim/errors.js";
-import { StoreTimeoutError, StoreUnavailableError } from "../store/store.js";
+import { StoreContentionError, StoreTimeoutError, StoreUnavailableError } from "../store/store.js";
 
 /** HTTP status of each management API error code (docs/management-api.md lists them). */
 export const APP_ERROR_STATUS: Readonly<Record<AppErrorCode, number>> = {
@@ -15,6 +15,8 @@ export const APP_ERROR_STATUS: Readonly<Record<AppErrorCode, number>> = {
   userNameTaken: 409,
   managedByIdentityProvider: 409,
   replayInProgress: 409,
+  tenantExists: 409,
+  invalidProfile: 400,
   cursorExpired: 410,
   payloadTooLarge: 413,
   unsupportedMediaType: 415,
@@ -43,8 +45,11 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof ScimError) {
     return new AppError(error.status === 404 ? "notFound" : error.status === 401 ? "unauthorized" : "invalidRequest", error.message);
   }
-  if (error instanceof TenantError) return new AppError(error.code === "tenantNotFound" ? "notFound" : "invalidRequest", error.message);
+  if (error instanceof TenantError) {
+    return new AppError(error.code === "tenantNotFound" ? "notFound" : error.code === "tenantExists" ? "tenantExists" : "invalidRequest", error.message);
+  }
   if (error instanceof StoreTimeoutError) return new AppError("unavailable", `${error.message}; retry later`);
+  if (error instanceof StoreContentionError) return new AppError("unavailable", "this request raced a change of its tenant (deleted, or being deleted); retry");
   if (error instanceof StoreUnavailableError) return new AppError("unavailable", "the directory database is unavailable; retry shortly");
   if (isFastifyError(error)) {
     switch (error.code) {
@@ -75,5 +80,5 @@ export function handleApiError(error: unknown, request: FastifyRequest, reply: F
   return reply
     .code(status)
     .type(JSON_CONTENT_TYPE)
-    .send(JSON.stringify({ error: { code: appError.code, message: appError.message } }));
+    .send(JSON.stringify({ error: { code: appError.code, message: appError.message, ...(appError.problems === undefined ? {} : { problems: appError.problems }) } }));
 }

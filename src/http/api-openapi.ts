@@ -1,6 +1,7 @@
 import { APP_ERROR_CODES } from "../directory/app-errors.js";
 import { MAX_ENTRY_LENGTH, MAX_LIST_ENTRIES } from "../directory/lists.js";
 import { EVENT_TYPES } from "../events/event-types.js";
+import { TENANT_PATHS, TENANT_SCHEMAS } from "./openapi-tenants.js";
 import { CONTACT_MAX_VALUES, IDENTIFIER_MAX_LENGTH, TEXT_MAX_LENGTH } from "../scim/schema/limits.js";
 
 /**
@@ -64,6 +65,7 @@ export const OPENAPI_DOCUMENT = {
   servers: [{ url: "/api/v1" }],
   security: [{ apiKey: [] }],
   paths: {
+    ...TENANT_PATHS,
     "/tenants/{tenant}/users": {
       parameters: [TENANT],
       get: {
@@ -281,6 +283,7 @@ export const OPENAPI_DOCUMENT = {
   components: {
     securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key from `roster api-keys create`." } },
     schemas: {
+      ...TENANT_SCHEMAS,
       Error: {
         type: "object",
         required: ["error"],
@@ -294,6 +297,7 @@ export const OPENAPI_DOCUMENT = {
                 enum: [...APP_ERROR_CODES],
               },
               message: { type: "string" },
+              problems: { type: "array", items: ref("ProfileProblem"), description: "invalidProfile: every problem of the profile, in line order." },
             },
           },
         },

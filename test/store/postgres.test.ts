@@ -40,6 +40,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
       ping: () => store.ping(),
       changeVersion: () => store.changeVersion(),
       openRequestLogSink: () => store.openRequestLogSink(),
+      purgeRequestLog: (tenantId) => store.purgeRequestLog(tenantId),
       transaction: (fn) => store.transaction(fn),
       read: (fn) => store.read(fn),
       snapshot: (fn, options) => store.snapshot(fn, options),
