@@ -123,7 +123,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
           readDb: openSqliteKysely(reader),
           openSnapshotDb: () => openSqliteKysely(streamingReader(openReader())),
           changes: walChangeVersion(path, reader),
-          openRequestLogSink: () => openRequestLogThread(logFile, { busyTimeoutMs }),
+          openRequestLogSink: () => openRequestLogThread(logFile, { busyTimeoutMs, directoryFile: path }),
           attachRequestLog: () => attachRequestLog(writer, logFile, { writable: true }),
           detachRequestLog: () => detachRequestLog(writer),
           purgeRequestLog: (tenantId) => purgeRequestLogFile(logFile, tenantId, busyTimeoutMs),
