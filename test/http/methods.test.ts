@@ -35,6 +35,12 @@ const API_ENDPOINTS: Readonly<Record<string, string>> = {
   "/api/v1/tenants/:tenant/webhooks/:id/deliveries": "GET",
   "/api/v1/tenants/:tenant/webhooks/:id/replay": "POST",
   "/api/v1/tenants/:tenant/events": "GET",
+  "/api/v1/tenants": "GET, POST",
+  "/api/v1/tenants/:tenant": "GET, PATCH, DELETE",
+  "/api/v1/tenants/:tenant/audit": "GET",
+  "/api/v1/audit": "GET",
+  "/api/v1/api-keys": "GET, POST",
+  "/api/v1/api-keys/:id": "DELETE",
 };
 
 /** Every method Fastify routes (fetch refuses TRACE, so requests go through node:http). */
