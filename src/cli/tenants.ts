@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { CLI_ACTOR } from "../directory/audit.js";
+import { createTenantWithSettings, deleteTenantBySlug, toTenantView } from "../directory/tenant-admin.js";
 import { declareRolesWith, loadProfile, ProfileError, setTenantProfile, updateTenantProfile } from "../directory/tenant-profiles.js";
-import { checkTenantSlug, createTenant, listTenants } from "../directory/tenants.js";
+import { checkTenantSlug, getTenantBySlug, listTenants } from "../directory/tenants.js";
+import { listTokens } from "../directory/tokens.js";
 import type { Tenant } from "../store/store.js";
 import {
   CliError,
@@ -26,6 +28,8 @@ const USAGE = `Usage:
   roster tenants create <slug> [--profile FILE.yaml] [--json] [--database URL|PATH] [--public-url URL]
   roster tenants update <slug> --profile FILE.yaml [--database URL|PATH]
   roster tenants list [--json] [--database URL|PATH] [--public-url URL]
+  roster tenants show <slug> [--json] [--database URL|PATH] [--public-url URL]
+  roster tenants delete <slug> --confirm <slug> [--database URL|PATH]
 
 A tenant is one directory with its own SCIM base URL, /scim/v2/<slug>.
 A slug is 1-63 characters of a-z, 0-9 and "-", starting and ending with a letter or digit.
@@ -36,18 +40,27 @@ A roles.fromGroups mapping must name a role the application declared (PUT .../ro
 so a new tenant gets its mappings with update; an update records role.granted and
 role.revoked events for the users whose roles it changes.
 
+show prints a tenant's name, SCIM base URL, SCIM sync switch, profile version, creation
+time and how many active tokens and users it has. delete removes the tenant and everything
+it owns (users, groups, tokens, API keys, lists, events, webhooks, request log) in one
+transaction; its tokens and keys stop working at once. It asks for the slug again in
+--confirm. Every change is recorded in the audit log (GET /api/v1/audit) as made by "cli".
+
 Options:
   --profile           YAML tenant profile to store with the tenant (update replaces it)
+  --confirm           delete: the tenant's slug again
   --json              print JSON instead of text
   --database          database URL or SQLite path (env ROSTER_DATABASE_URL, default ./data/roster.db)
   --public-url        URL the IdP uses to reach Roster (env ROSTER_PUBLIC_URL)
   -h, --help          show this help`;
 
 const OPTIONS = { ...DATABASE_OPTION, ...HELP_OPTION, ...JSON_OPTION, "public-url": { type: "string" }, profile: { type: "string" } } as const;
+const SHOW_OPTIONS = { ...DATABASE_OPTION, ...HELP_OPTION, ...JSON_OPTION, "public-url": { type: "string" } } as const;
+const DELETE_OPTIONS = { ...DATABASE_OPTION, ...HELP_OPTION, confirm: { type: "string" } } as const;
 
 export const tenantsCommand: Command = {
   name: "tenants",
-  summary: "create, update (profile) and list tenants",
+  summary: "create, update (profile), list, show and delete tenants",
   usage: USAGE,
   async run(args, ctx) {
     const [sub, ...rest] = args;
@@ -55,7 +68,9 @@ export const tenantsCommand: Command = {
     if (sub === "create") return reportProfileErrors(() => create(rest, ctx), ctx);
     if (sub === "update") return reportProfileErrors(() => update(rest, ctx), ctx);
     if (sub === "list") return list(rest, ctx);
-    throw subcommandError("tenants", args, ["create", "update", "list"], "create, update or list");
+    if (sub === "show") return show(rest, ctx);
+    if (sub === "delete") return remove(rest, ctx);
+    throw subcommandError("tenants", args, ["create", "update", "list", "show", "delete"], "create, update, list, show or delete");
   },
 };
 
@@ -74,11 +89,7 @@ async function create(args: readonly string[], ctx: CliContext): Promise<number>
   if (profile !== undefined) loadProfile(profile.source, profile.file, { declaredRoles: [], declareWith: `${declareRolesWith(slug)}, then roster tenants update` });
   const tenant = await withStore(
     database,
-    async (store) => {
-      const created = await createTenant(store, slug);
-      if (profile !== undefined) await setTenantProfile(store, slug, profile.source, profile.file);
-      return created;
-    },
+    (store) => createTenantWithSettings(store, { slug, ...(profile === undefined ? {} : { profile: { ...profile, positions: true } }) }, CLI_ACTOR),
     { create: true },
   );
   if (values.json === true) {
@@ -140,6 +151,51 @@ async function list(args: readonly string[], ctx: CliContext): Promise<number> {
     const rows = tenants.map((t) => [t.slug, t.created, scimBaseUrl(baseUrl, t.slug)]);
     for (const line of formatTable([["SLUG", "CREATED", "SCIM BASE URL"], ...rows])) ctx.out(line);
   }
+  return 0;
+}
+
+async function show(args: readonly string[], ctx: CliContext): Promise<number> {
+  const command = "roster tenants show";
+  const { values, positionals } = parseCommandArgs(command, args, SHOW_OPTIONS);
+  if (values.help === true) return help(ctx);
+  const [slug = ""] = expectPositionals(command, positionals, ["slug"]);
+  const baseUrl = resolveBaseUrl(values["public-url"], ctx);
+  const { tenant, tokens, users } = await withStore(resolveDatabase(values.database, ctx), async (store) => {
+    const found = await getTenantBySlug(store, slug);
+    const active = (await listTokens(store, found)).filter((token) => token.revoked === null && (token.ownerState === undefined || token.ownerState === "active"));
+    const page = await store.read((session) => session.queryResources(found.id, "User", { count: 0 }));
+    return { tenant: found, tokens: active.length, users: page.totalResults };
+  });
+  const view = toTenantView(tenant, baseUrl);
+  if (values.json === true) {
+    ctx.out(JSON.stringify({ ...view, activeTokens: tokens, users }));
+    return 0;
+  }
+  const rows = [
+    ["Tenant", view.name === null ? view.slug : `${view.slug} (${view.name})`],
+    ["SCIM base URL", view.scimBaseUrl],
+    ["SCIM sync", view.scimEnabled ? "on" : "off (every SCIM request answers 403)"],
+    ["Profile version", String(view.profileVersion)],
+    ["Created", view.createdAt],
+    ["Active tokens", String(tokens)],
+    ["Users", String(users)],
+  ];
+  for (const line of formatTable(rows.map(([key, value]) => [`${key}:`, value ?? ""]))) ctx.out(line);
+  return 0;
+}
+
+async function remove(args: readonly string[], ctx: CliContext): Promise<number> {
+  const command = "roster tenants delete";
+  const { values, positionals } = parseCommandArgs(command, args, DELETE_OPTIONS);
+  if (values.help === true) return help(ctx);
+  const [slug = ""] = expectPositionals(command, positionals, ["slug"]);
+  // Refused before the database is opened: a deletion needs the slug typed twice.
+  if (values.confirm === undefined) {
+    throw new UsageError(`${label(command)}: missing --confirm ${slug}; deleting a tenant removes everything it owns, so type its slug again`);
+  }
+  if (values.confirm !== slug) throw new UsageError(`${label(command)}: --confirm ${JSON.stringify(values.confirm)} is not ${JSON.stringify(slug)}; type the tenant's slug again to delete it`);
+  await withStore(resolveDatabase(values.database, ctx), (store) => deleteTenantBySlug(store, slug, CLI_ACTOR));
+  ctx.out(`Deleted tenant "${slug}" and everything it owned; its SCIM tokens and API keys no longer work.`);
   return 0;
 }
 

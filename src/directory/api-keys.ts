@@ -1,5 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { ApiKeyRecord, Store, Tenant } from "../store/store.js";
+import { AppError } from "./app-errors.js";
+import { type AppPage, objectBody, parsePaging } from "./app-paging.js";
+import { type AuditActor, CLI_ACTOR, recordAudit } from "./audit.js";
+import { checkTenantSlug } from "./tenants.js";
 import { generateSecret, hashToken } from "./tokens.js";
 
 /** Every management API key starts with this (SCIM tokens with "roster_"), so the two are never confused. */
@@ -13,12 +17,18 @@ export interface IssuedApiKey {
   readonly key: string;
 }
 
-/** Issues a key for one tenant, or an administrator key (every tenant) when `tenant` is undefined; stores only its hash. */
-export async function createApiKey(store: Store, tenant: Tenant | undefined, name: string, now: Date = new Date()): Promise<IssuedApiKey> {
+/**
+ * Issues a key for one tenant, or an administrator key (every tenant) when `tenant` is
+ * undefined; stores only its hash, and records who issued it in the audit log.
+ */
+export async function createApiKey(store: Store, tenant: Tenant | undefined, name: string, now: Date = new Date(), actor: AuditActor = CLI_ACTOR): Promise<IssuedApiKey> {
   const key = generateSecret(API_KEY_PREFIX);
-  const record = await store.transaction((session) =>
-    session.insertApiKey({ id: randomUUID(), tenantId: tenant?.id ?? null, name, hash: hashToken(key) }, now.toISOString()),
-  );
+  const record = await store.transaction(async (session) => {
+    const inserted = await session.insertApiKey({ id: randomUUID(), tenantId: tenant?.id ?? null, name, hash: hashToken(key) }, now.toISOString());
+    const scope = tenant === undefined ? null : tenant.slug;
+    await recordAudit(session, { tenant: tenant ?? null, actor, action: "apikey.created", target: inserted.id, after: { name, tenant: scope } }, now);
+    return inserted;
+  });
   return { record, key };
 }
 
@@ -26,9 +36,15 @@ export async function listApiKeys(store: Store): Promise<readonly ApiKeyRecord[]
   return store.transaction((session) => session.listApiKeys());
 }
 
-/** False when no unrevoked key has that id. */
-export async function revokeApiKey(store: Store, id: string, now: Date = new Date()): Promise<boolean> {
-  return store.transaction((session) => session.revokeApiKey(id, now.toISOString()));
+/** False when no unrevoked key has that id; a revocation is audited under the key's tenant (none for an administrator key). */
+export async function revokeApiKey(store: Store, id: string, now: Date = new Date(), actor: AuditActor = CLI_ACTOR): Promise<boolean> {
+  return store.transaction(async (session) => {
+    const key = (await session.listApiKeys()).find((candidate) => candidate.id === id && candidate.revoked === null);
+    if (key === undefined || !(await session.revokeApiKey(id, now.toISOString()))) return false;
+    const tenant = key.tenantId === null ? null : ((await session.findTenantById(key.tenantId)) ?? null);
+    await recordAudit(session, { tenant, actor, action: "apikey.revoked", target: id, before: { name: key.name, tenant: tenant?.slug ?? null } }, now);
+    return true;
+  });
 }
 
 /** The unrevoked key a presented secret is; undefined when malformed, unknown or revoked. */
@@ -40,4 +56,69 @@ export async function authenticateApiKey(store: Store, presented: string): Promi
 /** Whether the key may act on the tenant: a tenant key on its own tenant only, an administrator key on all. */
 export function apiKeyAllows(key: ApiKeyRecord, tenant: Tenant): boolean {
   return key.tenantId === null || key.tenantId === tenant.id;
+}
+
+/** A key as the management API lists it: never the key, nor its hash. */
+export interface ApiKeyView {
+  readonly id: string;
+  readonly name: string;
+  /** The tenant's slug; null for an administrator key. */
+  readonly tenant: string | null;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+export const API_KEY_FIELDS = ["name", "tenant"] as const;
+export const MAX_API_KEY_NAME_LENGTH = 200;
+
+/** Undefined when `name` is a usable label (1-200 characters, no control character); otherwise why not. */
+export function checkApiKeyName(name: string): string | undefined {
+  if (name.length === 0 || name.length > MAX_API_KEY_NAME_LENGTH || /[\u0000-\u001f\u007f]/.test(name)) {
+    return `name: expected 1 to ${MAX_API_KEY_NAME_LENGTH} characters without control characters, got ${name.length === 0 ? "an empty string" : `${name.length} characters`}`;
+  }
+  return undefined;
+}
+
+/** Reads `POST /api-keys`: `{"name", "tenant"?}`, `tenant` a slug (absent or null: an administrator key). */
+export function parseNewApiKey(body: unknown): { readonly name: string; readonly tenant?: string } {
+  const record = objectBody(body, API_KEY_FIELDS, "API key");
+  const name = record["name"];
+  if (typeof name !== "string") throw new AppError("invalidRequest", `name: required, a label such as "billing-backend"; got ${name === undefined ? "nothing" : typeof name}`);
+  const problem = checkApiKeyName(name);
+  if (problem !== undefined) throw new AppError("invalidRequest", problem);
+  const tenant = record["tenant"];
+  if (tenant !== undefined && tenant !== null && typeof tenant !== "string") {
+    throw new AppError("invalidRequest", `tenant: expected a tenant slug, or null for an administrator key; got ${typeof tenant}`);
+  }
+  if (typeof tenant === "string") {
+    const slugProblem = checkTenantSlug(tenant);
+    if (slugProblem !== undefined) throw new AppError("invalidRequest", `tenant: ${slugProblem}`);
+  }
+  return { name, ...(typeof tenant === "string" ? { tenant } : {}) };
+}
+
+/** Every key, oldest first, each with its tenant's slug, paged in memory (keys are a handful per tenant). */
+export async function listApiKeyViews(store: Store, query: Readonly<Record<string, unknown>>): Promise<AppPage<ApiKeyView>> {
+  const { limit, cursor } = parsePaging(query);
+  const keys = await store.read((session) => session.listApiKeys());
+  let start = 0;
+  if (cursor !== "") {
+    const after = keys.findIndex((key) => Buffer.from(key.id, "utf8").toString("base64url") === cursor);
+    if (after < 0) throw new AppError("invalidCursor", "cursor: not one this listing issued (or its key is gone); start again without it");
+    start = after + 1;
+  }
+  const page = keys.slice(start, start + limit);
+  const slugs = new Map<string, string>();
+  const views: ApiKeyView[] = [];
+  for (const key of page) {
+    let slug: string | null = null;
+    if (key.tenantId !== null) {
+      slug = slugs.get(key.tenantId) ?? (await store.read((session) => session.findTenantById(key.tenantId as string)))?.slug ?? null;
+      if (slug !== null) slugs.set(key.tenantId, slug);
+    }
+    views.push({ id: key.id, name: key.name, tenant: slug, createdAt: key.created, revokedAt: key.revoked });
+  }
+  const last = page[page.length - 1];
+  const more = start + limit < keys.length && last !== undefined;
+  return { data: views, nextCursor: more ? Buffer.from(last.id, "utf8").toString("base64url") : null };
 }

@@ -17,6 +17,7 @@ export const APP_ERROR_CODES = [
   "userNameTaken",
   "managedByIdentityProvider",
   "replayInProgress",
+  "tenantExists",
   "payloadTooLarge",
   "unsupportedMediaType",
   "requestTimeout",

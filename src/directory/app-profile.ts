@@ -40,7 +40,7 @@ export function profileAsJson(source: string | null): unknown {
  * The YAML text of a profile sent: as sent, or written from the JSON object (so that the
  * stored profile is always YAML, and reads back as YAML whatever it came as).
  */
-function sourceOf(input: ProfileInput): { readonly source: string; readonly positions: boolean } {
+export function profileSourceOf(input: ProfileInput): { readonly source: string; readonly positions: boolean } {
   if (input.format === "yaml") return { source: input.text, positions: true };
   const value = input.value;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -66,7 +66,7 @@ export interface ProfileReplaced {
  * answers the new version and the impact judged in the same transaction.
  */
 export async function putAppProfile(context: AppProfileContext, input: ProfileInput): Promise<ProfileReplaced> {
-  const { source, positions } = sourceOf(input);
+  const { source, positions } = profileSourceOf(input);
   const updated = await updateTenantProfile(context.store, context.tenant.slug, source, { file: FILE, actor: context.actor, impact: true, positions });
   return { version: updated.version, previousVersion: updated.previousVersion, impact: updated.impact as ProfileImpact };
 }
@@ -83,7 +83,7 @@ export interface ProfileChecked {
  * is the same 400 invalidProfile) and the impact on the directory as one snapshot shows it.
  */
 export async function checkAppProfile(context: Pick<AppProfileContext, "store" | "tenant">, input: ProfileInput): Promise<ProfileChecked> {
-  const { source, positions } = sourceOf(input);
+  const { source, positions } = profileSourceOf(input);
   const { tenant } = context;
   loadSentProfile(source, FILE, positions);
   return context.store.snapshot(async (session) => {

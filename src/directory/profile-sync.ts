@@ -1,11 +1,28 @@
 import { ScimError } from "../scim/errors.js";
-import type { ScimDocument } from "../store/store.js";
+import type { ScimDocument, Tenant } from "../store/store.js";
 import { namespaceUrn, type TenantProfile } from "./profiles.js";
 
 /** Throws 403 when the profile turns user sync off, so that every SCIM request (an IdP's connection test too) fails. */
 export function assertUserSyncEnabled(profile: TenantProfile | undefined): void {
   if (profile !== undefined && !profile.sync.users) {
     throw new ScimError("forbidden", "SCIM user sync is disabled for this tenant (its profile sets sync.users: false); no request is accepted until it is enabled");
+  }
+}
+
+/** The start of the refusal's detail while a tenant's SCIM sync is switched off: the request log's hint keys on it. */
+export const SCIM_SWITCHED_OFF = "SCIM provisioning is switched off for this tenant";
+
+/**
+ * Throws 403 while the application switched the tenant's SCIM sync off (PATCH /api/v1/tenants/<slug>
+ * `{"scimEnabled": false}`): every SCIM request, discovery included, so that an identity
+ * provider's connection test fails too (ADR 0031).
+ */
+export function assertScimEnabled(tenant: Tenant): void {
+  if (tenant.scimEnabled === false) {
+    throw new ScimError(
+      "forbidden",
+      `${SCIM_SWITCHED_OFF} in the application's settings; nothing is created, changed or read until it is switched back on: ask the application's administrator to switch it on`,
+    );
   }
 }
 

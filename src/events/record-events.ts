@@ -65,6 +65,7 @@ export function recordEvents(store: Store, options: RecordEventsOptions = {}): R
     ping: () => store.ping(),
     changeVersion: () => store.changeVersion(),
     openRequestLogSink: () => store.openRequestLogSink(),
+    purgeRequestLog: (tenantId) => store.purgeRequestLog(tenantId),
     close: () => store.close(),
     // Reads change nothing: nothing to record.
     read: (fn) => store.read(fn),

@@ -33,6 +33,8 @@ import type {
   StoreSession,
   Tenant,
   TokenPageQuery,
+  TenantChanges,
+  TenantPageQuery,
   TokenRecord,
 } from "../store/store.js";
 import { groupGrantsRole } from "./roles.js";
@@ -293,6 +295,23 @@ export class RecordingSession implements StoreSession {
     const tenants = await this.inner.listTenants();
     for (const tenant of tenants) this.views.observe(tenant);
     return tenants;
+  }
+
+  async listTenantsPage(query: TenantPageQuery): Promise<readonly Tenant[]> {
+    const tenants = await this.inner.listTenantsPage(query);
+    for (const tenant of tenants) this.views.observe(tenant);
+    return tenants;
+  }
+
+  updateTenant(tenantId: string, changes: TenantChanges): Promise<Tenant | undefined> {
+    return this.inner.updateTenant(tenantId, changes);
+  }
+
+  /** Nothing of the tenant is left to record events for: what this transaction noted of it is dropped. */
+  async deleteTenant(tenantId: string): Promise<boolean> {
+    const deleted = await this.inner.deleteTenant(tenantId);
+    this.notes.delete(tenantId);
+    return deleted;
   }
 
   /**

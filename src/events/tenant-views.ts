@@ -1,6 +1,6 @@
 import { loadProfile } from "../directory/tenant-profiles.js";
 import { EMPTY_PROFILE, type TenantProfile } from "../directory/profiles.js";
-import type { StoreSession, Tenant } from "../store/store.js";
+import { StoreContentionError, type StoreSession, type Tenant } from "../store/store.js";
 
 /**
  * What building a tenant's events needs to know about it — its slug and its profile — kept per
@@ -25,7 +25,8 @@ export class TenantViews {
     if (known !== undefined) return known;
     for (const tenant of await session.listTenants()) this.observe(tenant);
     const slug = this.slugs.get(tenantId);
-    if (slug === undefined) throw new Error(`events: tenant ${JSON.stringify(tenantId)} does not exist`);
+    // Deleted by a transaction that committed after this write's request was authenticated.
+    if (slug === undefined) throw new StoreContentionError(`events: tenant ${JSON.stringify(tenantId)} does not exist (deleted meanwhile)`);
     return slug;
   }
 

@@ -4,7 +4,7 @@ import { profileProblems } from "../directory/profile-problems.js";
 import { ProfileError } from "../directory/tenant-profiles.js";
 import { TenantError } from "../directory/tenants.js";
 import { ScimError } from "../scim/errors.js";
-import { StoreTimeoutError, StoreUnavailableError } from "../store/store.js";
+import { StoreContentionError, StoreTimeoutError, StoreUnavailableError } from "../store/store.js";
 
 /** HTTP status of each management API error code (docs/management-api.md lists them). */
 export const APP_ERROR_STATUS: Readonly<Record<AppErrorCode, number>> = {
@@ -18,6 +18,7 @@ export const APP_ERROR_STATUS: Readonly<Record<AppErrorCode, number>> = {
   userNameTaken: 409,
   managedByIdentityProvider: 409,
   replayInProgress: 409,
+  tenantExists: 409,
   cursorExpired: 410,
   payloadTooLarge: 413,
   unsupportedMediaType: 415,
@@ -50,8 +51,11 @@ export function toAppError(error: unknown): AppError {
     const body = profileProblems(error);
     return new AppError(body.code, body.message, body.problems);
   }
-  if (error instanceof TenantError) return new AppError(error.code === "tenantNotFound" ? "notFound" : "invalidRequest", error.message);
+  if (error instanceof TenantError) {
+    return new AppError(error.code === "tenantNotFound" ? "notFound" : error.code === "tenantExists" ? "tenantExists" : "invalidRequest", error.message);
+  }
   if (error instanceof StoreTimeoutError) return new AppError("unavailable", `${error.message}; retry later`);
+  if (error instanceof StoreContentionError) return new AppError("unavailable", "this request raced a change of its tenant (deleted, or being deleted); retry");
   if (error instanceof StoreUnavailableError) return new AppError("unavailable", "the directory database is unavailable; retry shortly");
   if (isFastifyError(error)) {
     switch (error.code) {

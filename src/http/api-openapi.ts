@@ -3,6 +3,7 @@ import { MAX_ENTRY_LENGTH, MAX_LIST_ENTRIES } from "../directory/lists.js";
 import { EVENT_TYPES } from "../events/event-types.js";
 import { TOKEN_PATHS, TOKEN_SCHEMAS } from "./openapi-tokens.js";
 import { PROFILE_PATHS, PROFILE_SCHEMAS } from "./openapi-profiles.js";
+import { TENANT_PATHS, TENANT_SCHEMAS } from "./openapi-tenants.js";
 import { CONTACT_MAX_VALUES, IDENTIFIER_MAX_LENGTH, TEXT_MAX_LENGTH } from "../scim/schema/limits.js";
 
 /**
@@ -66,6 +67,7 @@ export const OPENAPI_DOCUMENT = {
   servers: [{ url: "/api/v1" }],
   security: [{ apiKey: [] }],
   paths: {
+    ...TENANT_PATHS,
     "/tenants/{tenant}/users": {
       parameters: [TENANT],
       get: {
@@ -287,6 +289,7 @@ export const OPENAPI_DOCUMENT = {
     schemas: {
       ...TOKEN_SCHEMAS,
       ...PROFILE_SCHEMAS,
+      ...TENANT_SCHEMAS,
       Error: {
         type: "object",
         required: ["error"],
@@ -300,6 +303,7 @@ export const OPENAPI_DOCUMENT = {
                 enum: [...APP_ERROR_CODES],
               },
               message: { type: "string" },
+              problems: { type: "array", items: ref("ProfileProblem"), description: "invalidProfile: every problem of the profile, in line order." },
             },
           },
         },

@@ -52,19 +52,25 @@ import { methodsNotServed } from "./methods.js";
 import type { OriginOf } from "./public-url.js";
 import { PROFILE_ROUTES } from "./api-routes-profiles.js";
 import { addYamlBodyParser, YamlBody } from "./yaml-body.js";
+import { TENANT_ADMIN_ROUTES } from "./api-routes-tenants.js";
 
 export const API_PREFIX = "/api/v1";
 
 export type Params = Readonly<Record<string, string>>;
 export type ApiRequest = FastifyRequest<{ Params: Params; Querystring: Record<string, unknown> }>;
 
-/** A use case's context, plus what the webhook routes need: the key that encrypts signing secrets. */
-export interface ApiContext extends AppContext {
-  /** The API key the request presented, and how the audit log names it. */
+/** What every route's handler gets: the key presented, how the audit log names it, where SCIM base URLs point. */
+export interface ControlContext {
+  readonly store: Store;
+  /** The API key the request presented (`tenantId` null for an administrator key), and how the audit log names it. */
   readonly apiKey: ApiKeyRecord;
   readonly actor: AuditActor;
-  /** Where the identity provider reaches this server (`https://scim.example.com`), resolved as the SCIM API's locations are (ADR 0027). */
+  /** The public origin (`https://scim.example.com`) SCIM base URLs start with (src/http/public-url.ts). */
   readonly origin: string;
+}
+
+/** A tenant route's context: a use case's context, plus what the webhook routes need: the key that encrypts signing secrets. */
+export interface ApiContext extends AppContext, ControlContext {
   readonly secretKey: SecretKey | undefined;
   readonly webhookDestinations: DestinationPolicy;
 }
@@ -77,7 +83,7 @@ export interface ApiAnswer {
   readonly contentType?: string;
 }
 
-export interface ApiRoute {
+interface RouteShape {
   readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Relative to API_PREFIX, Fastify syntax (`:id`). */
   readonly url: string;
@@ -90,8 +96,23 @@ export interface ApiRoute {
   readonly body: readonly string[] | "names" | "none";
   /** It also takes its body as YAML text (Content-Type: application/yaml), as a YamlBody; any other route answers YAML 415. */
   readonly yaml?: true;
+  /** Administrator keys only: a tenant key is 403 forbidden, on its own tenant too. */
+  readonly adminOnly?: true;
+}
+
+/** A route under `/tenants/:tenant`: its handler gets the tenant, resolved for the key (404 / 403 as `authorize` says). */
+export interface TenantApiRoute extends RouteShape {
+  readonly scope?: "tenant";
   readonly handle: (context: ApiContext, params: Params, request: ApiRequest) => Promise<ApiAnswer>;
 }
+
+/** A route outside any one tenant (`/tenants`, `/api-keys`, `/audit`): its handler gets the key only. */
+export interface ControlApiRoute extends RouteShape {
+  readonly scope: "control";
+  readonly handle: (context: ControlContext, params: Params, request: ApiRequest) => Promise<ApiAnswer>;
+}
+
+export type ApiRoute = TenantApiRoute | ControlApiRoute;
 
 const T = "/tenants/:tenant";
 const PAGING = ["limit", "cursor"] as const;
@@ -100,8 +121,9 @@ const json = (status: number) => (body: unknown): ApiAnswer => ({ status, body }
 const noContent = (): ApiAnswer => ({ status: 204 });
 const param = (params: Params, name: string): string => params[name] ?? "";
 
-/** Every tenant route of the management API; the OpenAPI document must describe exactly these (test/api/openapi.test.ts). */
+/** Every route of the management API; the OpenAPI document must describe exactly these (test/api/openapi.test.ts). */
 export const API_ROUTES: readonly ApiRoute[] = [
+  ...TENANT_ADMIN_ROUTES,
   {
     method: "GET",
     url: `${T}/users`,
@@ -271,19 +293,29 @@ export interface ApiRouteOptions {
   readonly webhookDestinations?: DestinationPolicy;
 }
 
-/** Resolves the tenant of `slug` for the presented API key; 401 without a valid key, 403 for a key of another tenant. */
-async function authorize(options: ApiRouteOptions, profiles: ProfileCache, request: FastifyRequest, slug: string): Promise<ApiContext> {
-  const { store } = options;
+/** The API key a request presents; 401 without a valid one (saying so when a SCIM token was sent instead). */
+async function authenticateKey(store: Store, request: FastifyRequest): Promise<ApiKeyRecord> {
   const presented = bearerToken(request.headers.authorization);
   if (presented === undefined) throw new AppError("unauthorized", "missing API key: send Authorization: Bearer <key> (see: roster api-keys create)");
   const key = await authenticateApiKey(store, presented);
-  if (key === undefined) {
-    // A SCIM token sent here says so (its holder learns nothing new); anything else stays unexplained.
-    if (!presented.startsWith(API_KEY_PREFIX) && (await isKnownToken(store, presented))) {
-      throw new AppError("unauthorized", `this is a SCIM bearer token, not a management API key: the management API takes a key from "roster api-keys create" (${API_KEY_PREFIX}…)`);
-    }
-    throw new AppError("unauthorized", "the API key is not valid (unknown or revoked)");
+  if (key !== undefined) return key;
+  // A SCIM token sent here says so (its holder learns nothing new); anything else stays unexplained.
+  if (!presented.startsWith(API_KEY_PREFIX) && (await isKnownToken(store, presented))) {
+    throw new AppError("unauthorized", `this is a SCIM bearer token, not a management API key: the management API takes a key from "roster api-keys create" (${API_KEY_PREFIX}…)`);
   }
+  throw new AppError("unauthorized", "the API key is not valid (unknown or revoked)");
+}
+
+/** 403 for a tenant key on a route that only an administrator key may call (creating or deleting tenants, API keys, the global audit log). */
+function assertAdministrator(key: ApiKeyRecord, method: string, url: string): void {
+  if (key.tenantId === null) return;
+  throw new AppError("forbidden", `${routeName(method, url)} needs an administrator API key (roster api-keys create without --tenant); this key is for one tenant only`);
+}
+
+/** Resolves the tenant of `slug` for an authenticated key; 404 (administrator keys) when missing, 403 for a key of another tenant. */
+async function resolveTenant(options: ApiRouteOptions, profiles: ProfileCache, control: ControlContext, slug: string): Promise<ApiContext> {
+  const { store } = options;
+  const key = control.apiKey;
   const tenant = await store.read((session) => session.findTenantBySlug(slug));
   // A tenant key learns nothing about other tenants, existing or not.
   if (tenant === undefined && key.tenantId === null) throw new AppError("notFound", `tenant "${slug}" does not exist`);
@@ -291,11 +323,8 @@ async function authorize(options: ApiRouteOptions, profiles: ProfileCache, reque
     throw new AppError("forbidden", `this API key is for another tenant; it cannot act on tenant "${slug}"`);
   }
   return {
-    store,
+    ...control,
     tenant,
-    apiKey: key,
-    actor: apiKeyActor(key.id),
-    origin: options.origin(request),
     profile: (await profiles.resolve(tenant)).profile,
     secretKey: options.secretKey,
     webhookDestinations: options.webhookDestinations ?? PUBLIC_DESTINATIONS_ONLY,
@@ -324,12 +353,25 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions):
     return reply.code(200).type(JSON_CONTENT_TYPE).send(JSON.stringify(OPENAPI_DOCUMENT));
   });
 
+  const originOf: OriginOf = options.origin ?? (() => "http://localhost");
+  const control = async (request: FastifyRequest): Promise<ControlContext> => {
+    const apiKey = await authenticateKey(options.store, request);
+    return { store: options.store, apiKey, actor: apiKeyActor(apiKey.id), origin: originOf(request) };
+  };
+
   for (const route of API_ROUTES) {
     app.route({
       method: route.method,
       url: route.url,
+      // 401 (the key), then 403 (a tenant key on an administrator route), then the tenant (404 / 403), then the request's shape.
       handler: async (request: ApiRequest, reply) => {
-        const context = await authorize(options, profiles, request, param(request.params, "tenant"));
+        const presented = await control(request);
+        if (route.adminOnly === true) assertAdministrator(presented.apiKey, route.method, route.url);
+        if (route.scope === "control") {
+          checkRequestShape(route, request.query, request.body);
+          return send(reply, await route.handle(presented, request.params, request));
+        }
+        const context = await resolveTenant(options, profiles, presented, param(request.params, "tenant"));
         checkRequestShape(route, request.query, request.body);
         return send(reply, await route.handle(context, request.params, request));
       },
@@ -338,8 +380,9 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions):
 
   // Every other method on each path above: 405 with Allow, after the API key and before the body.
   notServed.answer(async (request, allowed, path) => {
+    const presented = await control(request);
     const tenant = (request.params as Params)["tenant"];
-    if (tenant !== undefined) await authorize(options, profiles, request, tenant);
+    if (tenant !== undefined) await resolveTenant(options, profiles, presented, tenant);
     const endpoint = `${API_PREFIX}${path.replace(/:(\w+)/g, "{$1}")}`;
     return new AppError("methodNotAllowed", `${request.method} is not supported on ${endpoint}; use ${allowed.join(", ")}`);
   });

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ScimError, serializeScimError } from "../scim/errors.js";
-import { StoreFilterError, StoreTimeoutError, StoreUnavailableError } from "../store/store.js";
+import { StoreContentionError, StoreFilterError, StoreTimeoutError, StoreUnavailableError } from "../store/store.js";
 import { sendScim } from "./reply.js";
 
 /** What the request log records of a failed request. */
@@ -28,6 +28,9 @@ export function toScimError(error: unknown): ScimError {
     return new ScimError("unavailable", `${error.message}: narrow the filter (docs/filters.md, "Complexity budget") or retry later`);
   }
   if (error instanceof StoreFilterError) return new ScimError("invalidFilter", `filter: ${error.message}`);
+  if (error instanceof StoreContentionError) {
+    return new ScimError("unavailable", "this request raced a change of its tenant (deleted, or being deleted); retry");
+  }
   if (error instanceof StoreUnavailableError) {
     return new ScimError("unavailable", "the directory database is unavailable; retry shortly");
   }

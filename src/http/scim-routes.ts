@@ -11,7 +11,7 @@ import {
   type ServedResource,
 } from "../directory/resources.js";
 import { writeGroupText } from "../directory/group-text.js";
-import { assertUserSyncEnabled } from "../directory/profile-sync.js";
+import { assertScimEnabled, assertUserSyncEnabled } from "../directory/profile-sync.js";
 import { ProfileCache } from "../directory/tenant-profiles.js";
 import { listResources, parseListParams, resolveProjection, searchAll } from "../directory/search.js";
 import { formatETag, matchesIfNoneMatch } from "../directory/versions.js";
@@ -97,7 +97,9 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
   }
 
   app.addHook("preHandler", async (request: FastifyRequest<{ Params: Params }>) => {
-    assertUserSyncEnabled((await attachContext(request)).profile);
+    const scim = await attachContext(request);
+    assertScimEnabled(scim.tenant);
+    assertUserSyncEnabled(scim.profile);
   });
 
   app.get("/ServiceProviderConfig", async (request, reply) =>

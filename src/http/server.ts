@@ -75,6 +75,7 @@ export interface RunningServer {
 }
 
 const TENANT_PATH = /^\/scim\/v2\/([^/?]+)/;
+const TENANT_MEMO_MS = 10_000;
 
 /**
  * The longest path segment any route can match: no id, tenant slug (63), list name (63) or
@@ -188,7 +189,10 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     authenticated: retention,
     unauthenticated: options.requestLogUnauthenticatedRetention ?? Math.max(1, Math.floor(retention / 10)),
   });
-  const tenantsBySlug = new Map<string, Tenant>();
+  // The tenants whose URLs got unauthenticated requests, for logging those (a flood of 401s
+  // costs one lookup per slug and TENANT_MEMO_MS). Kept briefly: a tenant deleted and created
+  // again under its slug is a new tenant, whose entries must not go to the old one's id.
+  const tenantsBySlug = new Map<string, { readonly tenant: Tenant; readonly at: number }>();
 
   // Only JSON bodies: any other media type (text/plain included) is 415.
   app.removeAllContentTypeParsers();
@@ -218,7 +222,8 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
   function lookUpTenant(slug: string): Promise<Tenant | undefined> {
     return store.read((session) => session.findTenantBySlug(slug)).then(
       (found) => {
-        if (found !== undefined) tenantsBySlug.set(slug, found);
+        if (found !== undefined) tenantsBySlug.set(slug, { tenant: found, at: Date.now() });
+        else tenantsBySlug.delete(slug);
         return found;
       },
       () => undefined,
@@ -262,7 +267,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
     const slug = TENANT_PATH.exec(request.url)?.[1];
     if (slug === undefined) return;
     const cached = tenantsBySlug.get(slug);
-    if (cached !== undefined) return logEntry(request, reply, cached, false);
+    if (cached !== undefined && Date.now() - cached.at < TENANT_MEMO_MS) return logEntry(request, reply, cached.tenant, false);
     const pending = lookUpTenant(slug)
       .then((found) => {
         if (found !== undefined) logEntry(request, reply, found, false);

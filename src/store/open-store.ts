@@ -123,12 +123,31 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
           readDb: openSqliteKysely(reader),
           openSnapshotDb: () => openSqliteKysely(streamingReader(openReader())),
           changes: walChangeVersion(path, reader),
-          openRequestLogSink: () => openRequestLogThread(logFile, { busyTimeoutMs }),
+          openRequestLogSink: () => openRequestLogThread(logFile, { busyTimeoutMs, directoryFile: path }),
           attachRequestLog: () => attachRequestLog(writer, logFile, { writable: true }),
           detachRequestLog: () => detachRequestLog(writer),
+          purgeRequestLog: (tenantId) => purgeRequestLogFile(logFile, tenantId, busyTimeoutMs),
         });
   if (options.migrate === true) await store.migrate();
   return store;
+}
+
+/**
+ * Deletes a deleted tenant's entries from the log's file on a short-lived connection of its
+ * own: the store's write connection has the file attached only while migrating (ADR 0017),
+ * and the log's thread takes its turn through the file's lock (busy timeout).
+ */
+function purgeRequestLogFile(logFile: string, tenantId: string, busyTimeoutMs: number): void {
+  const connection = new Database(logFile, { fileMustExist: true });
+  try {
+    connection.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    connection.transaction(() => {
+      connection.prepare("delete from request_log where tenant_id = ?").run(tenantId);
+      connection.prepare("delete from request_log_dropped where tenant_id = ?").run(tenantId);
+    })();
+  } finally {
+    connection.close();
+  }
 }
 
 async function openPostgresStore(databaseUrl: string, options: OpenStoreOptions): Promise<Store> {

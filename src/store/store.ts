@@ -14,6 +14,23 @@ export interface Tenant {
   readonly created: string;
   /** Grows by one on every profile change (0 or absent: never had a profile); compared against a process's cached profile. */
   readonly profileVersion?: number;
+  /** A display name (the customer's company); absent when none was given. */
+  readonly name?: string;
+  /** False while its SCIM sync is switched off (every SCIM request refused, ADR 0031); absent means on. */
+  readonly scimEnabled?: false;
+}
+
+/** What updateTenant changes; an absent field stays as it is (`name: null` removes the name). */
+export interface TenantChanges {
+  readonly name?: string | null;
+  readonly scimEnabled?: boolean;
+}
+
+/** One page of tenants in slug order: those whose slug or name contains `q` (ignoring case), with slug after `after`. */
+export interface TenantPageQuery {
+  readonly q?: string;
+  readonly after?: string;
+  readonly limit: number;
 }
 
 /** A tenant's profile as stored: its YAML source (null when removed or never set) and version. */
@@ -377,6 +394,18 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * A write lost a race with a concurrent change of what it depends on: its tenant deleted
+ * (a foreign key refused the row) or a deadlock with that deletion. Answered like
+ * unavailability (503, retry): the retry gets a definite answer (401 once the tenant is gone).
+ */
+export class StoreContentionError extends StoreUnavailableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreContentionError";
+  }
+}
+
 /** A statement ran past the statement timeout (PostgreSQL's `statement_timeout`) and was cancelled; answered like unavailability (503). */
 export class StoreTimeoutError extends StoreUnavailableError {
   constructor(
@@ -420,6 +449,11 @@ export interface Store {
    * directory write never waits for it; elsewhere it is written in the store's transactions.
    */
   openRequestLogSink(): RequestLogSink;
+  /**
+   * Removes a deleted tenant's request log where deleteTenant cannot (a SQLite file keeps the
+   * log in a file of its own, ADR 0017); nothing to do elsewhere. Call it after the deletion commits.
+   */
+  purgeRequestLog(tenantId: string): Promise<void>;
   close(): Promise<void>;
   /** Runs `fn` in one transaction (serialisable enough that unique checks and membership rows cannot race). */
   transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T>;
@@ -445,6 +479,7 @@ export type ReadSession = Pick<
   | "findTenantBySlug"
   | "findTenantById"
   | "listTenants"
+  | "listTenantsPage"
   | "findTenantProfile"
   | "findTenantProfileVersion"
   | "findActiveToken"
@@ -486,6 +521,16 @@ export interface StoreSession {
   /** Undefined when no tenant has that id. */
   findTenantById(id: string): Promise<Tenant | undefined>;
   listTenants(): Promise<readonly Tenant[]>;
+  /** Up to `limit` tenants in slug order (TenantPageQuery). */
+  listTenantsPage(query: TenantPageQuery): Promise<readonly Tenant[]>;
+  /** Sets the name and SCIM switch given; returns the tenant as changed, undefined when missing. */
+  updateTenant(tenantId: string, changes: TenantChanges): Promise<Tenant | undefined>;
+  /**
+   * Removes the tenant and everything it owns (resources, memberships, tokens, API keys,
+   * lists, events, webhooks and deliveries; on PostgreSQL its request log too; on SQLite the
+   * log's own file is purged afterwards, Store.purgeRequestLog). False when missing.
+   */
+  deleteTenant(tenantId: string): Promise<boolean>;
   /** Replaces the tenant's profile source (null removes it) and increments its version; returns the new version. Undefined when the tenant is missing. */
   setTenantProfile(tenantId: string, source: string | null): Promise<number | undefined>;
   /** Undefined when the tenant is missing. */

@@ -49,3 +49,24 @@ describe("roster api-keys", () => {
     expect(result.stderr).toContain("expected create, list or revoke");
   });
 });
+
+describe("roster api-keys in the audit log", () => {
+  it("records create and revoke as made by the cli, never the key", async () => {
+    const created = JSON.parse(lastLine((await runRoster(["api-keys", "create", "--tenant", "acme", "--name", "fleet", "--json"], env)).stdout));
+    expect((await runRoster(["api-keys", "revoke", created.id], env)).code).toBe(0);
+    const { openStore } = await import("../../src/store/open-store.js");
+    const store = await openStore(db.path);
+    try {
+      const entries = await store.read((session) => session.listAuditEntries({ limit: 10 }));
+      expect(entries.map((entry) => `${entry.actor} ${entry.action} ${entry.tenantSlug} ${entry.target}`)).toEqual([
+        `cli apikey.revoked acme ${created.id}`,
+        `cli apikey.created acme ${created.id}`,
+        "cli tenant.created acme acme",
+      ]);
+      expect(JSON.stringify(entries)).not.toContain(created.key);
+      expect(JSON.parse(entries[1]?.details ?? "{}")).toEqual({ after: { name: "fleet", tenant: "acme" } });
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -115,3 +115,61 @@ describe("roster", () => {
     expect(result.stdout).toContain("is up to date");
   });
 });
+
+describe("roster tenants show and delete", () => {
+  async function auditActions(): Promise<string[]> {
+    const { openStore } = await import("../../src/store/open-store.js");
+    const store = await openStore(db.path);
+    try {
+      return (await store.read((session) => session.listAuditEntries({ limit: 100 }))).map((entry) => `${entry.actor} ${entry.action} ${entry.target}`);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it("shows a tenant as JSON with its base URL, switch, profile version, tokens and users", async () => {
+    await runRoster(["tenants", "create", "acme"], env);
+    await runRoster(["tokens", "create", "--tenant", "acme"], env);
+    const result = await runRoster(["tenants", "show", "acme", "--json"], { ...env, ROSTER_PUBLIC_URL: "https://scim.example.com" });
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(result.stdout)).toEqual({
+      slug: "acme",
+      name: null,
+      scimBaseUrl: "https://scim.example.com/scim/v2/acme",
+      profileVersion: 0,
+      scimEnabled: true,
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      activeTokens: 1,
+      users: 0,
+    });
+  });
+
+  it("shows a tenant as text", async () => {
+    await runRoster(["tenants", "create", "acme"], env);
+    const result = await runRoster(["tenants", "show", "acme"], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Tenant:\s+acme\nSCIM base URL:\s+http:\/\/localhost:8080\/scim\/v2\/acme\nSCIM sync:\s+on\n/);
+  });
+
+  it("exits 1 with one line for a tenant that does not exist", async () => {
+    await runRoster(["tenants", "create", "acme"], env);
+    expectOneLineError(await runRoster(["tenants", "show", "nowhere"], env), 1, /tenant "nowhere" does not exist/);
+  });
+
+  it("refuses to delete without --confirm naming the same slug, with exit 2, and deletes nothing", async () => {
+    await runRoster(["tenants", "create", "acme"], env);
+    expectOneLineError(await runRoster(["tenants", "delete", "acme"], env), 2, /missing --confirm acme/);
+    expectOneLineError(await runRoster(["tenants", "delete", "acme", "--confirm", "acne"], env), 2, /--confirm "acne" is not "acme"/);
+    expect((await runRoster(["tenants", "show", "acme"], env)).code).toBe(0);
+  });
+
+  it("deletes a tenant with --confirm, and records create and delete in the audit log as the cli", async () => {
+    await runRoster(["tenants", "create", "acme"], env);
+    const result = await runRoster(["tenants", "delete", "acme", "--confirm", "acme"], env);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toContain('Deleted tenant "acme"');
+    expectOneLineError(await runRoster(["tenants", "show", "acme"], env), 1, /does not exist/);
+    expect(await auditActions()).toEqual(["cli tenant.deleted acme", "cli tenant.created acme"]);
+    expectOneLineError(await runRoster(["tenants", "delete", "acme", "--confirm", "acme"], env), 1, /tenant "acme" does not exist/);
+  });
+});

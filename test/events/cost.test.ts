@@ -21,6 +21,7 @@ function counting(store: Store): { store: Store; take(): Record<string, number> 
     ping: () => store.ping(),
     changeVersion: () => store.changeVersion(),
     openRequestLogSink: () => store.openRequestLogSink(),
+    purgeRequestLog: (tenantId) => store.purgeRequestLog(tenantId),
     close: () => store.close(),
     read: (fn) => store.read(fn),
     snapshot: (fn, options) => store.snapshot(fn, options),

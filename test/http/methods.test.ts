@@ -37,6 +37,12 @@ const API_ENDPOINTS: Readonly<Record<string, string>> = {
   "/api/v1/tenants/:tenant/events": "GET",
   "/api/v1/tenants/:tenant/profile": "GET, PUT",
   "/api/v1/tenants/:tenant/profile/check": "POST",
+  "/api/v1/tenants": "GET, POST",
+  "/api/v1/tenants/:tenant": "GET, PATCH, DELETE",
+  "/api/v1/tenants/:tenant/audit": "GET",
+  "/api/v1/audit": "GET",
+  "/api/v1/api-keys": "GET, POST",
+  "/api/v1/api-keys/:id": "DELETE",
 };
 
 /** Every method Fastify routes (fetch refuses TRACE, so requests go through node:http). */

@@ -14,6 +14,7 @@ import { describeManagedConformance } from "./conformance-managed.js";
 import { describeProfileConformance } from "./conformance-profiles.js";
 import { describeEventConformance } from "./conformance-events.js";
 import { describeWebhookConformance } from "./conformance-webhooks.js";
+import { describeTenantConformance } from "./conformance-tenants.js";
 import { filterOf, GROUP, USER } from "./fixtures.js";
 
 // Runs when PostgreSQL answers; with CI set and no PostgreSQL, postgresAvailable() throws and the file fails.
@@ -40,6 +41,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
       ping: () => store.ping(),
       changeVersion: () => store.changeVersion(),
       openRequestLogSink: () => store.openRequestLogSink(),
+      purgeRequestLog: (tenantId) => store.purgeRequestLog(tenantId),
       transaction: (fn) => store.transaction(fn),
       read: (fn) => store.read(fn),
       snapshot: (fn, options) => store.snapshot(fn, options),
@@ -53,6 +55,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
   describeProfileConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
   describeEventConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
   describeWebhookConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
+  describeTenantConformance("PostgreSQL (schema per test)", async () => openStore(await database.schemaUrl(`s${++n}`)));
 
   describe("openStore (PostgreSQL)", () => {
     it("upgrades a request log kept before migration 0012: a 401 kept so far counts as unauthenticated (ADR 0029)", async () => {

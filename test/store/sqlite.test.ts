@@ -12,6 +12,7 @@ import { describeManagedConformance } from "./conformance-managed.js";
 import { describeProfileConformance } from "./conformance-profiles.js";
 import { describeEventConformance } from "./conformance-events.js";
 import { describeWebhookConformance } from "./conformance-webhooks.js";
+import { describeTenantConformance } from "./conformance-tenants.js";
 
 const directory = mkdtempSync(join(tmpdir(), "roster-store-"));
 let n = 0;
@@ -22,6 +23,7 @@ describeManagedConformance("SQLite (temp file)", () => openStore(join(directory,
 describeProfileConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
 describeEventConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
 describeWebhookConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
+describeTenantConformance("SQLite (temp file)", () => openStore(join(directory, `db-${++n}`, "roster.db")));
 
 describe("openStore (SQLite)", () => {
   it.each([

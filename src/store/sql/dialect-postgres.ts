@@ -116,6 +116,12 @@ export const POSTGRES_DIALECT: SqlDialect = {
     return code === "23505" && constraint === index.name;
   },
 
+  isContention(error: unknown): boolean {
+    // 23503 foreign_key_violation, 40P01 deadlock_detected.
+    const code = (error as { code?: unknown } | null)?.code;
+    return code === "23503" || code === "40P01";
+  },
+
   isUnavailable(error: unknown): boolean {
     if (error instanceof PostgresConnectError) return true;
     if (!(error instanceof Error)) return false;

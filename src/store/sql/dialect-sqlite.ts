@@ -128,6 +128,11 @@ export const SQLITE_DIALECT: SqlDialect = {
     return error.message === `UNIQUE constraint failed: ${columns}` || error.message.includes(`index '${index.name}'`);
   },
 
+  isContention(error: unknown): boolean {
+    // BEGIN IMMEDIATE serialises writers (no deadlock): only a foreign key refused, its parent deleted by an earlier commit.
+    return (error as { code?: unknown } | null)?.code === "SQLITE_CONSTRAINT_FOREIGNKEY";
+  },
+
   isUnavailable(error: unknown): boolean {
     const code = (error as { code?: unknown } | null)?.code;
     return typeof code === "string" && /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY)/.test(code);

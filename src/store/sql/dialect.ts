@@ -52,6 +52,11 @@ export interface SqlDialect {
    * disjoint work. A no-op where transactions already serialise writers.
    */
   lockSkippingLocked<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+  /**
+   * Whether a write failed for racing another transaction rather than for what it wrote: a
+   * foreign key refused (its tenant deleted meanwhile) or a deadlock (PostgreSQL).
+   */
+  isContention(error: unknown): boolean;
   isUniqueViolation(error: unknown, index: UniqueIndex): boolean;
   /** The database is unreachable, locked past its timeout, or shutting down. */
   isUnavailable(error: unknown): boolean;

@@ -3,10 +3,19 @@ import { foldCase } from "../../scim/filter/values.js";
 import type { ApiKeyRecord, GroupRef, Member, RequestLogEntry, ResourceKind, StoredResource, Tenant, TokenRecord } from "../store.js";
 import type { ApiKeysTable, RequestLogTable, ResourcesTable, TenantsTable, TokensTable } from "./schema.js";
 
-export function toTenant(row: Pick<Selectable<TenantsTable>, "id" | "slug" | "created" | "profile_version">): Tenant {
+export function toTenant(
+  row: Pick<Selectable<TenantsTable>, "id" | "slug" | "created" | "profile_version"> & Partial<Pick<Selectable<TenantsTable>, "name" | "scim_enabled">>,
+): Tenant {
   const profileVersion = Number(row.profile_version);
-  // Absent until the first profile, so a tenant reads back as createTenant wrote it.
-  return { id: row.id, slug: row.slug, created: row.created, ...(profileVersion === 0 ? {} : { profileVersion }) };
+  // Absent until the first profile (a name, the switch turned off), so a tenant reads back as createTenant wrote it.
+  return {
+    id: row.id,
+    slug: row.slug,
+    created: row.created,
+    ...(profileVersion === 0 ? {} : { profileVersion }),
+    ...(row.name === null || row.name === undefined ? {} : { name: row.name }),
+    ...(row.scim_enabled !== undefined && Number(row.scim_enabled) === 0 ? { scimEnabled: false as const } : {}),
+  };
 }
 
 export function toTokenRecord(row: Selectable<TokensTable>): TokenRecord {

@@ -22,6 +22,8 @@ interface WriterSettings {
   readonly file: string;
   readonly busyTimeoutMs: number;
   readonly columns: readonly string[];
+  /** The directory's own file: an entry is written only while its tenant exists there (a deleted tenant's late entries are dropped). */
+  readonly directoryFile?: string;
 }
 
 interface BatchWriter {
@@ -44,7 +46,18 @@ function openBatchWriter(Sqlite: typeof Database, settings: WriterSettings): Bat
     db.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
     db.pragma("synchronous = NORMAL");
     const width = settings.columns.length;
-    const insert = db.prepare(`insert into request_log (${settings.columns.join(", ")}) values (${settings.columns.map(() => "?").join(", ")})`);
+    const placeholders = settings.columns.map(() => "?").join(", ");
+    // The first column is the tenant's id, bound once more for the check.
+    let guarded = false;
+    if (settings.directoryFile !== undefined) {
+      db.prepare("attach database ? as directory").run(settings.directoryFile);
+      guarded = true;
+    }
+    const insert = db.prepare(
+      guarded
+        ? `insert into request_log (${settings.columns.join(", ")}) select ${placeholders} where exists (select 1 from directory.tenants where id = ?)`
+        : `insert into request_log (${settings.columns.join(", ")}) values (${placeholders})`,
+    );
     const boundary = db.prepare("select seq from request_log where tenant_id = ? and authenticated = ? order by seq desc limit 1 offset ?").pluck();
     const prune = db.prepare("delete from request_log where tenant_id = ? and authenticated = ? and seq <= ?");
     const count = db.prepare(
@@ -55,7 +68,10 @@ function openBatchWriter(Sqlite: typeof Database, settings: WriterSettings): Bat
       return seq === undefined ? 0 : prune.run(tenantId, authenticated, seq).changes;
     };
     const write = db.transaction((batch: Batch) => {
-      for (let at = 0; at < batch.cells.length; at += width) insert.run(batch.cells.slice(at, at + width));
+      for (let at = 0; at < batch.cells.length; at += width) {
+        const row = batch.cells.slice(at, at + width);
+        insert.run(guarded ? [...row, row[0] ?? null] : row);
+      }
       for (const tenantId of batch.prune) {
         pruneKind(tenantId, 1, batch.keep.authenticated);
         const dropped = pruneKind(tenantId, 0, batch.keep.unauthenticated);
@@ -98,6 +114,8 @@ function startThread(settings: WriterSettings): Worker {
 
 export interface RequestLogThreadOptions {
   readonly busyTimeoutMs: number;
+  /** The directory's file (tenants): entries of a tenant deleted meanwhile are dropped, not written. */
+  readonly directoryFile?: string;
   /** Starts the worker (tests start one that fails, to see the sink carry on without it). */
   readonly startThread?: (settings: unknown) => Worker;
 }
@@ -112,7 +130,12 @@ export interface RequestLogThreadOptions {
  * diagnostic record, and nothing is lost).
  */
 export function openRequestLogThread(logFile: string, options: RequestLogThreadOptions): RequestLogSink {
-  const settings: WriterSettings = { file: logFile, busyTimeoutMs: options.busyTimeoutMs, columns: REQUEST_LOG_COLUMNS };
+  const settings: WriterSettings = {
+    file: logFile,
+    busyTimeoutMs: options.busyTimeoutMs,
+    columns: REQUEST_LOG_COLUMNS,
+    ...(options.directoryFile === undefined ? {} : { directoryFile: options.directoryFile }),
+  };
   let worker: Worker | undefined;
   let inline: BatchWriter | undefined;
   let threadFailed = false;

@@ -32,6 +32,8 @@ import {
   type StoreSession,
   type Tenant,
   type TokenPageQuery,
+  type TenantChanges,
+  type TenantPageQuery,
   type TokenRecord,
   StoreConflictError,
   StoreFilterError,
@@ -39,6 +41,7 @@ import {
 import type { ResolvedFilter } from "../../scim/filter/ast.js";
 import type { SqlDialect, UniqueIndex } from "./dialect.js";
 import { insertAuditEntry, listAuditEntries } from "./audit.js";
+import { deleteTenant, listTenantsPage, updateTenant } from "./tenants.js";
 import { appendEvents, eventBounds, eventSeqBefore, listEvents, pruneEvents } from "./events.js";
 import { REQUEST_LOG_COLUMNS, toApiKeyRecord, toEmailRows, toRequestLogEntry, toRequestLogValues, toResourceRow, toStoredResource, toTenant, toTokenRecord } from "./mappers.js";
 import { addMembers, groupsJson, listGroupsOf, listMembers, listMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, scopeKey } from "./memberships.js";
@@ -62,7 +65,7 @@ import {
 } from "./webhooks.js";
 
 /** A tenant's columns without its profile source, which only findTenantProfile reads. */
-const TENANT_COLUMNS = ["id", "slug", "created", "profile_version"] as const;
+const TENANT_COLUMNS = ["id", "slug", "created", "profile_version", "name", "scim_enabled"] as const;
 
 export const TENANT_SLUG_INDEX: UniqueIndex = { name: "tenants_slug_unique", table: "tenants", columns: ["slug"] };
 export const USER_NAME_INDEX: UniqueIndex = {
@@ -79,7 +82,7 @@ const ACTIVE_TOKEN = new PreparedQuery((db, param) =>
     .selectFrom("tokens as k")
     .innerJoin("tenants as t", "t.id", "k.tenant_id")
     .selectAll("k")
-    .select(["t.slug as tenant_slug", "t.created as tenant_created", "t.profile_version as tenant_profile_version"])
+    .select(["t.slug as tenant_slug", "t.created as tenant_created", "t.profile_version as tenant_profile_version", "t.name as tenant_name", "t.scim_enabled as tenant_scim_enabled"])
     // A token with a principal works only while that user exists, is unmanaged and active: checked on every lookup.
     .leftJoin("resources as p", (join) => join.onRef("p.tenant_id", "=", "k.tenant_id").onRef("p.id", "=", "k.principal_id"))
     .where("k.hash", "=", param(0))
@@ -232,7 +235,7 @@ export class SqlSession implements StoreSession {
 
   async createTenant(tenant: Tenant): Promise<Tenant> {
     try {
-      await this.db.insertInto("tenants").values({ id: tenant.id, slug: tenant.slug, created: tenant.created }).execute();
+      await this.db.insertInto("tenants").values({ id: tenant.id, slug: tenant.slug, created: tenant.created, name: tenant.name ?? null }).execute();
     } catch (error) {
       if (this.dialect.isUniqueViolation(error, TENANT_SLUG_INDEX)) {
         throw new StoreConflictError("tenant.slug", `tenant slug "${tenant.slug}" is already taken`);
@@ -255,6 +258,18 @@ export class SqlSession implements StoreSession {
   async listTenants(): Promise<readonly Tenant[]> {
     const rows = await this.db.selectFrom("tenants").select(TENANT_COLUMNS).orderBy("slug").execute();
     return rows.map(toTenant);
+  }
+
+  listTenantsPage(query: TenantPageQuery): Promise<readonly Tenant[]> {
+    return listTenantsPage(this.db, query);
+  }
+
+  updateTenant(tenantId: string, changes: TenantChanges): Promise<Tenant | undefined> {
+    return updateTenant(this.db, tenantId, changes);
+  }
+
+  deleteTenant(tenantId: string): Promise<boolean> {
+    return deleteTenant(this.db, this.dialect, tenantId);
   }
 
   async setTenantProfile(tenantId: string, source: string | null): Promise<number | undefined> {
@@ -296,7 +311,15 @@ export class SqlSession implements StoreSession {
   async findActiveToken(hash: string): Promise<{ readonly token: TokenRecord; readonly tenant: Tenant } | undefined> {
     const [row] = await ACTIVE_TOKEN.execute(this.db, this.dialect, [hash]);
     if (row === undefined) return undefined;
-    return { token: toTokenRecord(row), tenant: toTenant({ id: row.tenant_id, slug: row.tenant_slug, created: row.tenant_created, profile_version: row.tenant_profile_version }) };
+    const tenant = toTenant({
+      id: row.tenant_id,
+      slug: row.tenant_slug,
+      created: row.tenant_created,
+      profile_version: row.tenant_profile_version,
+      name: row.tenant_name,
+      scim_enabled: row.tenant_scim_enabled,
+    });
+    return { token: toTokenRecord(row), tenant };
   }
 
   async listTokens(tenantId: string): Promise<readonly TokenRecord[]> {

@@ -1,5 +1,5 @@
 import { type Kysely, Migrator, sql } from "kysely";
-import { type ReadSession, type RequestLogSink, type Store, type StoreSession, StoreTimeoutError, StoreUnavailableError } from "../store.js";
+import { type ReadSession, type RequestLogEntry, type RequestLogSink, type Store, type StoreSession, StoreContentionError, StoreTimeoutError, StoreUnavailableError } from "../store.js";
 import type { SqlDialect } from "./dialect.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -21,6 +21,8 @@ export interface SqliteFileParts {
   /** Attach and detach the log's file on the write connection, which holds it only while migrating (ADR 0017). */
   readonly attachRequestLog: () => void;
   readonly detachRequestLog: () => void;
+  /** Deletes a tenant's entries from the log's file, on a connection of its own (Store.purgeRequestLog). */
+  readonly purgeRequestLog: (tenantId: string) => void;
 }
 
 /** The one Store implementation: Kysely over whichever dialect `openStore` chose. */
@@ -103,11 +105,23 @@ export class SqlStore implements Store {
       write: (entries, prune, keep) => {
         if (closed) return Promise.reject(new Error("the request log sink is closed"));
         // One after the other, so that they commit in the order they were made.
-        const done = last.then(() =>
+        const append = (batch: readonly RequestLogEntry[], tenants: readonly string[]) =>
           this.sqlDialect.transaction(this.db, async (db) => {
             const session = new SqlSession(db, this.sqlDialect);
-            await session.appendRequestLog(entries);
-            for (const tenantId of prune) await session.pruneRequestLog(tenantId, keep);
+            await session.appendRequestLog(batch);
+            for (const tenantId of tenants) await session.pruneRequestLog(tenantId, keep);
+          });
+        // An entry of a tenant deleted since it was answered fails the batch's foreign key: the
+        // batch is written again without the entries of tenants that no longer exist.
+        const done = last.then(() =>
+          append(entries, prune).catch(async (error: unknown) => {
+            if (!this.sqlDialect.isContention(error)) throw error;
+            const ids = [...new Set(entries.map((entry) => entry.tenantId))];
+            const existing = new Set((await this.db.selectFrom("tenants").select("id").where("id", "in", ids).execute()).map((row) => row.id));
+            await append(
+              entries.filter((entry) => existing.has(entry.tenantId)),
+              prune.filter((tenantId) => existing.has(tenantId)),
+            );
           }),
         );
         last = done.catch(() => undefined);
@@ -118,6 +132,18 @@ export class SqlStore implements Store {
         await last;
       },
     };
+  }
+
+  async purgeRequestLog(tenantId: string): Promise<void> {
+    // PostgreSQL's log went with the tenant's row (its foreign key); a `:memory:` database has
+    // the log attached on its only connection.
+    if (this.file !== undefined) return this.file.purgeRequestLog(tenantId);
+    const schema = this.sqlDialect.requestLogSchema;
+    if (schema === undefined) return;
+    await this.transaction(async () => {
+      await sql`delete from ${sql.table(`${schema}.request_log`)} where tenant_id = ${tenantId}`.execute(this.db);
+      await sql`delete from ${sql.table(`${schema}.request_log_dropped`)} where tenant_id = ${tenantId}`.execute(this.db);
+    });
   }
 
   async close(): Promise<void> {
@@ -157,6 +183,9 @@ export class SqlStore implements Store {
       return await run();
     } catch (error) {
       if (this.sqlDialect.isStatementTimeout(error)) throw new StoreTimeoutError(this.statementTimeoutMs, { cause: error });
+      if (this.sqlDialect.isContention(error)) {
+        throw new StoreContentionError(`the write raced a concurrent change (its tenant deleted?): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
       if (this.sqlDialect.isUnavailable(error)) {
         throw new StoreUnavailableError(`database unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
