@@ -2,6 +2,7 @@ import { APP_ERROR_CODES } from "../directory/app-errors.js";
 import { MAX_ENTRY_LENGTH, MAX_LIST_ENTRIES } from "../directory/lists.js";
 import { EVENT_TYPES } from "../events/event-types.js";
 import { CONTACT_MAX_VALUES, IDENTIFIER_MAX_LENGTH, TEXT_MAX_LENGTH } from "../scim/schema/limits.js";
+import { REQUEST_LOG_PATHS, REQUEST_LOG_SCHEMAS } from "./openapi-requests.js";
 
 /**
  * The OpenAPI 3.1 description of the management API, served at /api/v1/openapi.json.
@@ -217,6 +218,7 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    ...REQUEST_LOG_PATHS,
     "/tenants/{tenant}/webhooks": {
       parameters: [TENANT],
       get: {
@@ -281,6 +283,7 @@ export const OPENAPI_DOCUMENT = {
   components: {
     securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key from `roster api-keys create`." } },
     schemas: {
+      ...REQUEST_LOG_SCHEMAS,
       Error: {
         type: "object",
         required: ["error"],

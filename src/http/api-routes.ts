@@ -45,6 +45,7 @@ import { listAppEvents } from "../events/feed.js";
 import type { Store } from "../store/store.js";
 import { OPENAPI_DOCUMENT } from "./api-openapi.js";
 import { handleApiError, JSON_CONTENT_TYPE } from "./api-errors.js";
+import { REQUEST_LOG_ROUTES } from "./api-routes-requests.js";
 import { bearerToken } from "./auth.js";
 import { methodsNotServed } from "./methods.js";
 
@@ -206,6 +207,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handle: (c, p, r) => replayWebhookFromBody(c.store, c.tenant, param(p, "id"), r.body).then(json(200)),
   },
   { method: "GET", url: `${T}/events`, query: ["after", "limit"], body: "none", handle: (c, _p, r) => listAppEvents(c, r.query).then(json(200)) },
+  ...REQUEST_LOG_ROUTES,
 ];
 
 /** How a route names itself in an error: `GET users/{id}`. */
