@@ -35,6 +35,9 @@ const API_ENDPOINTS: Readonly<Record<string, string>> = {
   "/api/v1/tenants/:tenant/webhooks/:id/deliveries": "GET",
   "/api/v1/tenants/:tenant/webhooks/:id/replay": "POST",
   "/api/v1/tenants/:tenant/events": "GET",
+  "/api/v1/tenants/:tenant/requests": "GET",
+  "/api/v1/tenants/:tenant/requests/:requestId": "GET",
+  "/api/v1/tenants/:tenant/status": "GET",
 };
 
 /** Every method Fastify routes (fetch refuses TRACE, so requests go through node:http). */

@@ -47,10 +47,11 @@ export function attachRequestLog(connection: BetterSqlite3.Database, file: strin
   if (!options.writable) return;
   if (file !== ":memory:") enableWal(connection, REQUEST_LOG_SCHEMA);
   connection.pragma(`${REQUEST_LOG_SCHEMA}.synchronous = NORMAL`);
-  // A file made before migration 0012 is brought up to date by it; a new one is made whole.
+  // A file made before migration 0012 is brought up to date by it; a new one is made whole
+  // (`if not exists`: two processes opening a new database at once may both get here).
   const exists = connection.prepare(`select 1 from ${REQUEST_LOG_SCHEMA}.sqlite_master where type = 'table' and name = 'request_log'`).get() !== undefined;
   if (!exists) {
-    connection.exec(`create table ${REQUEST_LOG_SCHEMA}.request_log (${COLUMNS});
+    connection.exec(`create table if not exists ${REQUEST_LOG_SCHEMA}.request_log (${COLUMNS});
       create index if not exists ${REQUEST_LOG_SCHEMA}.request_log_tenant_seq on request_log (tenant_id, seq);
       create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_KIND_INDEX} on request_log (tenant_id, authenticated, seq);
       create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_CLASS_INDEX} on request_log (tenant_id, (${REQUEST_LOG_CLASS_EXPRESSION}), seq);`);
