@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApiKey } from "../../src/directory/api-keys.js";
 import { setTenantProfile } from "../../src/directory/tenant-profiles.js";
 import { createToken, revokeToken } from "../../src/directory/tokens.js";
-import { scimFetch, type ScimResponse } from "../helpers/roster.js";
+import { scimFetch, type ScimResponse, startTestRoster } from "../helpers/roster.js";
 import { appendLog } from "../helpers/request-log.js";
 import { type ApiRoster, apiFetch, scimUser, startApiRoster } from "./support.js";
 
@@ -376,5 +376,28 @@ describe("GET /api/v1/tenants/<slug>/status", () => {
     for (const token of body.tokens) expect(token.lastUsedAt, token.name).toEqual(expect.any(String));
     expect(body.users).toEqual({ active: 2, inactive: 2, managed: 2, unmanaged: 2 });
     expect(body.groups).toEqual({ managed: 1, unmanaged: 1 });
+  });
+});
+
+describe("unauthenticated requests past their allowance", () => {
+  it("are counted in the status, and the newest of them listed", async () => {
+    const roster = await startTestRoster({ requestLogRetention: 20, requestLogUnauthenticatedRetention: 2 });
+    try {
+      const tenant = await roster.addTenant("initech");
+      const { key } = await createApiKey(roster.store, tenant.tenant, "initech");
+      const refused: string[] = [];
+      for (let index = 0; index < 5; index++) refused.push(requestIdOf(await scimFetch(`${tenant.baseUrl}/Users`, `wrong-${index}`)));
+      await roster.server.flushRequestLog();
+      const listing = await apiFetch(`${roster.url}/api/v1/tenants/initech/requests?status=401`, key);
+      // The newest two as logged (the first 401 waits for its tenant's lookup, so the log's order may differ from the requests').
+      const kept = listing.body.data.map((entry: any) => entry.requestId);
+      expect(kept).toHaveLength(2);
+      for (const id of kept) expect(refused).toContain(id);
+      const status = await apiFetch(`${roster.url}/api/v1/tenants/initech/status`, key);
+      expect(status.body.unauthenticatedDropped).toBe(3);
+      expect(status.body.last24h["4xx"]).toBe(2);
+    } finally {
+      await roster.close();
+    }
   });
 });

@@ -132,17 +132,19 @@ export async function queryRequestLog(db: LogDb, tenantId: string, query: Reques
   return { entries, next: undefined };
 }
 
-/** The tenant's newest entry with that request id (an id a client sent in X-Request-Id may repeat). */
+/**
+ * The tenant's newest entry with that request id (an id a client sent in X-Request-Id may
+ * repeat), found through the request_id index: no ORDER BY, which would let a planner walk
+ * (tenant_id, seq) instead; of a repeated id, the newest of the first 100 rows is taken.
+ */
 export async function findRequestLogEntry(db: LogDb, tenantId: string, requestId: string): Promise<LoggedRequest | undefined> {
-  const row = await db
-    .selectFrom("request_log")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("request_id", "=", requestId)
-    .orderBy("seq", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  return row === undefined ? undefined : toLoggedRequest(row);
+  const rows = await db.selectFrom("request_log").selectAll().where("request_id", "=", requestId).where("tenant_id", "=", tenantId).limit(100).execute();
+  let newest: LoggedRequest | undefined;
+  for (const row of rows) {
+    const entry = toLoggedRequest(row);
+    if (newest === undefined || entry.seq > newest.seq) newest = entry;
+  }
+  return newest;
 }
 
 /**
