@@ -1,3 +1,5 @@
+import { REQUEST_SCAN_LIMIT } from "../directory/request-log.js";
+
 /**
  * The request log and status paths of the management API's OpenAPI document (api-openapi.ts
  * spreads them in); written by hand, as the rest of it.
@@ -24,7 +26,7 @@ export const REQUEST_LOG_PATHS = {
     get: {
       operationId: "listRequests",
       summary:
-        "The tenant's SCIM requests as the request log kept them, newest first, with a hint on each failure. Filters no index serves (method, path, an exact status) examine at most 5,000 entries per page: a page may then hold fewer than limit entries, even none, with a nextCursor to continue.",
+        `The tenant's SCIM requests as the request log kept them, newest first, with a hint on each failure. Filters no index serves (method, path, an exact status) examine at most ${REQUEST_SCAN_LIMIT.toLocaleString("en-US")} entries per page: a page may then hold fewer than limit entries, even none, with a nextCursor to continue.`,
       parameters: [
         queryParam("status", { type: "string", pattern: "^([1-5]xx|[1-5][0-9][0-9])$" }, "A class (2xx, 4xx, 5xx) or an exact status such as 401."),
         queryParam("method", { type: "string", pattern: "^[A-Za-z]{1,16}$" }, "GET, POST, PUT, PATCH or DELETE, any case."),

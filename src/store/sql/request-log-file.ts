@@ -57,7 +57,7 @@ export function attachRequestLog(connection: BetterSqlite3.Database, file: strin
     connection.exec(`create table if not exists ${REQUEST_LOG_SCHEMA}.request_log (${COLUMNS});
       create index if not exists ${REQUEST_LOG_SCHEMA}.request_log_tenant_seq on request_log (tenant_id, seq);
       create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_KIND_INDEX} on request_log (tenant_id, authenticated, seq);
-      create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_CLASS_INDEX} on request_log (tenant_id, (${REQUEST_LOG_CLASS_EXPRESSION}), seq);
+      create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_CLASS_INDEX} on request_log (tenant_id, (${REQUEST_LOG_CLASS_EXPRESSION}), seq, status);
       create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_REQUEST_ID_INDEX} on request_log (request_id);`);
   }
   connection.exec(`create table if not exists ${REQUEST_LOG_SCHEMA}.request_log_dropped (${REQUEST_LOG_DROPPED_COLUMNS})`);

@@ -6,7 +6,7 @@ import type { Database } from "./schema.js";
 
 // Reads of the request log for the management API (ADR 0032). `db` is the log where it lives
 // (SQLite: the attached `log` schema). Every read is a range of one of the log's indexes:
-// (tenant_id, seq) or (tenant_id, status / 100, seq); filters no index serves are applied to a
+// (tenant_id, seq) or (tenant_id, status / 100, seq, status); filters no index serves are applied to a
 // bounded window of entries, and a page that ends at the window's edge says where to continue.
 
 type LogDb = Kysely<Database>;

@@ -16,13 +16,13 @@ export function requestLogEventsMigration(dialect: SqlDialect): Migration {
           await sql.raw(`alter table ${REQUEST_LOG_SCHEMA}.request_log add column event_ids text`).execute(db);
         }
         await sql
-          .raw(`create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_CLASS_INDEX} on request_log (tenant_id, (${REQUEST_LOG_CLASS_EXPRESSION}), seq)`)
+          .raw(`create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_CLASS_INDEX} on request_log (tenant_id, (${REQUEST_LOG_CLASS_EXPRESSION}), seq, status)`)
           .execute(db);
         await sql.raw(`create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_REQUEST_ID_INDEX} on request_log (request_id)`).execute(db);
         return;
       }
       await sql`alter table request_log add column if not exists event_ids text`.execute(db);
-      await sql.raw(`create index if not exists ${REQUEST_LOG_CLASS_INDEX} on request_log (tenant_id, (${REQUEST_LOG_CLASS_EXPRESSION}), seq)`).execute(db);
+      await sql.raw(`create index if not exists ${REQUEST_LOG_CLASS_INDEX} on request_log (tenant_id, (${REQUEST_LOG_CLASS_EXPRESSION}), seq, status)`).execute(db);
       await db.schema.createIndex(REQUEST_LOG_REQUEST_ID_INDEX).ifNotExists().on("request_log").column("request_id").execute();
     },
   };
