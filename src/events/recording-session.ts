@@ -2,6 +2,8 @@ import type { ResolvedFilter } from "../scim/filter/ast.js";
 import { ROLES_LIST } from "../directory/lists.js";
 import type { TenantProfile } from "../directory/profiles.js";
 import type {
+  AuditEntry,
+  NewAuditEntry,
   ApiKeyRecord,
   ClaimedDelivery,
   ClaimOptions,
@@ -355,6 +357,12 @@ export class RecordingSession implements StoreSession {
   }
   revokeApiKey(id: string, at: string): Promise<boolean> {
     return this.inner.revokeApiKey(id, at);
+  }
+  insertAuditEntry(entry: NewAuditEntry): Promise<void> {
+    return this.inner.insertAuditEntry(entry);
+  }
+  listAuditEntries(query: { readonly tenantId?: string; readonly before?: number; readonly limit: number }): Promise<readonly AuditEntry[]> {
+    return this.inner.listAuditEntries(query);
   }
   listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]> {
     return this.inner.listRequestLog(tenantId, limit);

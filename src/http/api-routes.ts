@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { API_KEY_PREFIX, apiKeyAllows, authenticateApiKey } from "../directory/api-keys.js";
 import { isKnownToken } from "../directory/tokens.js";
+import { apiKeyActor, type AuditActor } from "../directory/audit.js";
 import { AppError } from "../directory/app-errors.js";
 import {
   GROUP_FIELDS,
@@ -42,7 +43,7 @@ import {
   WEBHOOK_UPDATE_FIELDS,
 } from "../events/webhooks.js";
 import { listAppEvents } from "../events/feed.js";
-import type { Store } from "../store/store.js";
+import type { ApiKeyRecord, Store } from "../store/store.js";
 import { OPENAPI_DOCUMENT } from "./api-openapi.js";
 import { handleApiError, JSON_CONTENT_TYPE } from "./api-errors.js";
 import { REQUEST_LOG_ROUTES } from "./api-routes-requests.js";
@@ -55,7 +56,10 @@ type Params = Readonly<Record<string, string>>;
 type ApiRequest = FastifyRequest<{ Params: Params; Querystring: Record<string, unknown> }>;
 
 /** A use case's context, plus what the webhook routes need: the key that encrypts signing secrets. */
-interface ApiContext extends AppContext {
+export interface ApiContext extends AppContext {
+  /** The API key the request presented, and how the audit log names it. */
+  readonly apiKey: ApiKeyRecord;
+  readonly actor: AuditActor;
   readonly secretKey: SecretKey | undefined;
   readonly webhookDestinations: DestinationPolicy;
 }
@@ -274,6 +278,8 @@ async function authorize(options: ApiRouteOptions, profiles: ProfileCache, reque
   return {
     store,
     tenant,
+    apiKey: key,
+    actor: apiKeyActor(key.id),
     profile: (await profiles.resolve(tenant)).profile,
     secretKey: options.secretKey,
     webhookDestinations: options.webhookDestinations ?? PUBLIC_DESTINATIONS_ONLY,

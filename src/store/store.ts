@@ -59,6 +59,24 @@ export interface NewApiKey {
   readonly hash: string;
 }
 
+/** One control-plane change as stored (src/directory/audit.ts); `seq` orders the log. */
+export interface AuditEntry {
+  readonly seq: number;
+  readonly id: string;
+  /** Null for a change outside any tenant (an administrator key). */
+  readonly tenantId: string | null;
+  readonly tenantSlug: string | null;
+  readonly at: string;
+  /** `apikey:<id>` or `cli`. */
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string;
+  /** JSON text `{"before"?, "after"?}`; null when nothing more than the action is recorded. */
+  readonly details: string | null;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, "seq">;
+
 export interface RequestLogEntry {
   readonly tenantId: string;
   readonly requestId: string;
@@ -474,6 +492,7 @@ export type ReadSession = Pick<
   | "summarizeRequestLog"
   | "countResources"
   | "countUnauthenticatedDropped"
+  | "listAuditEntries"
   | "findActiveApiKey"
   | "listApiKeys"
   | "findList"
@@ -556,6 +575,12 @@ export interface StoreSession {
   countResources(tenantId: string): Promise<ResourceCounts>;
   /** How many of the tenant's unauthenticated entries were removed past their allowance since it was created (ADR 0029); 0 when none. Read it as listRequestLog. */
   countUnauthenticatedDropped(tenantId: string): Promise<number>;
+
+  // Audit log of control-plane changes (src/directory/audit.ts)
+  /** Appends one entry; call it in the transaction of the change it records. */
+  insertAuditEntry(entry: NewAuditEntry): Promise<void>;
+  /** Newest first: every entry, or one tenant's (`tenantId`), with `seq` below `before` when given. */
+  listAuditEntries(query: { readonly tenantId?: string; readonly before?: number; readonly limit: number }): Promise<readonly AuditEntry[]>;
 
   // Change events (docs/decisions/0010-change-events.md)
   /** Appends the events in order after every other event of the tenant; call it last in a writing transaction (it serialises the tenant's event writers until commit). */

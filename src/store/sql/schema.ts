@@ -14,6 +14,7 @@ export interface Database {
   events: EventsTable;
   webhooks: WebhooksTable;
   deliveries: DeliveriesTable;
+  audit_log: AuditLogTable;
 }
 
 export interface TenantsTable {
@@ -26,6 +27,10 @@ export interface TenantsTable {
   profile_version: Generated<number>;
   /** The highest event sequence number retention removed from the feed; 0 when none. */
   events_pruned_seq: Generated<number>;
+  /** A display name (the customer's company); null when none was given. */
+  name: string | null;
+  /** 1, or 0 while the tenant's SCIM sync is switched off (every SCIM request refused). */
+  scim_enabled: Generated<number>;
 }
 
 export interface TokensTable {
@@ -38,6 +43,8 @@ export interface TokensTable {
   revoked: string | null;
   /** The unmanaged user the token belongs to; null for a token of the tenant alone. */
   principal_id: string | null;
+  /** When the token stops working; null for never. */
+  expires_at: string | null;
 }
 
 export interface RequestLogTable {
@@ -172,4 +179,17 @@ export interface DeliveriesTable {
   completed: string | null;
   /** 1 for a delivery made by a replay (migration 0013): a webhook has one replay pending at a time. */
   replayed: Generated<number>;
+}
+
+/** One control-plane change (tenant, profile, token, key, webhook, setting): who, what, when (src/directory/audit.ts). */
+export interface AuditLogTable {
+  seq: Generated<number>;
+  id: string;
+  tenant_id: string | null;
+  tenant_slug: string | null;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  details: string | null;
 }

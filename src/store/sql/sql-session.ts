@@ -1,6 +1,8 @@
 import { type Kysely, sql } from "kysely";
 import {
   type ApiKeyRecord,
+  type AuditEntry,
+  type NewAuditEntry,
   type ClaimedDelivery,
   type ClaimOptions,
   type DeliveryOutcome,
@@ -40,6 +42,7 @@ import {
 } from "../store.js";
 import type { ResolvedFilter } from "../../scim/filter/ast.js";
 import type { SqlDialect, UniqueIndex } from "./dialect.js";
+import { insertAuditEntry, listAuditEntries } from "./audit.js";
 import { appendEvents, eventBounds, eventSeqBefore, listEvents, pruneEvents } from "./events.js";
 import { REQUEST_LOG_COLUMNS, toApiKeyRecord, toEmailRows, toRequestLogEntry, toRequestLogValues, toResourceRow, toStoredResource, toTenant, toTokenRecord } from "./mappers.js";
 import { addMembers, groupsJson, listGroupsOf, listMembers, listMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, scopeKey } from "./memberships.js";
@@ -284,6 +287,7 @@ export class SqlSession implements StoreSession {
       last_used: null,
       revoked: null,
       principal_id: token.principalId ?? null,
+      expires_at: null,
     };
     await this.db.insertInto("tokens").values(row).execute();
     return toTokenRecord(row);
@@ -355,6 +359,14 @@ export class SqlSession implements StoreSession {
   async findList(tenantId: string, name: string): Promise<readonly string[] | undefined> {
     const row = await this.db.selectFrom("app_lists").select("entries").where("tenant_id", "=", tenantId).where("name", "=", name).executeTakeFirst();
     return row === undefined ? undefined : (JSON.parse(row.entries) as string[]);
+  }
+
+  insertAuditEntry(entry: NewAuditEntry): Promise<void> {
+    return insertAuditEntry(this.db, entry);
+  }
+
+  listAuditEntries(query: { readonly tenantId?: string; readonly before?: number; readonly limit: number }): Promise<readonly AuditEntry[]> {
+    return listAuditEntries(this.db, query);
   }
 
   appendEvents(tenantId: string, events: readonly NewEvent[]): Promise<void> {
