@@ -310,6 +310,15 @@ describe("hints on failed requests, produced by real SCIM requests", () => {
     expect((await read("filter")).hint).toContain("a filter Roster cannot evaluate");
     expect((await read("first")).hint).toBeNull();
   });
+
+  it("says that SCIM sync is turned off in the tenant's profile", async () => {
+    await setTenantProfile(t.roster.store, "acme", "sync:\n  users: false\n", "acme.yaml");
+    const refused = await t.acme.scim("/Users", { body: scimUser("dana@example.com") });
+    expect(refused.status).toBe(403);
+    await t.roster.server.flushRequestLog();
+    const entry = (await t.api(`/requests/${requestIdOf(refused)}`)).body;
+    expect(entry.hint).toContain("turned off in this tenant's profile");
+  });
 });
 
 describe("GET /api/v1/tenants/<slug>/status", () => {
