@@ -19,13 +19,19 @@ export interface ContenderSpec {
   readonly limitations: Readonly<Record<string, string>>;
 }
 
+const NO_REQUEST_LOG = {
+  "requests-list": "has no request log to read",
+  "requests-4xx": "has no request log to read",
+};
+
 const POLIS_LIMITATIONS = {
+  ...NO_REQUEST_LOG,
   "group-get": "GET /Groups/{id} answers members: [] (Polis does not serve members)",
   "groups-list": "ignores startIndex/count on /Groups (answers every group at once)",
 };
 
 export const CONTENDERS: readonly ContenderSpec[] = [
-  { id: "ceiling", label: "ceiling (Fastify + better-sqlite3)", kind: "ceiling", processes: 1, database: "ceiling-sqlite", peer: false, durable: true, limitations: {} },
+  { id: "ceiling", label: "ceiling (Fastify + better-sqlite3)", kind: "ceiling", processes: 1, database: "ceiling-sqlite", peer: false, durable: true, limitations: NO_REQUEST_LOG },
   { id: "roster-sqlite", label: "Roster, SQLite", kind: "roster", processes: 1, database: "roster-sqlite", peer: false, durable: true, limitations: {} },
   { id: "roster-pg", label: "Roster, PostgreSQL, 1 process", kind: "roster", processes: 1, database: "roster-pg", peer: false, durable: true, limitations: {} },
   { id: "roster-pg-2p", label: "Roster, PostgreSQL, 2 processes", kind: "roster", processes: 2, database: "roster-pg", peer: false, durable: true, limitations: {} },
@@ -38,6 +44,7 @@ export const CONTENDERS: readonly ContenderSpec[] = [
     peer: true,
     durable: false,
     limitations: {
+      ...NO_REQUEST_LOG,
       // types.js: `Number.isInteger(count)` is false for the query string's "1000", so SCIMMY pages by its default 20.
       "groups-list": "ignores count/startIndex from the query string (scimmy-routers hands SCIMMY strings; it pages by 20)",
     },

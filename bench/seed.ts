@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from "node:fs";
 import Database from "better-sqlite3";
-import { Kysely } from "kysely";
+import { type Insertable, Kysely } from "kysely";
 import { unwrap } from "../src/scim/errors.js";
 import { parseResourceInput } from "../src/scim/resource/parse-resource.js";
 import { tenantSchemas } from "../src/directory/schemas.js";
@@ -10,7 +10,7 @@ import { createPostgresDialect } from "../src/store/sql/dialect-postgres.js";
 import { RosterSqliteDialect, prepareSqliteDatabase } from "../src/store/sql/dialect-sqlite.js";
 import { toEmailRows, toResourceRow } from "../src/store/sql/mappers.js";
 import { requestLogPath } from "../src/store/sql/request-log-file.js";
-import type { Database as Tables } from "../src/store/sql/schema.js";
+import type { RequestLogTable, Database as Tables } from "../src/store/sql/schema.js";
 import type { StoredResource, Tenant } from "../src/store/store.js";
 import { MEMBER_GROUP_INDEX, TENANT_KEYS, type SeedSizes, type TenantKey, groupBody, groupId, oktaUser, userId, userName, usersOf } from "./sizes.js";
 
@@ -53,8 +53,10 @@ export async function seedRoster(url: string, sizes: SeedSizes, progress: Progre
   if (path !== undefined && path !== ":memory:") for (const file of [path, requestLogPath(path)]) for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
   const store = await openStore(url, { migrate: true });
   const tenants = new Map<TenantKey, Tenant>();
+  const logTenants: Tenant[] = [];
   try {
     for (const key of TENANT_KEYS) tenants.set(key, await createTenant(store, key));
+    for (let index = 0; index < sizes.requestLogTenants; index++) logTenants.push(await createTenant(store, `log-${index}`));
   } finally {
     await store.close();
   }
@@ -71,6 +73,8 @@ export async function seedRoster(url: string, sizes: SeedSizes, progress: Progre
   } finally {
     await db.destroy();
   }
+  const large = tenants.get("large");
+  if (large !== undefined) await seedRequestLog(url, large, logTenants, sizes.requestLogEntries, progress);
   const marker = await openStore(url);
   try {
     await createTenant(marker, SEEDED_MARKER);
@@ -126,4 +130,53 @@ async function seedMembers(db: Kysely<Tables>, tenant: Tenant, key: TenantKey, c
       for (const slice of slices(rows)) await trx.insertInto("group_members").values(slice).execute();
     });
   });
+}
+
+/** The request log's table where it lives: on SQLite its own file beside the database (ADR 0014), which migrating created. */
+function openLog(url: string): Kysely<Tables> {
+  const path = sqlitePath(url);
+  return path === undefined ? openTables(url) : openTables(requestLogPath(path));
+}
+
+/**
+ * `count` request-log entries, one in two of them `large`'s and the others spread over the log
+ * tenants in turn, a millisecond apart: mostly 200s, with 201s, 409s and unauthenticated 401s,
+ * as an identity provider's traffic looks (the request-log workloads read `large`'s newest).
+ */
+async function seedRequestLog(url: string, large: Tenant, others: readonly Tenant[], count: number, progress: Progress): Promise<void> {
+  const db = openLog(url);
+  const start = Date.parse(SEEDED_AT);
+  try {
+    await inBatches(count, 1, async (from, to) => {
+      const rows: Insertable<RequestLogTable>[] = [];
+      for (let index = from; index < to; index++) {
+        const tenant = index % 2 === 0 || others.length === 0 ? large : (others[Math.floor(index / 2) % others.length] ?? large);
+        // Every tenant gets the same mix: the roll counts its own entries.
+        const roll = Math.floor(index / 2) % 100;
+        const status = roll < 90 ? 200 : roll < 95 ? 201 : roll < 99 ? 401 : 409;
+        rows.push({
+          tenant_id: tenant.id,
+          request_id: `seed-${index}`,
+          at: new Date(start + index).toISOString(),
+          method: status === 201 || status === 409 ? "POST" : "GET",
+          path: `/scim/v2/${tenant.slug}/Users${status === 200 ? `?filter=userName%20eq%20%22user${index}%40example.com%22` : ""}`,
+          status,
+          duration_ms: 1.5,
+          scim_type: status === 409 ? "uniqueness" : null,
+          error_detail: status === 401 ? "the bearer token is not valid for this SCIM base URL (unknown, revoked, or issued for another tenant)" : status === 409 ? "userName is already taken" : null,
+          user_agent: "Okta SCIM Client 1.0.0",
+          request_body: null,
+          notes: null,
+          authenticated: status === 401 ? 0 : 1,
+          event_ids: null,
+        });
+      }
+      await db.transaction().execute(async (trx) => {
+        for (const slice of slices(rows)) await trx.insertInto("request_log").values(slice).execute();
+      });
+      if (to % 100_000 < BATCH) progress(`request log: ${to} / ${count} entries`);
+    });
+  } finally {
+    await db.destroy();
+  }
 }

@@ -10,6 +10,9 @@ export interface SeedSizes {
   readonly bigGroupMembers: number;
   /** Users of the `import` tenant, paged through by the Okta import workload. */
   readonly importUsers: number;
+  /** Request-log entries in all, half of them the `large` tenant's, the rest spread over `requestLogTenants` other tenants. */
+  readonly requestLogEntries: number;
+  readonly requestLogTenants: number;
 }
 
 export const FULL_SIZES: SeedSizes = {
@@ -18,6 +21,8 @@ export const FULL_SIZES: SeedSizes = {
   largeUsers: 1_000_000,
   bigGroupMembers: 100_000,
   importUsers: 100_000,
+  requestLogEntries: 1_000_000,
+  requestLogTenants: 100,
 };
 
 export const QUICK_SIZES: SeedSizes = {
@@ -26,6 +31,8 @@ export const QUICK_SIZES: SeedSizes = {
   largeUsers: 20_000,
   bigGroupMembers: 10_000,
   importUsers: 5_000,
+  requestLogEntries: 100_000,
+  requestLogTenants: 20,
 };
 
 export const TINY_SIZES: SeedSizes = {
@@ -35,6 +42,8 @@ export const TINY_SIZES: SeedSizes = {
   // Over one page of members (1 000), so the paged group writer is exercised.
   bigGroupMembers: 1_500,
   importUsers: 150,
+  requestLogEntries: 400,
+  requestLogTenants: 3,
 };
 
 export type TenantKey = "small" | "large" | "import";
@@ -47,7 +56,7 @@ export function usersOf(sizes: SeedSizes, tenant: TenantKey): number {
 
 /** A short stable key naming a seed, used in cache file and database names. */
 export function sizesKey(sizes: SeedSizes): string {
-  return [sizes.smallUsers, sizes.smallGroupMembers, sizes.largeUsers, sizes.bigGroupMembers, sizes.importUsers].join("_");
+  return [sizes.smallUsers, sizes.smallGroupMembers, sizes.largeUsers, sizes.bigGroupMembers, sizes.importUsers, sizes.requestLogEntries, sizes.requestLogTenants].join("_");
 }
 
 const TENANT_DIGIT: Readonly<Record<TenantKey, string>> = { small: "1", large: "2", import: "3" };

@@ -215,6 +215,36 @@ async function pageThrough(target: Target, resource: "Users" | "Groups", count: 
   return { value: seconds };
 }
 
+/** The tenant's management API as a load target (Roster only); undefined for a contender without one. */
+function managementApi(target: Target): Target["endpoint"] | undefined {
+  return target.endpoint.managementApi;
+}
+
+/** Reading the request log as a settings page does: the newest 100 entries of the `large` tenant (`query` filters them). */
+function requestLogWorkload(id: string, label: string, query: string, check: (entry: Record<string, unknown>) => boolean): Workload {
+  const request: LoadRequest = { method: "GET", path: `/requests?limit=100${query}` };
+  return {
+    id,
+    label,
+    unit: "req/s",
+    tenants: ["large"],
+    async verify(target) {
+      const api = managementApi(target);
+      if (api === undefined) return "no management API (request log) to read";
+      const answer = await call(api, request);
+      const data = body(answer)["data"];
+      // The unfiltered page is full; a filtered one holds what the (tiny) seed has, at least one.
+      if (answer.status !== 200 || !Array.isArray(data) || !(query === "" ? data.length === 100 : data.length > 0 && data.length <= 100)) return `expected ${query === "" ? "100" : "1 to 100"} entries, got ${describe(answer)}`;
+      return data.every((entry: Record<string, unknown>) => check(entry)) ? undefined : `an entry does not match ${query}: ${describe(answer)}`;
+    },
+    async measure(target, settings) {
+      const api = managementApi(target);
+      if (api === undefined) return { value: Number.NaN, error: "no management API" };
+      return rate({ ...target, endpoint: api }, settings, () => request, [200]);
+    },
+  };
+}
+
 export function workloads(): Workload[] {
   return [
     {
@@ -312,6 +342,8 @@ export function workloads(): Workload[] {
       },
       measure: (target) => pageThrough(target, "Users", 100, ""),
     },
+    requestLogWorkload("requests-list", "request log: newest 100 entries of one tenant, 1 M entries among 100 tenants (management API)", "", () => true),
+    requestLogWorkload("requests-4xx", "request log: newest 100 4xx entries of that tenant (status=4xx)", "&status=4xx", (entry) => Number(entry["status"]) >= 400 && Number(entry["status"]) < 500),
     {
       id: "mixed",
       label: "mixed Okta day (70 % lookup, 15 % update, 10 % create, 5 % membership), 50 connections",

@@ -19,6 +19,8 @@ export interface TenantEndpoint {
   /** Ids of seeded users and groups when the contender chose them itself (else sizes.ts ids). */
   readonly userIds?: readonly string[];
   readonly groupIds?: readonly string[];
+  /** Roster only: the tenant's management API (`…/api/v1/tenants/<slug>`) and an API key of the tenant. */
+  readonly managementApi?: { readonly base: string; readonly token: string };
 }
 
 export interface ServerReady {

@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 // BENCH_ROSTER_DIST names another build's dist/ (bench/cpu-per-request.ts compares builds).
 const dist = process.env["BENCH_ROSTER_DIST"] === undefined ? new URL("../../dist/", import.meta.url) : pathToFileURL(`${process.env["BENCH_ROSTER_DIST"]}/`);
 const { createToken } = await import(new URL("directory/tokens.js", dist).href);
+const { createApiKey } = await import(new URL("directory/api-keys.js", dist).href);
 const { findTenantBySlug } = await import(new URL("directory/tenants.js", dist).href);
 const { startServer } = await import(new URL("http/server.js", dist).href);
 const { openStore } = await import(new URL("store/open-store.js", dist).href);
@@ -43,7 +44,11 @@ async function issueTokens(database, url) {
     for (const key of TENANTS) {
       const tenant = await findTenantBySlug(store, key);
       if (tenant === undefined) throw new Error(`bench: tenant ${key} is not seeded in ${database}`);
-      tenants[key] = { base: `${url}/scim/v2/${key}`, token: (await createToken(store, tenant, "bench")).token };
+      tenants[key] = {
+        base: `${url}/scim/v2/${key}`,
+        token: (await createToken(store, tenant, "bench")).token,
+        managementApi: { base: `${url}/api/v1/tenants/${key}`, token: (await createApiKey(store, tenant, "bench")).key },
+      };
     }
     return tenants;
   } finally {

@@ -1,3 +1,4 @@
+import { latestRequests } from "../directory/request-log.js";
 import { getTenantBySlug } from "../directory/tenants.js";
 import type { RequestLogEntry } from "../store/store.js";
 import {
@@ -49,11 +50,9 @@ export const requestsCommand: Command = {
     const slug = requireOption(command, "tenant", values.tenant);
     const limit = parseLimit(values.limit);
     const { entries, dropped } = await withStore(resolveDatabase(values.database, ctx), async (store) => {
-      const tenant = await getTenantBySlug(store, slug);
-      return store.read(async (session) => ({
-        entries: await session.listRequestLog(tenant.id, limit),
-        dropped: await session.countUnauthenticatedDropped(tenant.id),
-      }));
+      const latest = await latestRequests({ store, tenant: await getTenantBySlug(store, slug) }, limit);
+      // The log's position is the API's cursor, not part of an entry.
+      return { dropped: latest.dropped, entries: latest.entries.map(({ seq: _seq, ...entry }): RequestLogEntry => entry) };
     });
     if (values.json === true) {
       ctx.out(JSON.stringify(entries));

@@ -47,6 +47,8 @@ export interface ScimContext {
   readonly profile?: TenantProfile;
   /** What the request did other than asked (an update the profile ignores); the request log records them. */
   readonly notes?: string[];
+  /** The ids of the change events the request's transactions committed (`store` pushes them: withEventIds); the request log records them. */
+  readonly eventIds?: string[];
 }
 
 /** `attributes` / `excludedAttributes`, already resolved against the resource's schema. */

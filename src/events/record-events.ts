@@ -8,6 +8,12 @@ import { isEmpty } from "./transaction-notes.js";
 /** A Store that records a change event for every change it commits (docs/decisions/0010-change-events.md). */
 export interface RecordingStore extends Store {
   /**
+   * As Store.transaction; after it commits, the ids of the events it appended are pushed to
+   * `options.eventIds` (nothing for a transaction rolled back): what the request log keeps of a
+   * SCIM request (withEventIds).
+   */
+  transaction<T>(fn: (session: StoreSession) => Promise<T>, options?: { readonly eventIds?: string[] }): Promise<T>;
+  /**
    * Calls `listener` after each commit that appended events, once per tenant that got some
    * (the webhook dispatcher wakes on it). Returns a function that unsubscribes. A listener
    * that throws is ignored: the change is committed already.
@@ -36,7 +42,7 @@ export function recordEvents(store: Store, options: RecordEventsOptions = {}): R
   const views = new TenantViews();
   const listeners = new Set<(tenantId: string) => void>();
 
-  async function appendNoted(session: RecordingSession): Promise<string[]> {
+  async function appendNoted(session: RecordingSession, eventIds: string[]): Promise<string[]> {
     const appended: string[] = [];
     for (const [tenantId, notes] of session.notes) {
       if (isEmpty(notes)) continue;
@@ -54,6 +60,7 @@ export function recordEvents(store: Store, options: RecordEventsOptions = {}): R
       );
       if (events.length === 0) continue;
       await session.inner.appendEvents(tenantId, events);
+      for (const event of events) eventIds.push(event.id);
       appended.push(tenantId);
     }
     return appended;
@@ -70,14 +77,18 @@ export function recordEvents(store: Store, options: RecordEventsOptions = {}): R
     // Reads change nothing: nothing to record.
     read: (fn) => store.read(fn),
     snapshot: (fn, options) => store.snapshot(fn, options),
-    async transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (session: StoreSession) => Promise<T>, options?: { readonly eventIds?: string[] }): Promise<T> {
       let appended: string[] = [];
+      let eventIds: string[] = [];
       const result = await store.transaction(async (inner) => {
         const session = new RecordingSession(inner, views);
         const value = await fn(session);
-        appended = await appendNoted(session);
+        // A retried attempt starts over: only the committed attempt's events are reported.
+        eventIds = [];
+        appended = await appendNoted(session, eventIds);
         return value;
       });
+      options?.eventIds?.push(...eventIds);
       for (const tenantId of appended) {
         for (const listener of listeners) {
           try {
@@ -94,4 +105,14 @@ export function recordEvents(store: Store, options: RecordEventsOptions = {}): R
       return () => listeners.delete(listener);
     },
   };
+}
+
+/**
+ * The store as a request's use cases see it: every transaction committed through it pushes the
+ * ids of the events it appended to `eventIds` (the request log links a request to its events,
+ * ADR 0032). A store that does not record events is returned as is.
+ */
+export function withEventIds(store: Store, eventIds: string[]): Store {
+  if (!isRecordingStore(store)) return store;
+  return { ...store, transaction: <T>(fn: (session: StoreSession) => Promise<T>) => store.transaction(fn, { eventIds }) };
 }

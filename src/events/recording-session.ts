@@ -23,7 +23,12 @@ import type {
   NewApiKey,
   NewEvent,
   NewToken,
+  LoggedRequest,
   RequestLogEntry,
+  RequestLogPage,
+  RequestLogQuery,
+  RequestLogSummary,
+  ResourceCounts,
   ResourceKind,
   ResourcePage,
   ResourceQuery,
@@ -393,6 +398,19 @@ export class RecordingSession implements StoreSession {
   }
   listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]> {
     return this.inner.listRequestLog(tenantId, limit);
+  }
+
+  queryRequestLog(tenantId: string, query: RequestLogQuery): Promise<RequestLogPage> {
+    return this.inner.queryRequestLog(tenantId, query);
+  }
+  findRequestLogEntry(tenantId: string, requestId: string): Promise<LoggedRequest | undefined> {
+    return this.inner.findRequestLogEntry(tenantId, requestId);
+  }
+  summarizeRequestLog(tenantId: string, since: string): Promise<RequestLogSummary> {
+    return this.inner.summarizeRequestLog(tenantId, since);
+  }
+  countResources(tenantId: string): Promise<ResourceCounts> {
+    return this.inner.countResources(tenantId);
   }
 
   countUnauthenticatedDropped(tenantId: string): Promise<number> {

@@ -5,6 +5,7 @@ import { TOKEN_PATHS, TOKEN_SCHEMAS } from "./openapi-tokens.js";
 import { PROFILE_PATHS, PROFILE_SCHEMAS } from "./openapi-profiles.js";
 import { TENANT_PATHS, TENANT_SCHEMAS } from "./openapi-tenants.js";
 import { CONTACT_MAX_VALUES, IDENTIFIER_MAX_LENGTH, TEXT_MAX_LENGTH } from "../scim/schema/limits.js";
+import { REQUEST_LOG_PATHS, REQUEST_LOG_SCHEMAS } from "./openapi-requests.js";
 
 /**
  * The OpenAPI 3.1 description of the management API, served at /api/v1/openapi.json.
@@ -221,6 +222,7 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    ...REQUEST_LOG_PATHS,
     "/tenants/{tenant}/webhooks": {
       parameters: [TENANT],
       get: {
@@ -290,6 +292,7 @@ export const OPENAPI_DOCUMENT = {
       ...TOKEN_SCHEMAS,
       ...PROFILE_SCHEMAS,
       ...TENANT_SCHEMAS,
+      ...REQUEST_LOG_SCHEMAS,
       Error: {
         type: "object",
         required: ["error"],

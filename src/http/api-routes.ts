@@ -47,6 +47,7 @@ import type { ApiKeyRecord, Store } from "../store/store.js";
 import { OPENAPI_DOCUMENT } from "./api-openapi.js";
 import { TOKEN_ROUTES } from "./api-routes-tokens.js";
 import { handleApiError, JSON_CONTENT_TYPE } from "./api-errors.js";
+import { REQUEST_LOG_ROUTES } from "./api-routes-requests.js";
 import { bearerToken } from "./auth.js";
 import { methodsNotServed } from "./methods.js";
 import type { OriginOf } from "./public-url.js";
@@ -243,6 +244,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: "GET", url: `${T}/events`, query: ["after", "limit"], body: "none", handle: (c, _p, r) => listAppEvents(c, r.query).then(json(200)) },
   ...TOKEN_ROUTES,
   ...PROFILE_ROUTES,
+  ...REQUEST_LOG_ROUTES,
 ];
 
 /** How a route names itself in an error: `GET users/{id}`. */

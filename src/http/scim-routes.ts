@@ -15,6 +15,7 @@ import { assertScimEnabled, assertUserSyncEnabled } from "../directory/profile-s
 import { ProfileCache } from "../directory/tenant-profiles.js";
 import { listResources, parseListParams, resolveProjection, searchAll } from "../directory/search.js";
 import { formatETag, matchesIfNoneMatch } from "../directory/versions.js";
+import { withEventIds } from "../events/record-events.js";
 import { ScimError } from "../scim/errors.js";
 import type { ResourceKind, Store } from "../store/store.js";
 import { authenticate } from "./auth.js";
@@ -83,14 +84,16 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRouteOptions
   async function attachContext(request: FastifyRequest): Promise<ScimContext> {
     const tenant = await authenticate(store, request, (request.params as Params).tenant);
     const { profile, schemas, visibility } = await profiles.resolve(tenant);
+    const eventIds: string[] = [];
     const scim: ScimContext = {
-      store,
+      store: withEventIds(store, eventIds),
       tenant,
       baseUrl: `${options.origin(request)}/scim/v2/${tenant.slug}`,
       schemas,
       visibility,
       profile,
       notes: [],
+      eventIds,
     };
     (request as unknown as WithContext)[SCIM_CONTEXT] = scim;
     return scim;

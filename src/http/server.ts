@@ -236,7 +236,9 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
 
   function logEntry(request: FastifyRequest, reply: FastifyReply, tenant: Tenant, authenticated: boolean): void {
     const error = loggedErrorOf(request);
-    const notes = scimContextOf(request)?.notes;
+    const scim = scimContextOf(request);
+    const notes = scim?.notes;
+    const eventIds = scim?.eventIds;
     const userAgent = request.headers["user-agent"];
     const url = redactUrl(request.url);
     const search = redactSearchFilter(request.body);
@@ -253,6 +255,7 @@ export async function buildApp(options: AppOptions): Promise<RosterApp> {
       userAgent: userAgent ?? null,
       requestBody: redactBody(search.body),
       ...(notes === undefined || notes.length === 0 ? {} : { notes }),
+      ...(eventIds === undefined || eventIds.length === 0 ? {} : { eventIds }),
       ...(authenticated ? {} : { unauthenticated: true as const }),
     });
   }

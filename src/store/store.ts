@@ -128,6 +128,56 @@ export interface RequestLogEntry {
    * are kept under an allowance of their own (ADR 0029).
    */
   readonly unauthenticated?: true;
+  /** The ids of the change events the request caused (every operation's, for /Bulk), in the order they were recorded; absent when none. */
+  readonly eventIds?: readonly string[];
+}
+
+/** An entry as read back, with its position in the log (`seq`: higher is newer). */
+export interface LoggedRequest extends RequestLogEntry {
+  readonly seq: number;
+}
+
+/** A status filter of the request log: a class (4 for 4xx) or one exact status. */
+export type RequestStatusFilter = { readonly kind: "class"; readonly value: number } | { readonly kind: "code"; readonly value: number };
+
+/** What queryRequestLog reads (ADR 0032). */
+export interface RequestLogQuery {
+  readonly limit: number;
+  /** Only entries with `seq` below this one (the position a page continues from). */
+  readonly before?: number;
+  readonly status?: RequestStatusFilter;
+  /** Exact, as logged (upper case). */
+  readonly method?: string;
+  /** The logged path (query string included) starts with it, case-sensitively. */
+  readonly pathPrefix?: string;
+  /** ISO times, inclusive. */
+  readonly since?: string;
+  readonly until?: string;
+  /**
+   * The most entries one page examines for the filters no index serves (method, path, an exact
+   * status): a page may then hold fewer than `limit` entries, with `next` to continue from.
+   */
+  readonly scanLimit: number;
+}
+
+export interface RequestLogPage {
+  readonly entries: readonly LoggedRequest[];
+  /** Where the next page starts (its `before`); undefined when nothing older can match. */
+  readonly next: number | undefined;
+}
+
+/** What a tenant's status page shows of its request log (ADR 0032). */
+export interface RequestLogSummary {
+  readonly first: LoggedRequest | undefined;
+  readonly last: LoggedRequest | undefined;
+  /** Entries answered at or after `since`, by status class (2 for 2xx…); classes without any are absent. */
+  readonly classCounts: ReadonlyMap<number, number>;
+}
+
+/** A tenant's resources counted by state: users (active or not, managed or not) and groups (managed or not). */
+export interface ResourceCounts {
+  readonly users: { readonly active: number; readonly inactive: number; readonly managed: number; readonly unmanaged: number };
+  readonly groups: { readonly managed: number; readonly unmanaged: number };
 }
 
 /** How many entries of each kind the request log keeps per tenant, the newest (ADR 0029). */
@@ -488,6 +538,10 @@ export type ReadSession = Pick<
   | "findToken"
   | "findTokenByHash"
   | "listRequestLog"
+  | "queryRequestLog"
+  | "findRequestLogEntry"
+  | "summarizeRequestLog"
+  | "countResources"
   | "countUnauthenticatedDropped"
   | "listAuditEntries"
   | "findActiveApiKey"
@@ -578,6 +632,14 @@ export interface StoreSession {
    * connection has the log's file attached only while migrating (ADR 0017).
    */
   listRequestLog(tenantId: string, limit: number): Promise<readonly RequestLogEntry[]>;
+  /** A page of the tenant's entries matching the query, newest first (ADR 0032). Read it as listRequestLog. */
+  queryRequestLog(tenantId: string, query: RequestLogQuery): Promise<RequestLogPage>;
+  /** The tenant's newest entry with that request id; undefined when it has none. Read it as listRequestLog. */
+  findRequestLogEntry(tenantId: string, requestId: string): Promise<LoggedRequest | undefined>;
+  /** The tenant's oldest and newest entries and the counts by status class of those answered at or after `since`. Read it as listRequestLog. */
+  summarizeRequestLog(tenantId: string, since: string): Promise<RequestLogSummary>;
+  /** The tenant's users and groups counted by state, in SQL (no row is loaded). */
+  countResources(tenantId: string): Promise<ResourceCounts>;
   /** How many of the tenant's unauthenticated entries were removed past their allowance since it was created (ADR 0029); 0 when none. Read it as listRequestLog. */
   countUnauthenticatedDropped(tenantId: string): Promise<number>;
 

@@ -43,6 +43,9 @@ const API_ENDPOINTS: Readonly<Record<string, string>> = {
   "/api/v1/audit": "GET",
   "/api/v1/api-keys": "GET, POST",
   "/api/v1/api-keys/:id": "DELETE",
+  "/api/v1/tenants/:tenant/requests": "GET",
+  "/api/v1/tenants/:tenant/requests/:requestId": "GET",
+  "/api/v1/tenants/:tenant/status": "GET",
 };
 
 /** Every method Fastify routes (fetch refuses TRACE, so requests go through node:http). */

@@ -50,6 +50,7 @@ export function toRequestLogEntry(row: Selectable<RequestLogTable>): RequestLogE
     requestBody: row.request_body,
     ...(row.notes === null ? {} : { notes: JSON.parse(row.notes) as string[] }),
     ...(Number(row.authenticated) === 0 ? { unauthenticated: true as const } : {}),
+    ...(row.event_ids === null ? {} : { eventIds: JSON.parse(row.event_ids) as string[] }),
   };
 }
 
@@ -68,12 +69,14 @@ export const REQUEST_LOG_COLUMNS = [
   "request_body",
   "notes",
   "authenticated",
+  "event_ids",
 ] as const satisfies readonly (keyof RequestLogTable)[];
 
 /** An entry as the values of its row, in REQUEST_LOG_COLUMNS order (toRequestLogEntry reads it back). */
 export function toRequestLogValues(entry: RequestLogEntry): (string | number | null)[] {
   const notes = entry.notes === undefined || entry.notes.length === 0 ? null : JSON.stringify(entry.notes);
-  return [entry.tenantId, entry.requestId, entry.at, entry.method, entry.path, entry.status, entry.durationMs, entry.scimType, entry.errorDetail, entry.userAgent, entry.requestBody, notes, entry.unauthenticated === true ? 0 : 1];
+  const eventIds = entry.eventIds === undefined || entry.eventIds.length === 0 ? null : JSON.stringify(entry.eventIds);
+  return [entry.tenantId, entry.requestId, entry.at, entry.method, entry.path, entry.status, entry.durationMs, entry.scimType, entry.errorDetail, entry.userAgent, entry.requestBody, notes, entry.unauthenticated === true ? 0 : 1, eventIds];
 }
 
 export type ResourceRow = Pick<

@@ -19,13 +19,24 @@ export function requestLogPath(databasePath: string): string {
 
 const COLUMNS = `seq integer primary key autoincrement, tenant_id text not null, request_id text not null, at text not null,
   method text not null, path text not null, status integer not null, duration_ms real not null, scim_type text,
-  error_detail text, user_agent text, request_body text, notes text, authenticated integer not null default 1`;
+  error_detail text, user_agent text, request_body text, notes text, authenticated integer not null default 1, event_ids text`;
 
 /** The per-tenant count of unauthenticated entries pruned past their allowance (ADR 0029). */
 export const REQUEST_LOG_DROPPED_COLUMNS = "tenant_id text primary key, unauthenticated integer not null default 0";
 
 /** Each tenant's entries of one kind, newest last: what listing and pruning one kind read (ADR 0029). */
 export const REQUEST_LOG_KIND_INDEX = "request_log_tenant_kind_seq";
+
+/**
+ * Each tenant's entries of one status class (2 for 2xx…), newest last: a listing filtered by
+ * class and the status counts read ranges of it (ADR 0032). Queries must write the class as
+ * this same expression, `status / 100` with the literal 100, for both databases to use it.
+ */
+export const REQUEST_LOG_CLASS_INDEX = "request_log_tenant_class_seq";
+export const REQUEST_LOG_CLASS_EXPRESSION = "status / 100";
+
+/** Entries by request id: the management API reads one request by it (ADR 0032). */
+export const REQUEST_LOG_REQUEST_ID_INDEX = "request_log_request_id";
 
 /**
  * Attaches the request log's file as `log`. A writable connection (the store's write
@@ -39,12 +50,15 @@ export function attachRequestLog(connection: BetterSqlite3.Database, file: strin
   if (!options.writable) return;
   if (file !== ":memory:") enableWal(connection, REQUEST_LOG_SCHEMA);
   connection.pragma(`${REQUEST_LOG_SCHEMA}.synchronous = NORMAL`);
-  // A file made before migration 0012 is brought up to date by it; a new one is made whole.
+  // A file made before migration 0012 is brought up to date by it; a new one is made whole
+  // (`if not exists`: two processes opening a new database at once may both get here).
   const exists = connection.prepare(`select 1 from ${REQUEST_LOG_SCHEMA}.sqlite_master where type = 'table' and name = 'request_log'`).get() !== undefined;
   if (!exists) {
-    connection.exec(`create table ${REQUEST_LOG_SCHEMA}.request_log (${COLUMNS});
+    connection.exec(`create table if not exists ${REQUEST_LOG_SCHEMA}.request_log (${COLUMNS});
       create index if not exists ${REQUEST_LOG_SCHEMA}.request_log_tenant_seq on request_log (tenant_id, seq);
-      create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_KIND_INDEX} on request_log (tenant_id, authenticated, seq);`);
+      create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_KIND_INDEX} on request_log (tenant_id, authenticated, seq);
+      create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_CLASS_INDEX} on request_log (tenant_id, (${REQUEST_LOG_CLASS_EXPRESSION}), seq, status);
+      create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_REQUEST_ID_INDEX} on request_log (request_id);`);
   }
   connection.exec(`create table if not exists ${REQUEST_LOG_SCHEMA}.request_log_dropped (${REQUEST_LOG_DROPPED_COLUMNS})`);
 }

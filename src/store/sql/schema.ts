@@ -64,6 +64,8 @@ export interface RequestLogTable {
   notes: string | null;
   /** 1, or 0 for a request answered without an authenticated tenant (ADR 0029). */
   authenticated: Generated<number>;
+  /** The ids of the change events the request caused, a JSON array of strings (migration 0015); null when none. */
+  event_ids: string | null;
 }
 
 /** Per tenant, how many unauthenticated request-log entries were pruned past their allowance (ADR 0029). */

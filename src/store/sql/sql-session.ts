@@ -21,8 +21,13 @@ import {
   type NewEvent,
   type NewApiKey,
   type NewToken,
+  type LoggedRequest,
   type RequestLogEntry,
+  type RequestLogPage,
+  type RequestLogQuery,
   type RequestLogRetention,
+  type RequestLogSummary,
+  type ResourceCounts,
   type ResourceKind,
   type ResourcePage,
   type ResourceQuery,
@@ -46,6 +51,7 @@ import { appendEvents, eventBounds, eventSeqBefore, listEvents, pruneEvents } fr
 import { REQUEST_LOG_COLUMNS, toApiKeyRecord, toEmailRows, toRequestLogEntry, toRequestLogValues, toResourceRow, toStoredResource, toTenant, toTokenRecord } from "./mappers.js";
 import { addMembers, groupsJson, listGroupsOf, listMembers, listMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, scopeKey } from "./memberships.js";
 import { PreparedQuery, powerOfTwoRuns, preparedInsert } from "./prepared-query.js";
+import { countResources, findRequestLogEntry, queryRequestLog, summarizeRequestLog } from "./request-log-queries.js";
 import { type ListMemo, queryResources } from "./query-resources.js";
 import type { Database, ResourceEmailsTable, ResourcesTable } from "./schema.js";
 import {
@@ -107,7 +113,7 @@ const INSERT_REQUEST_LOG = new PreparedQuery((db, param, rows, dialect) => {
   return { compile: () => insert.compile(db) };
 });
 
-/** The most entries one request-log insert writes: 64 × 13 values stays far below every database's parameter limit. */
+/** The most entries one request-log insert writes: 64 × 14 values stays far below every database's parameter limit. */
 const REQUEST_LOG_ROWS = 64;
 
 function resourceById(lock: boolean, groups: GroupsScope | undefined) {
@@ -511,6 +517,22 @@ export class SqlSession implements StoreSession {
       .limit(Math.max(0, Math.trunc(limit)))
       .execute();
     return rows.map(toRequestLogEntry);
+  }
+
+  queryRequestLog(tenantId: string, query: RequestLogQuery): Promise<RequestLogPage> {
+    return queryRequestLog(this.requestLog, tenantId, query);
+  }
+
+  findRequestLogEntry(tenantId: string, requestId: string): Promise<LoggedRequest | undefined> {
+    return findRequestLogEntry(this.requestLog, tenantId, requestId);
+  }
+
+  summarizeRequestLog(tenantId: string, since: string): Promise<RequestLogSummary> {
+    return summarizeRequestLog(this.requestLog, tenantId, since);
+  }
+
+  countResources(tenantId: string): Promise<ResourceCounts> {
+    return countResources(this.db, tenantId);
   }
 
   async countUnauthenticatedDropped(tenantId: string): Promise<number> {

@@ -14,6 +14,7 @@ import { tenantEventSequencesMigration } from "./0011-tenant-event-sequences.js"
 import { requestLogAllowanceMigration } from "./0012-request-log-allowance.js";
 import { deliveryReplaysMigration } from "./0013-delivery-replays.js";
 import { controlPlaneMigration } from "./0014-control-plane.js";
+import { requestLogEventsMigration } from "./0015-request-log-events.js";
 
 /** A static list (no directory scanning), so migrations run the same from src/ and dist/. Names sort in order. */
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
@@ -34,6 +35,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         "0012-request-log-allowance": requestLogAllowanceMigration(dialect),
         "0013-delivery-replays": deliveryReplaysMigration(dialect),
         "0014-control-plane": controlPlaneMigration(dialect),
+        "0015-request-log-events": requestLogEventsMigration(dialect),
       };
     },
   };
