@@ -35,6 +35,8 @@ const API_ENDPOINTS: Readonly<Record<string, string>> = {
   "/api/v1/tenants/:tenant/webhooks/:id/deliveries": "GET",
   "/api/v1/tenants/:tenant/webhooks/:id/replay": "POST",
   "/api/v1/tenants/:tenant/events": "GET",
+  "/api/v1/tenants/:tenant/scim-tokens": "GET, POST",
+  "/api/v1/tenants/:tenant/scim-tokens/:id": "GET, DELETE",
 };
 
 /** Every method Fastify routes (fetch refuses TRACE, so requests go through node:http). */
