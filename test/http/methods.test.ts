@@ -46,6 +46,8 @@ const API_ENDPOINTS: Readonly<Record<string, string>> = {
   "/api/v1/tenants/:tenant/requests": "GET",
   "/api/v1/tenants/:tenant/requests/:requestId": "GET",
   "/api/v1/tenants/:tenant/status": "GET",
+  "/api/v1/tenants/:tenant/scim-tokens": "GET, POST",
+  "/api/v1/tenants/:tenant/scim-tokens/:id": "GET, DELETE",
 };
 
 /** Every method Fastify routes (fetch refuses TRACE, so requests go through node:http). */
