@@ -6,6 +6,7 @@ import { PROFILE_PATHS, PROFILE_SCHEMAS } from "./openapi-profiles.js";
 import { TENANT_PATHS, TENANT_SCHEMAS } from "./openapi-tenants.js";
 import { CONTACT_MAX_VALUES, IDENTIFIER_MAX_LENGTH, TEXT_MAX_LENGTH } from "../scim/schema/limits.js";
 import { REQUEST_LOG_PATHS, REQUEST_LOG_SCHEMAS } from "./openapi-requests.js";
+import { NO_CONTENT, PAGING, TENANT, body, error, idParam, ok, page, queryParam, ref } from "./openapi-parts.js";
 
 /**
  * The OpenAPI 3.1 description of the management API, served at /api/v1/openapi.json.
@@ -13,11 +14,6 @@ import { REQUEST_LOG_PATHS, REQUEST_LOG_SCHEMAS } from "./openapi-requests.js";
  * methods equal to API_ROUTES.
  */
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const jsonContent = (schema: unknown) => ({ "application/json": { schema } });
-const ok = (description: string, schema: unknown) => ({ description, content: jsonContent(schema) });
-const error = (description: string) => ({ description, content: jsonContent(ref("Error")) });
-const NO_CONTENT = { "204": { description: "Done; no body." } };
 const COMMON_ERRORS = {
   "400": error(
     "invalidRequest or invalidCursor: the message says what was wrong and where. A query parameter or body field the operation does not declare here is invalidRequest, naming it.",
@@ -28,23 +24,10 @@ const COMMON_ERRORS = {
 };
 const MANAGED_ERROR = { "409": error("managedByIdentityProvider: the entity was created over SCIM; change it in the identity provider.") };
 
-const idParam = (name: string, description: string) => ({ name, in: "path", required: true, schema: { type: "string" }, description });
-const queryParam = (name: string, schema: unknown, description: string) => ({ name, in: "query", required: false, schema, description });
-const TENANT = idParam("tenant", "The tenant's slug.");
-const PAGING = [
-  queryParam("limit", { type: "integer", minimum: 1, maximum: 1000, default: 100 }, "Page size."),
-  queryParam("cursor", { type: "string" }, "nextCursor of the previous page, unchanged; same filters."),
-];
-const page = (item: string) => ({
-  type: "object",
-  required: ["data", "nextCursor"],
-  properties: { data: { type: "array", items: ref(item) }, nextCursor: { type: ["string", "null"], description: "null on the last page" } },
-});
 const names = { type: "array", items: { type: "string", minLength: 1, maxLength: MAX_ENTRY_LENGTH }, uniqueItems: true, maxItems: MAX_LIST_ENTRIES };
 // JSON Schema's maxLength counts characters (code points), as Roster does: docs/attribute-limits.md.
 const identifier = (type: string | readonly string[]) => ({ type, maxLength: IDENTIFIER_MAX_LENGTH });
 const text = { type: ["string", "null"], maxLength: TEXT_MAX_LENGTH };
-const body = (schema: unknown) => ({ required: true, content: jsonContent(schema) });
 
 const USER_INPUT_PROPERTIES = {
   userName: identifier("string"),

@@ -1,14 +1,10 @@
 import { MAX_IMPACT_EXAMPLES, MAX_ROLES_LISTED } from "../directory/profile-impact.js";
 import { MAX_PROFILE_PROBLEMS } from "../directory/profile-problems.js";
 import { PROFILE_OPTIONS } from "../directory/profile-yaml.js";
+import { TENANT, error, jsonContent, ok, ref } from "./openapi-parts.js";
 
 /** The profile endpoints in the OpenAPI document (api-openapi.ts spreads these into `paths` and `components.schemas`). */
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const jsonContent = (schema: unknown) => ({ "application/json": { schema } });
-const ok = (description: string, schema: unknown) => ({ description, content: jsonContent(schema) });
-const error = (description: string) => ({ description, content: jsonContent(ref("Error")) });
-const TENANT = { name: "tenant", in: "path", required: true, schema: { type: "string" }, description: "The tenant's slug." };
 const YAML_TEXT = { type: "string", description: "The profile's YAML text (docs/profiles.md)." };
 
 const ERRORS = {

@@ -1,16 +1,11 @@
 import { REQUEST_SCAN_LIMIT } from "../directory/request-log.js";
+import { TENANT, error, ok, queryParam, ref, LIMIT } from "./openapi-parts.js";
 
 /**
  * The request log and status paths of the management API's OpenAPI document (api-openapi.ts
  * spreads them in); written by hand, as the rest of it.
  */
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const jsonContent = (schema: unknown) => ({ "application/json": { schema } });
-const ok = (description: string, schema: unknown) => ({ description, content: jsonContent(schema) });
-const error = (description: string) => ({ description, content: jsonContent(ref("Error")) });
-const queryParam = (name: string, schema: unknown, description: string) => ({ name, in: "query", required: false, schema, description });
-const TENANT = { name: "tenant", in: "path", required: true, schema: { type: "string" }, description: "The tenant's slug." };
 const ERRORS = {
   "401": error("unauthorized: no API key, or an unknown or revoked one."),
   "403": error("forbidden: the key belongs to another tenant."),
@@ -33,7 +28,7 @@ export const REQUEST_LOG_PATHS = {
         queryParam("path", { type: "string", minLength: 1, maxLength: 1000 }, "The start of the logged path, case-sensitive: /scim/v2/<tenant>/Users."),
         queryParam("since", { type: "string" }, "ISO 8601 time or date; entries answered at or after it."),
         queryParam("until", { type: "string" }, "ISO 8601 time or date; entries answered at or before it."),
-        queryParam("limit", { type: "integer", minimum: 1, maximum: 1000, default: 100 }, "Page size."),
+        LIMIT,
         queryParam("cursor", { type: "string" }, "nextCursor of the previous page, unchanged; same filters."),
       ],
       responses: {

@@ -1,27 +1,10 @@
 import { MAX_API_KEY_NAME_LENGTH } from "../directory/api-keys.js";
 import { MAX_TENANT_NAME_LENGTH, MAX_TENANT_QUERY_LENGTH } from "../directory/tenant-admin.js";
+import { NO_CONTENT, PAGING, TENANT, body, error, idParam, ok, page, queryParam, ref } from "./openapi-parts.js";
 
 // The control plane's part of the OpenAPI document (api-openapi.ts spreads these): tenants,
 // API keys and the audit log. The small helpers are api-openapi.ts's, copied.
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const jsonContent = (schema: unknown) => ({ "application/json": { schema } });
-const ok = (description: string, schema: unknown) => ({ description, content: jsonContent(schema) });
-const error = (description: string) => ({ description, content: jsonContent(ref("Error")) });
-const body = (schema: unknown) => ({ required: true, content: jsonContent(schema) });
-const idParam = (name: string, description: string) => ({ name, in: "path", required: true, schema: { type: "string" }, description });
-const queryParam = (name: string, schema: unknown, description: string) => ({ name, in: "query", required: false, schema, description });
-const NO_CONTENT = { "204": { description: "Done; no body." } };
-const TENANT = idParam("tenant", "The tenant's slug.");
-const PAGING = [
-  queryParam("limit", { type: "integer", minimum: 1, maximum: 1000, default: 100 }, "Page size."),
-  queryParam("cursor", { type: "string" }, "nextCursor of the previous page, unchanged; same filters."),
-];
-const page = (item: string) => ({
-  type: "object",
-  required: ["data", "nextCursor"],
-  properties: { data: { type: "array", items: ref(item) }, nextCursor: { type: ["string", "null"], description: "null on the last page" } },
-});
 const ERRORS = {
   "400": error("invalidRequest or invalidCursor: the message says what was wrong and where, naming an unknown query parameter or body field."),
   "401": error("unauthorized: no API key, or an unknown or revoked one."),

@@ -1,18 +1,12 @@
 import { MAX_TOKEN_NAME_LENGTH } from "../directory/app-tokens.js";
 import { MAX_TOKEN_LIFETIME_DAYS } from "../directory/token-expiry.js";
 import { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH } from "../directory/tokens.js";
+import { TENANT, error, idParam, jsonContent, ok, queryParam, ref, LIMIT } from "./openapi-parts.js";
 
 // The SCIM token paths and schemas of the OpenAPI document (api-openapi.ts spreads them in).
 // Its small helpers are repeated here: importing them from api-openapi.ts, which imports this
 // module, would be a cycle.
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const jsonContent = (schema: unknown) => ({ "application/json": { schema } });
-const ok = (description: string, schema: unknown) => ({ description, content: jsonContent(schema) });
-const error = (description: string) => ({ description, content: jsonContent(ref("Error")) });
-const idParam = (name: string, description: string) => ({ name, in: "path", required: true, schema: { type: "string" }, description });
-const queryParam = (name: string, schema: unknown, description: string) => ({ name, in: "query", required: false, schema, description });
-const TENANT = idParam("tenant", "The tenant's slug.");
 const TOKEN_ID = idParam("id", "The token's id.");
 const ERRORS = {
   "400": error("invalidRequest or invalidCursor: the message names the field or parameter and the rule it breaks (an admin-entered secret's policy, an expiry in the past, a principal that is not an active unmanaged user)."),
@@ -29,7 +23,7 @@ export const TOKEN_PATHS = {
       summary: "The tenant's SCIM tokens, newest first, with their owner's state; never their secrets.",
       parameters: [
         queryParam("revoked", { type: "boolean" }, "true: revoked tokens only; false: unrevoked ones only (expired ones included); absent: all."),
-        queryParam("limit", { type: "integer", minimum: 1, maximum: 1000, default: 100 }, "Page size."),
+        LIMIT,
         queryParam("cursor", { type: "string" }, "nextCursor of the previous page, unchanged; same revoked filter."),
       ],
       responses: {

@@ -166,7 +166,10 @@ describe("GET /api/v1/tenants/<slug>/scim-tokens", () => {
     }
     const ids = all.body.data.map((token: { id: string }) => token.id);
     expect(ids).toHaveLength(3);
-    expect(ids.indexOf(b.id)).toBeLessThan(ids.indexOf(a.id));
+    // Newest first by creation time; two tokens made within one millisecond are in id order instead.
+    if (a.createdAt !== b.createdAt) expect(ids.indexOf(b.id)).toBeLessThan(ids.indexOf(a.id));
+    const times = all.body.data.map((token: { createdAt: string }) => token.createdAt);
+    expect(times).toEqual([...times].sort().reverse());
     expect(all.body.nextCursor).toBeNull();
 
     const seen: string[] = [];

@@ -334,9 +334,12 @@ describe("API keys", () => {
 
     const listed = await api("/api-keys", admin);
     expect(listed.status).toBe(200);
-    expect(listed.body.data.map((key: { name: string }) => key.name)).toEqual(["admin", "acme-backend", "billing-backend", "ops"]);
+    // Oldest first; keys made within one millisecond (the fixture's two) are in id order.
+    const listedKeys: { id: string; name: string; createdAt: string }[] = listed.body.data;
+    expect(listedKeys.map((key) => key.name).sort()).toEqual(["acme-backend", "admin", "billing-backend", "ops"]);
+    expect(listedKeys.map((key) => key.createdAt)).toEqual(listedKeys.map((key) => key.createdAt).sort());
     expect(JSON.stringify(listed.body)).not.toContain("rosterkey_");
-    expect(listed.body.data[2]).toEqual({ id: issued.body.id, name: "billing-backend", tenant: "acme", createdAt: expect.any(String), revokedAt: null });
+    expect(listedKeys.find((key) => key.id === issued.body.id)).toEqual({ id: issued.body.id, name: "billing-backend", tenant: "acme", createdAt: expect.any(String), revokedAt: null });
 
     expect((await api(`/api-keys/${issued.body.id}`, admin, { method: "DELETE" })).status).toBe(204);
     expect((await api("/tenants/acme/users", issued.body.key)).status).toBe(401);
@@ -351,7 +354,10 @@ describe("API keys", () => {
     const first = await api("/api-keys?limit=4", admin);
     expect(first.body.data).toHaveLength(4);
     const second = await api(`/api-keys?limit=4&cursor=${first.body.nextCursor}`, admin);
-    expect(second.body.data.map((key: { name: string }) => key.name)).toEqual(["k2", "k3", "k4"]);
+    // Seven keys in two pages, none twice (keys made within one millisecond are in id order, so the names are compared as a set).
+    expect(second.body.data).toHaveLength(3);
+    const names = [...first.body.data, ...second.body.data].map((key: { name: string }) => key.name);
+    expect(names.sort()).toEqual(["acme-backend", "admin", "k0", "k1", "k2", "k3", "k4"]);
     expect(second.body.nextCursor).toBeNull();
   });
 
@@ -393,10 +399,12 @@ describe("the audit log", () => {
       "tenant.created globex",
       "apikey.created acme",
       "apikey.created null",
+      // The fixture's SCIM token (startTestRoster's addTenant), issued as the command line would.
+      "token.created acme",
     ]);
     expect(all[3]?.after).toEqual({ name: "Globex", scimEnabled: true, profileVersion: 0 });
     const own = await api("/tenants/acme/audit?limit=10", acmeKey);
-    expect(own.body.data.map((entry: { after: { name?: string } }) => entry.after.name)).toEqual(["C", "B", "A", "acme-backend"]);
+    expect(own.body.data.map((entry: { after: { name?: string } }) => entry.after.name)).toEqual(["C", "B", "A", "acme-backend", "test"]);
     expect(own.body.nextCursor).toBeNull();
   });
 });
