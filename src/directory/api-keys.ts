@@ -39,8 +39,8 @@ export async function listApiKeys(store: Store): Promise<readonly ApiKeyRecord[]
 /** False when no unrevoked key has that id; a revocation is audited under the key's tenant (none for an administrator key). */
 export async function revokeApiKey(store: Store, id: string, now: Date = new Date(), actor: AuditActor = CLI_ACTOR): Promise<boolean> {
   return store.transaction(async (session) => {
-    const key = (await session.listApiKeys()).find((candidate) => candidate.id === id && candidate.revoked === null);
-    if (key === undefined || !(await session.revokeApiKey(id, now.toISOString()))) return false;
+    const key = await session.findApiKey(id);
+    if (key === undefined || key.revoked !== null || !(await session.revokeApiKey(id, now.toISOString()))) return false;
     const tenant = key.tenantId === null ? null : ((await session.findTenantById(key.tenantId)) ?? null);
     await recordAudit(session, { tenant, actor, action: "apikey.revoked", target: id, before: { name: key.name, tenant: tenant?.slug ?? null } }, now);
     return true;
@@ -97,28 +97,29 @@ export function parseNewApiKey(body: unknown): { readonly name: string; readonly
   return { name, ...(typeof tenant === "string" ? { tenant } : {}) };
 }
 
-/** Every key, oldest first, each with its tenant's slug, paged in memory (keys are a handful per tenant). */
+/** The cursor of a key page: the last key's creation time and id. */
+function encodeKeyCursor(key: { readonly created: string; readonly id: string }): string {
+  return Buffer.from(JSON.stringify([key.created, key.id])).toString("base64url");
+}
+
+function decodeKeyCursor(cursor: string): { readonly created: string; readonly id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string") return { created: value[0], id: value[1] };
+  } catch {
+    // Refused below.
+  }
+  throw new AppError("invalidCursor", "cursor: not one this listing issued; pass nextCursor unchanged, or start again without it");
+}
+
+/** Every key, oldest first, each with its tenant's slug: keyset-paged in SQL (one query a page, however many keys). */
 export async function listApiKeyViews(store: Store, query: Readonly<Record<string, unknown>>): Promise<AppPage<ApiKeyView>> {
   const { limit, cursor } = parsePaging(query);
-  const keys = await store.read((session) => session.listApiKeys());
-  let start = 0;
-  if (cursor !== "") {
-    const after = keys.findIndex((key) => Buffer.from(key.id, "utf8").toString("base64url") === cursor);
-    if (after < 0) throw new AppError("invalidCursor", "cursor: not one this listing issued (or its key is gone); start again without it");
-    start = after + 1;
-  }
-  const page = keys.slice(start, start + limit);
-  const slugs = new Map<string, string>();
-  const views: ApiKeyView[] = [];
-  for (const key of page) {
-    let slug: string | null = null;
-    if (key.tenantId !== null) {
-      slug = slugs.get(key.tenantId) ?? (await store.read((session) => session.findTenantById(key.tenantId as string)))?.slug ?? null;
-      if (slug !== null) slugs.set(key.tenantId, slug);
-    }
-    views.push({ id: key.id, name: key.name, tenant: slug, createdAt: key.created, revokedAt: key.revoked });
-  }
+  const after = cursor === "" ? undefined : decodeKeyCursor(cursor);
+  // One more than the page: whether there is a next page, without a second query.
+  const keys = await store.read((session) => session.listApiKeysPage({ ...(after === undefined ? {} : { after }), limit: limit + 1 }));
+  const page = keys.slice(0, limit);
+  const data = page.map((key): ApiKeyView => ({ id: key.id, name: key.name, tenant: key.tenantSlug, createdAt: key.created, revokedAt: key.revoked }));
   const last = page[page.length - 1];
-  const more = start + limit < keys.length && last !== undefined;
-  return { data: views, nextCursor: more ? Buffer.from(last.id, "utf8").toString("base64url") : null };
+  return { data, nextCursor: keys.length > limit && last !== undefined ? encodeKeyCursor(last) : null };
 }

@@ -5,6 +5,7 @@ import type {
   AuditEntry,
   NewAuditEntry,
   ApiKeyRecord,
+  ApiKeyListing,
   ClaimedDelivery,
   ClaimOptions,
   DeliveryOutcome,
@@ -386,6 +387,12 @@ export class RecordingSession implements StoreSession {
   }
   listApiKeys(): Promise<readonly ApiKeyRecord[]> {
     return this.inner.listApiKeys();
+  }
+  listApiKeysPage(query: { readonly after?: { readonly created: string; readonly id: string }; readonly limit: number }): Promise<readonly ApiKeyListing[]> {
+    return this.inner.listApiKeysPage(query);
+  }
+  findApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    return this.inner.findApiKey(id);
   }
   revokeApiKey(id: string, at: string): Promise<boolean> {
     return this.inner.revokeApiKey(id, at);

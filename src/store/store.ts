@@ -81,6 +81,11 @@ export interface ApiKeyRecord {
   readonly revoked: string | null;
 }
 
+/** A key as the management API lists it: with its tenant's slug (null for an administrator key). */
+export interface ApiKeyListing extends ApiKeyRecord {
+  readonly tenantSlug: string | null;
+}
+
 export interface NewApiKey {
   readonly id: string;
   readonly tenantId: string | null;
@@ -546,6 +551,8 @@ export type ReadSession = Pick<
   | "listAuditEntries"
   | "findActiveApiKey"
   | "listApiKeys"
+  | "listApiKeysPage"
+  | "findApiKey"
   | "findList"
   | "listEvents"
   | "eventBounds"
@@ -617,6 +624,10 @@ export interface StoreSession {
   findActiveApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
   /** Every key, administrator keys included, oldest first. */
   listApiKeys(): Promise<readonly ApiKeyRecord[]>;
+  /** Up to `limit` keys oldest first (creation time, then id), after the key `after` names; each with its tenant's slug (null for an administrator key). */
+  listApiKeysPage(query: { readonly after?: { readonly created: string; readonly id: string }; readonly limit: number }): Promise<readonly ApiKeyListing[]>;
+  /** Undefined when no key has that id. */
+  findApiKey(id: string): Promise<ApiKeyRecord | undefined>;
   /** False when no unrevoked key has that id. */
   revokeApiKey(id: string, at: string): Promise<boolean>;
 

@@ -359,6 +359,10 @@ describe("API keys", () => {
     const names = [...first.body.data, ...second.body.data].map((key: { name: string }) => key.name);
     expect(names.sort()).toEqual(["acme-backend", "admin", "k0", "k1", "k2", "k3", "k4"]);
     expect(second.body.nextCursor).toBeNull();
+    const forged = await api("/api-keys?cursor=bm9wZQ", admin);
+    expect(forged.status).toBe(400);
+    expect(forged.body.error.code).toBe("invalidCursor");
+    expect(second.body.nextCursor).toBeNull();
   });
 
   it("lets an administrator key revoke itself: that request succeeds, the next is 401", async () => {

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import {
   type ApiKeyRecord,
+  type ApiKeyListing,
   type AuditEntry,
   type NewAuditEntry,
   type ClaimedDelivery,
@@ -392,6 +393,27 @@ export class SqlSession implements StoreSession {
   async listApiKeys(): Promise<readonly ApiKeyRecord[]> {
     const rows = await this.db.selectFrom("api_keys").selectAll().orderBy("created").orderBy("id").execute();
     return rows.map(toApiKeyRecord);
+  }
+
+  async listApiKeysPage(query: { readonly after?: { readonly created: string; readonly id: string }; readonly limit: number }): Promise<readonly ApiKeyListing[]> {
+    let select = this.db
+      .selectFrom("api_keys")
+      .leftJoin("tenants", "tenants.id", "api_keys.tenant_id")
+      .selectAll("api_keys")
+      .select("tenants.slug as tenant_slug");
+    const after = query.after;
+    if (after !== undefined) {
+      select = select.where((eb) =>
+        eb.or([eb("api_keys.created", ">", after.created), eb.and([eb("api_keys.created", "=", after.created), eb("api_keys.id", ">", after.id)])]),
+      );
+    }
+    const rows = await select.orderBy("api_keys.created").orderBy("api_keys.id").limit(Math.max(0, Math.trunc(query.limit))).execute();
+    return rows.map((row) => ({ ...toApiKeyRecord(row), tenantSlug: row.tenant_slug ?? null }));
+  }
+
+  async findApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.db.selectFrom("api_keys").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? undefined : toApiKeyRecord(row);
   }
 
   async revokeApiKey(id: string, at: string): Promise<boolean> {
