@@ -3,7 +3,7 @@ import { AppError } from "./app-errors.js";
 import { type AppPage, booleanParam, objectBody, parsePaging } from "./app-paging.js";
 import type { AuditActor } from "./audit.js";
 import { parseTokenExpiry } from "./token-expiry.js";
-import { checkSecret, createToken, type OwnerState, ownerState, revokeToken, TokenError } from "./tokens.js";
+import { checkSecret, createToken, type OwnerState, ownerState, ownerStates, revokeToken, TokenError } from "./tokens.js";
 
 // SCIM tokens through the management API (docs/management-api.md#scim-tokens): the same
 // createToken and revokeToken as `roster tokens`, with the API's input checks and views.
@@ -86,11 +86,8 @@ export async function listAppTokens(store: Store, tenant: Tenant, query: Readonl
       ...(revoked === undefined ? {} : { revoked }),
       ...(after === undefined ? {} : { after: { created: after.created, id: after.id } }),
     });
-    const data: TokenView[] = [];
-    for (const record of records) {
-      const state = record.principalId === undefined ? undefined : await ownerState(session, tenant.id, record.principalId);
-      data.push(toTokenView(record, state));
-    }
+    const states = await ownerStates(session, tenant.id, records);
+    const data = records.map((record) => toTokenView(record, record.principalId === undefined ? undefined : states.get(record.principalId)));
     const last = records[records.length - 1];
     const nextCursor = records.length === limit && last !== undefined ? encodeTokenCursor({ created: last.created, id: last.id, revoked: revoked ?? null }) : null;
     return { data, nextCursor };

@@ -1,6 +1,6 @@
 import * as crypto from "node:crypto";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import type { ReadSession, Store, StoreSession, Tenant, TokenRecord } from "../store/store.js";
+import type { ReadSession, Store, StoredResource, StoreSession, Tenant, TokenRecord } from "../store/store.js";
 import { type AuditActor, recordAudit } from "./audit.js";
 
 /** Every SCIM bearer token starts with this, so leaked tokens are recognisable by secret scanners. */
@@ -145,21 +145,32 @@ export interface ListedToken extends TokenRecord {
 
 /** The owner state of the user `principalId` of the tenant, as read now. */
 export async function ownerState(session: ReadSession, tenantId: string, principalId: string): Promise<OwnerState> {
-  const user = await session.findResource(tenantId, "User", principalId);
-  if (user === undefined) return "deleted";
+  return stateOf(await session.findResource(tenantId, "User", principalId));
+}
+
+function stateOf(user: StoredResource | undefined): OwnerState {
+  if (user === undefined || user.kind !== "User") return "deleted";
   if (user.managed !== false) return "managed";
   return user.document["active"] === true ? "active" : "deactivated";
+}
+
+/** The owner state of each token's principal, read in one query per 500 owners (a listing's page of tokens). */
+export async function ownerStates(session: ReadSession, tenantId: string, tokens: readonly TokenRecord[]): Promise<ReadonlyMap<string, OwnerState>> {
+  const principals = [...new Set(tokens.flatMap((token) => (token.principalId === undefined ? [] : [token.principalId])))];
+  if (principals.length === 0) return new Map();
+  const users = await session.findResources(tenantId, principals);
+  return new Map(principals.map((id) => [id, stateOf(users.get(id))]));
 }
 
 /** The tenant's tokens, each with its owner's state when it has one. */
 export async function listTokens(store: Store, tenant: Tenant): Promise<readonly ListedToken[]> {
   return store.read(async (session) => {
     const tokens = await session.listTokens(tenant.id);
-    const listed: ListedToken[] = [];
-    for (const token of tokens) {
-      listed.push(token.principalId === undefined ? token : { ...token, ownerState: await ownerState(session, tenant.id, token.principalId) });
-    }
-    return listed;
+    const states = await ownerStates(session, tenant.id, tokens);
+    return tokens.map((token): ListedToken => {
+      const state = token.principalId === undefined ? undefined : states.get(token.principalId);
+      return state === undefined ? token : { ...token, ownerState: state };
+    });
   });
 }
 

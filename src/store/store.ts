@@ -559,6 +559,7 @@ export type ReadSession = Pick<
   | "eventSeqBefore"
   | "queryResources"
   | "findKinds"
+  | "findResources"
   | "listMembers"
   | "listMembersOfGroups"
   | "listGroupsOf"
