@@ -35,9 +35,6 @@ export const REQUEST_LOG_KIND_INDEX = "request_log_tenant_kind_seq";
 export const REQUEST_LOG_CLASS_INDEX = "request_log_tenant_class_seq";
 export const REQUEST_LOG_CLASS_EXPRESSION = "status / 100";
 
-/** Entries by request id: the management API reads one request by it (ADR 0032). */
-export const REQUEST_LOG_REQUEST_ID_INDEX = "request_log_request_id";
-
 /**
  * Attaches the request log's file as `log`. A writable connection (the store's write
  * connection while it opens and migrates, an in-memory database's only one) creates the file and its
@@ -57,8 +54,7 @@ export function attachRequestLog(connection: BetterSqlite3.Database, file: strin
     connection.exec(`create table if not exists ${REQUEST_LOG_SCHEMA}.request_log (${COLUMNS});
       create index if not exists ${REQUEST_LOG_SCHEMA}.request_log_tenant_seq on request_log (tenant_id, seq);
       create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_KIND_INDEX} on request_log (tenant_id, authenticated, seq);
-      create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_CLASS_INDEX} on request_log (tenant_id, (${REQUEST_LOG_CLASS_EXPRESSION}), seq, status);
-      create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_REQUEST_ID_INDEX} on request_log (request_id);`);
+      create index if not exists ${REQUEST_LOG_SCHEMA}.${REQUEST_LOG_CLASS_INDEX} on request_log (tenant_id, (${REQUEST_LOG_CLASS_EXPRESSION}), seq, status);`);
   }
   connection.exec(`create table if not exists ${REQUEST_LOG_SCHEMA}.request_log_dropped (${REQUEST_LOG_DROPPED_COLUMNS})`);
 }
