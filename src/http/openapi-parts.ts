@@ -15,8 +15,9 @@ export const queryParam = (name: string, schema: unknown, description: string) =
 export const TENANT = idParam("tenant", "The tenant's slug.");
 export const LIMIT = queryParam("limit", { type: "integer", minimum: 1, maximum: 1000, default: 100 }, "Page size.");
 export const PAGING = [LIMIT, queryParam("cursor", { type: "string" }, "nextCursor of the previous page, unchanged; same filters.")];
-export const page = (item: string) => ({
+/** A listing's answer: `{"data": [item], "nextCursor"}`; `whenNull` says what a null cursor means. */
+export const page = (item: string, whenNull = "null on the last page") => ({
   type: "object",
   required: ["data", "nextCursor"],
-  properties: { data: { type: "array", items: ref(item) }, nextCursor: { type: ["string", "null"], description: "null on the last page" } },
+  properties: { data: { type: "array", items: ref(item) }, nextCursor: { type: ["string", "null"], description: whenNull } },
 });

@@ -1,5 +1,5 @@
 import { REQUEST_SCAN_LIMIT } from "../directory/request-log.js";
-import { TENANT, error, ok, queryParam, ref, LIMIT } from "./openapi-parts.js";
+import { TENANT, error, ok, queryParam, ref, LIMIT, page } from "./openapi-parts.js";
 
 /**
  * The request log and status paths of the management API's OpenAPI document (api-openapi.ts
@@ -32,11 +32,7 @@ export const REQUEST_LOG_PATHS = {
         queryParam("cursor", { type: "string" }, "nextCursor of the previous page, unchanged; same filters."),
       ],
       responses: {
-        "200": ok("A page of requests.", {
-          type: "object",
-          required: ["data", "nextCursor"],
-          properties: { data: { type: "array", items: ref("LoggedRequest") }, nextCursor: { type: ["string", "null"], description: "null when no older entry can match" } },
-        }),
+        "200": ok("A page of requests.", page("LoggedRequest", "null when no older entry can match")),
         "400": error("invalidRequest (naming the parameter: status, method, path, since, until, limit, or one the operation does not take) or invalidCursor."),
         ...ERRORS,
       },

@@ -1,7 +1,7 @@
 import { MAX_TOKEN_NAME_LENGTH } from "../directory/app-tokens.js";
 import { MAX_TOKEN_LIFETIME_DAYS } from "../directory/token-expiry.js";
 import { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH } from "../directory/tokens.js";
-import { TENANT, error, idParam, jsonContent, ok, queryParam, ref, LIMIT } from "./openapi-parts.js";
+import { TENANT, error, idParam, jsonContent, ok, queryParam, ref, LIMIT, page } from "./openapi-parts.js";
 
 // The SCIM token paths and schemas of the OpenAPI document (api-openapi.ts spreads them in).
 // Its small helpers are repeated here: importing them from api-openapi.ts, which imports this
@@ -27,11 +27,7 @@ export const TOKEN_PATHS = {
         queryParam("cursor", { type: "string" }, "nextCursor of the previous page, unchanged; same revoked filter."),
       ],
       responses: {
-        "200": ok("A page of tokens.", {
-          type: "object",
-          required: ["data", "nextCursor"],
-          properties: { data: { type: "array", items: ref("ScimToken") }, nextCursor: { type: ["string", "null"], description: "null on the last page" } },
-        }),
+        "200": ok("A page of tokens.", page("ScimToken")),
         ...ERRORS,
       },
     },
