@@ -36,11 +36,23 @@ export function profileAsJson(source: string | null): unknown {
   return source === null ? null : (parse(source) ?? null);
 }
 
+/** A profile is a few kilobytes; this bounds what is parsed from the API, however it was sent. */
+export const MAX_PROFILE_SOURCE_LENGTH = 256 * 1024;
+
 /**
  * The YAML text of a profile sent: as sent, or written from the JSON object (so that the
- * stored profile is always YAML, and reads back as YAML whatever it came as).
+ * stored profile is always YAML, and reads back as YAML whatever it came as). Refused past
+ * MAX_PROFILE_SOURCE_LENGTH characters, on every endpoint that takes a profile.
  */
 export function profileSourceOf(input: ProfileInput): { readonly source: string; readonly positions: boolean } {
+  const sent = sourceOf(input);
+  if (sent.source.length > MAX_PROFILE_SOURCE_LENGTH) {
+    throw new AppError("invalidRequest", `profile: ${sent.source.length} characters long; at most ${MAX_PROFILE_SOURCE_LENGTH} are allowed`);
+  }
+  return sent;
+}
+
+function sourceOf(input: ProfileInput): { readonly source: string; readonly positions: boolean } {
   if (input.format === "yaml") return { source: input.text, positions: true };
   const value = input.value;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

@@ -35,8 +35,6 @@ function settingsOf(tenant: Tenant): { readonly name: string | null; readonly sc
 }
 
 export const MAX_TENANT_NAME_LENGTH = 200;
-/** A profile is a few kilobytes; this bounds what is parsed (the body limit bounds it too). */
-export const MAX_PROFILE_SOURCE_LENGTH = 256 * 1024;
 /** `?q=` of the tenant listing. */
 export const MAX_TENANT_QUERY_LENGTH = 200;
 
@@ -77,9 +75,6 @@ export function parseNewTenant(body: unknown): NewTenantRequest {
   else if (typeof profile === "object" && profile !== null && !Array.isArray(profile)) sent = profileSourceOf({ format: "json", value: profile });
   else if (profile !== undefined && profile !== null) {
     throw new AppError("invalidRequest", `profile: expected the profile as YAML text or a JSON object, got ${Array.isArray(profile) ? "an array" : typeof profile}`);
-  }
-  if (sent !== undefined && sent.source.length > MAX_PROFILE_SOURCE_LENGTH) {
-    throw new AppError("invalidRequest", `profile: ${sent.source.length} characters long; at most ${MAX_PROFILE_SOURCE_LENGTH} are allowed`);
   }
   return {
     slug,

@@ -1,4 +1,5 @@
 import { APP_ERROR_CODES } from "../directory/app-errors.js";
+import { MAX_PROFILE_PROBLEMS } from "../directory/profile-problems.js";
 import { MAX_ENTRY_LENGTH, MAX_LIST_ENTRIES } from "../directory/lists.js";
 import { EVENT_TYPES } from "../events/event-types.js";
 import { TOKEN_PATHS, TOKEN_SCHEMAS } from "./openapi-tokens.js";
@@ -289,7 +290,12 @@ export const OPENAPI_DOCUMENT = {
                 enum: [...APP_ERROR_CODES],
               },
               message: { type: "string" },
-              problems: { type: "array", items: ref("ProfileProblem"), description: "invalidProfile: every problem of the profile, in line order." },
+              problems: {
+                type: "array",
+                items: ref("ProfileProblem"),
+                maxItems: MAX_PROFILE_PROBLEMS,
+                description: `invalidProfile: every problem of the profile, in line order (the first ${MAX_PROFILE_PROBLEMS}; the message gives the total).`,
+              },
             },
           },
         },

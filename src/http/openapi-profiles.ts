@@ -1,7 +1,6 @@
 import { MAX_IMPACT_EXAMPLES, MAX_ROLES_LISTED } from "../directory/profile-impact.js";
-import { MAX_PROFILE_PROBLEMS } from "../directory/profile-problems.js";
 import { PROFILE_OPTIONS } from "../directory/profile-yaml.js";
-import { TENANT, error, jsonContent, ok, ref } from "./openapi-parts.js";
+import { TENANT, error, ok, ref } from "./openapi-parts.js";
 
 /** The profile endpoints in the OpenAPI document (api-openapi.ts spreads these into `paths` and `components.schemas`). */
 
@@ -21,11 +20,9 @@ const PROFILE_BODY = {
   },
 };
 const REFUSED = {
-  "400": {
-    description:
-      "invalidProfile: error.problems lists every problem at once, in line order (line and column in the YAML sent; null for a JSON body), each with the option's path. invalidRequest: a JSON body that is not an object, or names an unknown top-level option.",
-    content: jsonContent(ref("InvalidProfileError")),
-  },
+  "400": error(
+    "invalidProfile: error.problems lists every problem at once, in line order (line and column in the YAML sent; null for a JSON body), each with the option's path. invalidRequest: a JSON body that is not an object, or names an unknown top-level option.",
+  ),
   "415": error("unsupportedMediaType: the body is neither application/json nor application/yaml (text/yaml)."),
 };
 
@@ -103,32 +100,15 @@ export const PROFILE_SCHEMAS = {
     properties: Object.fromEntries(PROFILE_OPTIONS.map((option) => [option, {}])),
     additionalProperties: false,
   },
-  InvalidProfileError: {
+  /** One problem of a refused profile: the items of Error.problems (invalidProfile), from POST /tenants, PUT and check …/profile. */
+  ProfileProblem: {
     type: "object",
-    required: ["error"],
+    required: ["line", "column", "path", "message"],
     properties: {
-      error: {
-        type: "object",
-        required: ["code", "message"],
-        properties: {
-          code: { type: "string", enum: ["invalidProfile", "invalidRequest"] },
-          message: { type: "string" },
-          problems: {
-            type: "array",
-            maxItems: MAX_PROFILE_PROBLEMS,
-            items: {
-              type: "object",
-              required: ["line", "column", "path", "message"],
-              properties: {
-                line: { type: ["integer", "null"], minimum: 1 },
-                column: { type: ["integer", "null"], minimum: 1 },
-                path: { type: ["string", "null"], description: "The option, e.g. attributes.user_type.allowedValues[1]; null for the text itself (YAML syntax)." },
-                message: { type: "string" },
-              },
-            },
-          },
-        },
-      },
+      line: { type: ["integer", "null"], minimum: 1, description: "In the YAML text sent; null for a profile sent as a JSON object." },
+      column: { type: ["integer", "null"], minimum: 1 },
+      path: { type: ["string", "null"], description: "The option, e.g. attributes.user_type.allowedValues[1]; null for the text itself (YAML syntax)." },
+      message: { type: "string" },
     },
   },
   ProfileImpact: {

@@ -98,11 +98,6 @@ export const TENANT_SCHEMAS = {
       createdAt: { type: "string", format: "date-time" },
     },
   },
-  ProfileProblem: {
-    type: "object",
-    required: ["line", "column", "path", "message"],
-    properties: { line: { type: "integer" }, column: { type: "integer" }, path: { type: "string" }, message: { type: "string" } },
-  },
   ApiKey: {
     type: "object",
     required: ["id", "name", "tenant", "createdAt", "revokedAt"],

@@ -37,6 +37,10 @@ describe("GET /api/v1/openapi.json", () => {
     const valid = validate(document);
     expect(validate.errors ?? [], "OpenAPI schema violations").toEqual([]);
     expect(valid).toBe(true);
+    // Every reference names a schema the document declares (the JSON Schema check does not follow them).
+    const declared = Object.keys((document as { components: { schemas: Record<string, unknown> } }).components.schemas);
+    const referenced = [...new Set(JSON.stringify(document).match(/#\/components\/schemas\/[^"]+/g) ?? [])].map((ref) => ref.split("/").pop());
+    expect(referenced.filter((name) => name === undefined || !declared.includes(name))).toEqual([]);
     // The check can fail: a path parameter that is not required breaks it.
     const broken = structuredClone(document) as { paths: Record<string, { parameters?: { required?: boolean }[] }> };
     const withParameter = Object.values(broken.paths).find((item) => item.parameters !== undefined && item.parameters.length > 0);

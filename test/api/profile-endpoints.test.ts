@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { createApiKey } from "../../src/directory/api-keys.js";
+import { MAX_PROFILE_SOURCE_LENGTH } from "../../src/directory/app-profile.js";
 import { startTestRoster, type TestRoster, type TestTenant } from "../helpers/roster.js";
 import { type ApiResponse, apiFetch } from "./support.js";
 
@@ -209,6 +210,20 @@ describe("PUT /api/v1/tenants/{tenant}/profile", () => {
     const query = await t.api("/profile?dryRun=true", { method: "PUT", body: {} });
     expect(query.status).toBe(400);
     expect(query.body.error.message).toContain('unknown query parameter "dryRun"');
+  });
+
+  it("refuses a profile text over 256 KiB the same way on PUT, check and POST /tenants, storing nothing", async () => {
+    const t = await tenant("oversized");
+    const oversized = `# ${"x".repeat(MAX_PROFILE_SOURCE_LENGTH)}\nsync:\n  passwords: unsupported\n`;
+    const refusal = { code: "invalidRequest", message: `profile: ${oversized.length} characters long; at most ${MAX_PROFILE_SOURCE_LENGTH} are allowed` };
+    expect((await putYaml(t, oversized)).body.error).toEqual(refusal);
+    expect((await putYaml(t, oversized, "/profile/check")).body.error).toEqual(refusal);
+    expect((await t.api("/profile")).body).toEqual({ version: 0, profile: null });
+    const admin = await createApiKey(roster.store, undefined, "oversized operator");
+    const created = await apiFetch(`${roster.url}/api/v1/tenants`, admin.key, { body: { slug: "oversized-new", profile: oversized } });
+    expect(created.status).toBe(400);
+    expect(created.body.error).toEqual(refusal);
+    expect(await roster.store.read((session) => session.findTenantBySlug("oversized-new"))).toBeUndefined();
   });
 
   it("answers 415 for a body that is neither JSON nor YAML, and for YAML sent where only JSON is taken", async () => {
